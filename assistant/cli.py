@@ -1,0 +1,52 @@
+"""The `tandem` command: a thin layer over the library.
+
+Each subcommand lives in `assistant/commands/<name>.py` and exposes `register(subparsers)`,
+which adds its parser and sets `func(args) -> int`. Any `TandemError` becomes one clear
+message on stderr and exit code 2; `tandem` alone runs the listening loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from assistant import __version__
+from assistant.errors import TandemError
+
+COMMANDS = (
+    "listen", "chat", "understand", "devices", "model",
+    "log", "report", "journal", "forget", "export", "doctor",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tandem", description="An offline voice assistant for a couple's small moments of connection."
+    )
+    parser.add_argument("--version", action="version", version=f"tandem {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"assistant.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"assistant.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args([*argv, "listen"])
+    try:
+        return int(args.func(args) or 0)
+    except TandemError as error:
+        print(f"tandem: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,117 @@
+"""Typed messages at every seam of the pipeline.
+
+audio in -> `AudioChunk`; recognizer -> `Transcript`; matcher -> `IntentMatch` or `NoMatch`;
+dialog -> `Reply` made of `Say` and `Chime` actions plus `Event`s for the event log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import numpy as np
+
+SAMPLE_RATE = 16_000
+"""Hertz. Everything that hears works on 16 kHz mono signed 16-bit audio."""
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """A short run of microphone (or WAV) audio."""
+
+    samples: np.ndarray
+    """int16 mono samples at `rate` hertz."""
+    timestamp: float
+    """Seconds from the start of the input to the first sample."""
+    rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        """Seconds of audio in this chunk."""
+        return len(self.samples) / self.rate
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a recognizer heard in one utterance."""
+
+    text: str
+    confidence: float = 1.0
+    """0..1, the engine's own estimate (1.0 for typed text)."""
+    alternatives: tuple[str, ...] = ()
+    """Other hypotheses, best first, when the engine gives an n-best list."""
+    engine: str = "text"
+    woke: bool = False
+    """True when the utterance began with the wake phrase (already stripped from `text`)."""
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    """The text meant a known intent."""
+
+    intent: str
+    slots: dict[str, Any]
+    confidence: float
+    """0..1: 1.0 for an exact template match, the calibrated fuzzy score otherwise."""
+    text: str
+    method: str = "exact"
+    """"exact" (hassil) or "fuzzy" (rapidfuzz over expanded sentences)."""
+
+
+@dataclass(frozen=True)
+class NoMatch:
+    """The text meant nothing Tandem knows. A value of its own, not None."""
+
+    text: str
+    best_intent: str | None = None
+    confidence: float = 0.0
+
+
+Understanding = Union[IntentMatch, NoMatch]
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak one line. `key` is the response key in voices/, `text` the rendered phrasing."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chime:
+    """Play a synthesised chime: "start", "end", "halfway", "inhale", "exhale", "soft"."""
+
+    name: str
+
+
+Action = Union[Say, Chime]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something worth a line in events.jsonl: `ritual_start`, `ritual_end`, `intent`, `error`..."""
+
+    event: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the dialog wants done, in order, in answer to one input or one clock tick."""
+
+    actions: tuple[Action, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    def __add__(self, other: "Reply") -> "Reply":
+        return Reply(self.actions + other.actions, self.events + other.events)
+
+    @property
+    def said(self) -> list[str]:
+        """The spoken texts, in order (handy in tests)."""
+        return [a.text for a in self.actions if isinstance(a, Say)]
+
+    @property
+    def keys(self) -> list[str]:
+        """The response keys and chime names, in order (handy in tests)."""
+        return [a.key if isinstance(a, Say) else f"[{a.name}]" for a in self.actions]
