@@ -24,10 +24,18 @@ class Clock(Protocol):
 
 
 class RealClock:
-    """The machine's clocks."""
+    """The machine's clocks. With `origin`, `now()` counts seconds from that monotonic instant
+    (a recording played at real-time pace starts at 0, like its timestamps)."""
+
+    def __init__(self, origin: float | None = None) -> None:
+        self.origin = 0.0 if origin is None else origin
+
+    @classmethod
+    def starting_now(cls) -> "RealClock":
+        return cls(time.monotonic())
 
     def now(self) -> float:
-        return time.monotonic()
+        return time.monotonic() - self.origin
 
     def wall(self) -> datetime:
         return datetime.now().astimezone()
@@ -35,7 +43,7 @@ class RealClock:
     def sleep_until(self, t: float) -> None:
         # Sleep most of the way, then spin briefly: keeps chime timing within a few ms.
         while True:
-            left = t - time.monotonic()
+            left = t - self.now()
             if left <= 0:
                 return
             time.sleep(left - 0.002 if left > 0.004 else 0.0005)

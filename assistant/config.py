@@ -1,0 +1,286 @@
+"""The couple's settings: one TOML file, read once at start-up and passed down.
+
+Every concern is a frozen dataclass, so nothing reads global config later. A wrong key, type or
+value fails at load time with a `ConfigError` that names the key, the file and the fix: Tandem
+never starts half-configured.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from assistant.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+ENGINES = ("auto", "pocketsphinx", "vosk")
+
+
+@dataclass(frozen=True)
+class Partners:
+    """The two people. Default names speak clearly until the couple sets their own."""
+
+    names: tuple[str, str] = ("Partner one", "Partner two")
+
+    def other(self, name: str) -> str:
+        """The partner who is not `name` (the first one when `name` is unknown)."""
+        return self.names[1] if name == self.names[0] else self.names[0]
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Planned seconds per ritual; a length said aloud ("a two minute hug") overrides these."""
+
+    hug: int = 90
+    morning_hug: int = 60
+    breathing: int = 120
+    check_in: int = 300
+    long_check_in: int = 600
+    walk: int = 300
+    repair_pause: int = 10
+
+    def seconds(self, key: str) -> int:
+        """The duration named `key` (a field name, as used by rituals.yaml)."""
+        return int(getattr(self, key))
+
+
+@dataclass(frozen=True)
+class Breathing:
+    """Seconds per breath phase: a slow exhale calms more than a slow inhale."""
+
+    inhale: int = 4
+    exhale: int = 6
+
+
+@dataclass(frozen=True)
+class Minimums:
+    """What the couple agreed to honour each day, even on frantic ones (ritual -> count)."""
+
+    hug: int = 1
+    gratitude: int = 1
+    breathing: int = 0
+    check_in: int = 0
+    walk: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """Only the rituals with a minimum above zero."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) > 0}
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """Words said in gratitude and appreciation are kept only when the couple opts in."""
+
+    keep_gratitude_text: bool = False
+
+
+@dataclass(frozen=True)
+class Rituals:
+    """How rituals feel, beyond their length."""
+
+    halfway_chime: bool = True
+
+
+@dataclass(frozen=True)
+class Wake:
+    phrase: str = "hey tandem"
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Devices by name or index; empty means the system default."""
+
+    input_device: str = ""
+    output_device: str = ""
+
+
+@dataclass(frozen=True)
+class Recognizer:
+    engine: str = "auto"
+    model: str = ""
+    """Folder of a vosk model; empty means the platform data folder."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    partners: Partners = field(default_factory=Partners)
+    durations: Durations = field(default_factory=Durations)
+    breathing: Breathing = field(default_factory=Breathing)
+    minimums: Minimums = field(default_factory=Minimums)
+    privacy: Privacy = field(default_factory=Privacy)
+    rituals: Rituals = field(default_factory=Rituals)
+    wake: Wake = field(default_factory=Wake)
+    audio: Audio = field(default_factory=Audio)
+    recognizer: Recognizer = field(default_factory=Recognizer)
+    source: Path | None = None
+    """The file these settings came from (None: built-in defaults)."""
+
+    @property
+    def keep_gratitude_text(self) -> bool:
+        return self.privacy.keep_gratitude_text
+
+
+def default_config_path() -> Path:
+    """`config.toml` in the platform's user config folder."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("tandem")) / "config.toml"
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read the config file; with no file at all, the defaults.
+
+    An explicit `path` must exist; the default path may be absent.
+    """
+    explicit = path is not None
+    file = Path(path) if explicit else default_config_path()
+    if not file.exists():
+        if explicit:
+            raise ConfigError(file, "", "the config file does not exist",
+                              "check the path, or leave out --config to use the defaults")
+        return Settings()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(file, "", f"not valid TOML ({error})", "fix the syntax on that line") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(file, "", f"cannot be read ({error})", "check the file's permissions") from error
+    return settings_from_dict(data, file)
+
+
+def settings_from_dict(data: Mapping[str, Any], file: Path | str = "<config>") -> Settings:
+    """Validate a parsed TOML document section by section."""
+    sections = {f.name: f for f in fields(Settings) if f.name != "source"}
+    built: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in sections:
+            raise ConfigError(file, name, "unknown section or key", _did_you_mean(name, sections))
+        if not isinstance(value, dict):
+            raise ConfigError(file, name, "must be a table", f"write it as [{name}] followed by its keys")
+        cls = sections[name].default_factory  # type: ignore[misc]
+        built[name] = _section(cls, value, name, file)
+    settings = Settings(**built, source=Path(file))
+    _check(settings, file)
+    return settings
+
+
+def _section(cls: type, table: Mapping[str, Any], section: str, file: Path | str) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    defaults = cls()
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"{section}.{key}"
+        if key not in known:
+            raise ConfigError(file, where, "unknown key", _did_you_mean(key, known, section))
+        expected = getattr(defaults, key)
+        values[key] = _typed(value, expected, where, file)
+    return cls(**values)
+
+
+def _typed(value: Any, expected: Any, where: str, file: Path | str) -> Any:
+    if isinstance(expected, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(file, where, f"must be true or false, not {value!r}", f"write {where.split('.')[-1]} = true")
+        return value
+    if isinstance(expected, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(file, where, f"must be a whole number, not {value!r}",
+                              f"write a number without quotes, e.g. {where.split('.')[-1]} = {expected}")
+        return value
+    if isinstance(expected, str):
+        if isinstance(value, int) and not isinstance(value, bool) and where.startswith("audio."):
+            return str(value)  # a device index
+        if not isinstance(value, str):
+            raise ConfigError(file, where, f"must be text in quotes, not {value!r}", f'write {where.split(".")[-1]} = "{expected}"')
+        return value
+    if isinstance(expected, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(file, where, f"must be a list of names, not {value!r}", 'write names = ["Alex", "Sam"]')
+        return tuple(value)
+    raise ConfigError(file, where, "has no known type", "remove it")  # pragma: no cover
+
+
+def _check(s: Settings, file: Path | str) -> None:
+    """Values that have the right type but make no sense."""
+    names = s.partners.names
+    if len(names) != 2 or any(not n.strip() for n in names):
+        raise ConfigError(file, "partners.names", f"must be exactly two non-empty names, not {list(names)!r}",
+                          'write names = ["Alex", "Sam"]')
+    if names[0].strip().casefold() == names[1].strip().casefold():
+        raise ConfigError(file, "partners.names", "the two names are the same",
+                          "give each partner their own name so Tandem can take turns")
+    for f in fields(s.durations):
+        v = getattr(s.durations, f.name)
+        if not 1 <= v <= 3 * 3600:
+            raise ConfigError(file, f"durations.{f.name}", f"{v} seconds is out of range",
+                              "use a number of seconds between 1 and 10800")
+    for f in fields(s.breathing):
+        v = getattr(s.breathing, f.name)
+        if not 1 <= v <= 30:
+            raise ConfigError(file, f"breathing.{f.name}", f"{v} seconds is out of range",
+                              "use a number of seconds between 1 and 30 (4 in, 6 out is a good start)")
+    for f in fields(s.minimums):
+        v = getattr(s.minimums, f.name)
+        if not 0 <= v <= 50:
+            raise ConfigError(file, f"minimums.{f.name}", f"{v} is out of range", "use a count from 0 to 50 per day")
+    if s.recognizer.engine not in ENGINES:
+        raise ConfigError(file, "recognizer.engine", f"unknown engine {s.recognizer.engine!r}",
+                          "use one of: " + ", ".join(ENGINES))
+    if not s.wake.phrase.strip():
+        raise ConfigError(file, "wake.phrase", "the wake phrase is empty", 'write phrase = "hey tandem"')
+
+
+def _did_you_mean(key: str, known: Mapping[str, Any], section: str = "") -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    prefix = f"{section}." if section else ""
+    if close:
+        return f"did you mean {prefix}{close[0]}? known keys: " + ", ".join(known)
+    return "remove it; known keys: " + ", ".join(known)
+
+
+def settings_to_toml(settings: Settings) -> str:
+    """The settings as a TOML document (what `write_config` puts in a new file)."""
+    lines: list[str] = []
+    for f in fields(settings):
+        if f.name == "source":
+            continue
+        section = getattr(settings, f.name)
+        lines.append(f"[{f.name}]")
+        for key, value in dataclasses.asdict(section).items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_config(settings: Settings | None = None, path: Path | None = None, overwrite: bool = False) -> Path:
+    """Create a config file readable by its owner only (0600): it holds the couple's names."""
+    file = path or default_config_path()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    try:
+        fd = os.open(file, flags, 0o600)
+    except FileExistsError as error:
+        raise ConfigError(file, "", "a config file is already there", "edit it, or pass overwrite") from error
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(settings_to_toml(settings or Settings()))
+    os.chmod(file, 0o600)
+    return file

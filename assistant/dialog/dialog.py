@@ -1,0 +1,312 @@
+"""The conversation: text (typed or transcribed) and clock ticks in, replies out.
+
+`Dialog` decides what an understood sentence means *now*: a control for the running ritual, an
+answer it waits for, a new ritual, or a question about the journal. It owns at most one
+`RitualRun` and keeps the journal in step with it (begin, heartbeats, finish), so a crash in the
+middle of a hug still leaves a partial moment. It never sleeps and never reads the clock except
+through the injected `Clock`; the host calls `tick()` at `next_deadline()`.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from assistant.clock import Clock
+from assistant.config import Settings
+from assistant.dialog.voices import Voices
+from assistant.errors import JournalError
+from assistant.journal.records import Moment
+from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say
+from assistant.rituals.engine import CONTROLS, IDLE, Expectation, RitualRun, RunState
+from assistant.rituals.script import RitualBook
+
+HEARTBEAT_SECONDS = 15.0
+"""How often a running ritual's real seconds are saved, in case the power goes."""
+ANSWER_CONTROL_CONFIDENCE = 0.92
+"""While listening for free answers, a fuzzy control match must be this sure (and short) to count."""
+ANSWER_CONTROL_WORDS = 4
+RITUAL_ANSWERS = frozenset({"Skip", "Rate", "Yes", "No"})
+
+
+class Dialog:
+    """One couple's conversation with Tandem."""
+
+    def __init__(self, settings: Settings, matcher: Any, voices: Voices, rituals: RitualBook,
+                 journal: Any, clock: Clock, rng: random.Random | None = None) -> None:
+        self.settings = settings
+        self.matcher = matcher
+        self.voices = voices
+        self.rituals = rituals
+        self.journal = journal
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.run: RitualRun | None = None
+        self._moment_id: str | None = None
+        self._finished = False
+        self._next_heartbeat: float | None = None
+        self._last_moment_id: str | None = None
+        self._last_say: Say | None = None
+
+    # ---- the contract --------------------------------------------------------------------
+    def hear(self, text: str, addressed: bool = True) -> Reply:
+        """A line the couple said (or typed). `addressed`: it followed the wake phrase, or was typed."""
+        text = text if isinstance(text, str) else ""
+        if not text.strip():
+            return Reply()
+        run = self.run
+        allowed = run.expecting().intents if run and run.state is RunState.LISTENING else None
+        return self.hear_understanding(self.matcher.match(text, allowed), text, addressed)
+
+    def hear_understanding(self, u: IntentMatch | NoMatch, text: str, addressed: bool = True) -> Reply:
+        """Act on an understanding (the loop may have matched it already, e.g. from an n-best list)."""
+        now = self.clock.now()
+        run = self.run
+        if run and run.state is RunState.LISTENING and not self._is_control_in_answer(u, text):
+            return self._after(run.answer(text, now))
+        events: tuple[Event, ...] = ()
+        if isinstance(u, IntentMatch):
+            events = (Event("intent", {"intent": u.intent, "slots": dict(u.slots), "confidence": round(u.confidence, 3),
+                                       "method": u.method, "text": text}),)
+        reply = Reply((), events)
+        if run and run.state in (RunState.RATING, RunState.OFFERING) and not self._expected(u):
+            reply = reply + self._after(run.skip_wait(now))
+            run = self.run
+        if run and isinstance(u, IntentMatch):
+            if u.intent in CONTROLS or u.intent in RITUAL_ANSWERS:
+                return reply + self._after(run.control(u.intent, dict(u.slots), now))
+            if self.rituals.by_intent(u.intent):
+                return reply + self._say("ritual_busy", ritual=self.voices.noun(run.name))
+        return reply + self._idle(u, addressed)
+
+    def tick(self) -> Reply:
+        """Whatever is due now: cues, a timer's end, a timeout, a heartbeat."""
+        run = self.run
+        if run is None:
+            return Reply()
+        now = self.clock.now()
+        reply = run.tick(now)
+        if self._next_heartbeat is not None and now >= self._next_heartbeat and not run.done:
+            self._heartbeat(now)
+        return self._after(reply)
+
+    def next_deadline(self) -> float | None:
+        run = self.run
+        if run is None:
+            return None
+        times = [t for t in (run.next_deadline(), None if self._finished else self._next_heartbeat) if t is not None]
+        return min(times) if times else None
+
+    def expecting(self) -> Expectation:
+        return self.run.expecting() if self.run else IDLE
+
+    def output_busy_until(self, t: float) -> None:
+        """The host's speech and chimes end at `t`: a timed step that follows them starts then."""
+        if self.run:
+            self.run.output_busy_until(t)
+
+    @property
+    def running(self) -> str | None:
+        """The running ritual's name, if any."""
+        return self.run.name if self.run else None
+
+    # ---- rituals -------------------------------------------------------------------------
+    def start(self, ritual_name: str, variant: str | None = None, seconds: int | None = None,
+              prefill: str | None = None, initiated_by: str | None = None) -> Reply:
+        """Start a ritual by name (what a Start intent does)."""
+        ritual = self.rituals[ritual_name]
+        names = self.settings.partners.names
+        last = self._journal_call("last_initiator", ritual.name)
+        first = initiated_by if initiated_by in names else (self.settings.partners.other(last) if last in names else names[0])
+        second = self.settings.partners.other(first)
+        run = RitualRun(ritual, self.rituals, self.voices, self.settings, self.rng, first, second,
+                        variant=variant, seconds=seconds, prefill=prefill)
+        now = self.clock.now()
+        self.run, self._finished = run, False
+        self._moment_id = None
+        events = [Event("ritual_start", {"ritual": ritual.name, "variant": run.variant_name,
+                                         "planned_seconds": run.planned_seconds, "first": first})]
+        moment = Moment(ritual=ritual.name, started=self.clock.wall(), planned_seconds=run.planned_seconds,
+                        status="running", initiated_by=first, kind=ritual.kind, actual_seconds=0.0)
+        try:
+            if self.journal is not None:
+                self._moment_id = self.journal.begin(moment)
+        except JournalError as error:
+            events.append(Event("error", {"what": str(error)}))
+        self._next_heartbeat = now + HEARTBEAT_SECONDS
+        return Reply((), tuple(events)) + self._after(run.start(now))
+
+    def _after(self, reply: Reply) -> Reply:
+        """Keep the journal in step with the run; close it when done; start an accepted follow-up."""
+        run = self.run
+        self._remember(reply)
+        if run is None:
+            return reply
+        now = self.clock.now()
+        extra = Reply()
+        if run.recorded and not self._finished:
+            extra = extra + self._finish(run, run.status, now)
+        if run.rating is not None and self._moment_id and self._finished:
+            self._journal_call("rate", self._moment_id, run.rating)
+            run.rating = None
+        if run.done:
+            if not self._finished:
+                extra = extra + self._finish(run, run.status, now)
+            extra = extra + Reply((), (Event("ritual_end", {"ritual": run.name, "status": run.status,
+                                                            "seconds": run.actual_seconds(now),
+                                                            "planned_seconds": run.planned_seconds,
+                                                            "id": self._moment_id}),))
+            self._last_moment_id = self._moment_id or self._last_moment_id
+            self.run = None
+            self._next_heartbeat = None
+            if run.follow_up:
+                f = run.follow_up
+                extra = extra + self.start(f.ritual, f.variant, f.seconds)
+        self._remember(extra)
+        return reply + extra
+
+    def _finish(self, run: RitualRun, status: str, now: float) -> Reply:
+        self._finished = True
+        self._next_heartbeat = None
+        if self.journal is None or self._moment_id is None:
+            return Reply()
+        counts = dict(run.counts) if run.counts else None
+        fields: dict[str, Any] = {
+            "status": status, "actual_seconds": run.actual_seconds(now), "ended": self.clock.wall(),
+            "planned_seconds": run.planned_seconds, "counts": counts, "texts": list(run.texts) or None,
+            "kind": run.record_kind,
+        }
+        try:
+            self.journal.finish(self._moment_id, **fields)
+        except JournalError as error:
+            return self._say("journal_error") + Reply((), (Event("error", {"what": str(error)}),))
+        return Reply()
+
+    def _heartbeat(self, now: float) -> None:
+        self._next_heartbeat = now + HEARTBEAT_SECONDS
+        if self.run and self._moment_id and not self._finished:
+            self._journal_call("heartbeat", self._moment_id, self.run.actual_seconds(now))
+
+    # ---- understanding ------------------------------------------------------------------
+    def _is_control_in_answer(self, u: IntentMatch | NoMatch, text: str) -> bool:
+        """While listening for thanks, only a clear, short command is a command; the rest is an answer."""
+        if not isinstance(u, IntentMatch) or self.run is None:
+            return False
+        allowed = self.run.expecting().intents or frozenset()
+        if u.intent not in allowed:
+            return False
+        return u.method == "exact" or (u.confidence >= ANSWER_CONTROL_CONFIDENCE and len(text.split()) <= ANSWER_CONTROL_WORDS)
+
+    def _expected(self, u: IntentMatch | NoMatch) -> bool:
+        allowed = self.run.expecting().intents if self.run else None
+        return isinstance(u, IntentMatch) and allowed is not None and u.intent in allowed
+
+    def _idle(self, u: IntentMatch | NoMatch, addressed: bool) -> Reply:
+        if isinstance(u, NoMatch):
+            return self._say("didnt_catch") if addressed else Reply()
+        ritual = self.rituals.by_intent(u.intent)
+        if ritual is not None:
+            seconds = u.slots.get("seconds")
+            seconds = seconds if isinstance(seconds, int) and not isinstance(seconds, bool) and 0 < seconds <= 3 * 3600 else None
+            variant = u.slots.get("variant") if isinstance(u.slots.get("variant"), str) else None
+            text = u.slots.get("text") if isinstance(u.slots.get("text"), str) else None
+            return self.start(ritual.name, variant, seconds, prefill=text)
+        handler = getattr(self, f"_on_{u.intent}", None)
+        if handler is not None:
+            return handler(u)
+        if u.intent in CONTROLS or u.intent in RITUAL_ANSWERS:
+            return self._say("nothing_running")
+        return self._say("didnt_catch") if addressed else Reply()
+
+    def _on_Repeat(self, u: IntentMatch) -> Reply:
+        if self._last_say is None:
+            return self._say("nothing_to_repeat")
+        return Reply((self._last_say,))
+
+    def _on_Help(self, u: IntentMatch) -> Reply:
+        first, second = self.settings.partners.names
+        return self._say("help", first=first, second=second)
+
+    def _on_Yes(self, u: IntentMatch) -> Reply:
+        return Reply()
+
+    _on_No = _on_Yes
+
+    def _on_Rate(self, u: IntentMatch) -> Reply:
+        rating = u.slots.get("rating")
+        target = self._last_moment_id or self._latest_moment_id()
+        if target is None or not isinstance(rating, int) or not 1 <= rating <= 5:
+            return self._say("rate_nothing")
+        if self._journal_call("rate", target, rating) is None:
+            return self._say("journal_error")
+        return self._say("rating_thanks", rating=self.voices.number(rating))
+
+    def _on_ForgetThat(self, u: IntentMatch) -> Reply:
+        target = self._last_moment_id
+        if target is None:
+            return self._say("forget_nothing")
+        moment = self._journal_call("forget_text", target)
+        if moment is None:
+            return self._say("forget_nothing")
+        return self._say("forgot_text", ritual=self.voices.noun(moment.ritual))
+
+    def _on_TodayStatus(self, u: IntentMatch) -> Reply:
+        status = self._journal_call("today", self.clock.wall(), self.settings.minimums.as_dict())
+        if status is None:
+            return self._say("journal_error")
+        v = self.voices
+        done = v.spoken_list([v.counted(n, r) for r, n in status.counts.items() if n > 0])
+        missing = v.spoken_list([v.counted(n, r) for r, n in status.missing.items()])
+        if status.total == 0:
+            return self._say("today_nothing_yet", missing=missing) if missing else self._say("week_empty")
+        if missing:
+            return self._say("today_some_left", done=done, missing=missing)
+        return self._say("today_all_done" if status.minimums else "today_free", done=done)
+
+    def _on_WeekSummary(self, u: IntentMatch) -> Reply:
+        week = self._journal_call("week", self.clock.wall())
+        if week is None:
+            return self._say("journal_error")
+        if week.total == 0:
+            return self._say("week_empty")
+        v = self.voices
+        moments = v.spoken_list([v.counted(n, r) for r, n in week.counts.items() if n > 0])
+        seconds = week.total_minutes * 60
+        minutes = v.spoken_duration(round(seconds / 60) * 60 if seconds >= 60 else seconds)
+        reply = self._say("week_summary", moments=moments, minutes=minutes)
+        top = week.top_moment
+        if top is not None and top.rating:
+            reply = reply + self._say("week_favorite", ritual=v.noun(top.ritual), rating=v.number(top.rating))
+        return reply
+
+    def _on_WhoseTurn(self, u: IntentMatch) -> Reply:
+        names = self.settings.partners.names
+        last = self._journal_call("last_initiator", None)
+        name = self.settings.partners.other(last) if last in names else names[0]
+        return self._say("whose_turn", name=name, other=self.settings.partners.other(name))
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _latest_moment_id(self) -> str | None:
+        moments = self._journal_call("moments") or []
+        done = [m for m in moments if m.done]
+        return done[-1].id if done else None
+
+    def _journal_call(self, method: str, *args: Any) -> Any:
+        """A journal call that turns a journal failure into None (the loop keeps going)."""
+        if self.journal is None:
+            return None
+        try:
+            return getattr(self.journal, method)(*args)
+        except (JournalError, KeyError):
+            return None
+
+    def _say(self, key: str, **slots: Any) -> Reply:
+        say = self.voices.render(key, self.rng, **slots)
+        self._last_say = say
+        return Reply((say,))
+
+    def _remember(self, reply: Reply) -> None:
+        for action in reversed(reply.actions):
+            if isinstance(action, Say):
+                self._last_say = action
+                return

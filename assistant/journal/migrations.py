@@ -1,0 +1,76 @@
+"""Bring a journal written by an older Tandem up to `SCHEMA_VERSION`, one version at a time.
+
+Version 1 (the first prototype) kept one `seconds` figure per moment, no id and no kind:
+    {"ritual", "started", "ended", "seconds", "status", "initiated_by", "rating", "counts", "texts"}
+Version 2 splits `seconds` into `planned_seconds` (unknown for old moments) and `actual_seconds`,
+adds a stable `id` and `kind` ("appreciation" was a ritual name in version 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from assistant.journal.records import MOMENT_FIELDS, SCHEMA_VERSION
+
+Doc = dict[str, Any]
+Tables = dict[str, dict[str, Doc]]
+MOMENTS = "moments"
+META = "meta"
+META_KEY = "1"
+
+
+def stable_id(doc: Doc) -> str:
+    """An id derived from the content, so migrating or repairing twice never duplicates a moment."""
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def v1_to_v2_doc(doc: Doc) -> Doc:
+    out = {k: v for k, v in doc.items() if k in MOMENT_FIELDS}
+    out["actual_seconds"] = doc.get("seconds") or 0
+    out["planned_seconds"] = None
+    out["kind"] = "appreciation" if doc.get("ritual") == "appreciation" else "moment"
+    out["id"] = stable_id(doc)
+    return out
+
+
+def _v1_to_v2(tables: Tables) -> Tables:
+    moments = {key: v1_to_v2_doc(doc) for key, doc in tables.get(MOMENTS, {}).items()}
+    return {**tables, MOMENTS: moments}
+
+
+STEPS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2}
+"""STEPS[n] turns version n into version n + 1."""
+
+
+def schema_of(tables: Tables) -> int | None:
+    meta = tables.get(META, {}).get(META_KEY, {})
+    version = meta.get("schema")
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+def with_schema(tables: Tables, version: int = SCHEMA_VERSION) -> Tables:
+    return {**tables, META: {META_KEY: {"schema": version}}}
+
+
+def migrate(tables: Tables, version: int) -> Tables:
+    """Apply every step from `version` to the current one."""
+    while version < SCHEMA_VERSION:
+        tables = STEPS[version](tables)
+        version += 1
+    return with_schema(tables)
+
+
+def doc_version(doc: Doc) -> int:
+    """Guess the version of a lone document (repair has no file header to go by)."""
+    return 1 if "seconds" in doc and "actual_seconds" not in doc else SCHEMA_VERSION
+
+
+def upgrade_doc(doc: Doc) -> Doc:
+    """One document of any known version in the current shape."""
+    if doc_version(doc) == 1:
+        return v1_to_v2_doc(doc)
+    return doc

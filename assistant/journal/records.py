@@ -1,0 +1,95 @@
+"""What the journal keeps: one `Moment` per ritual done (or appreciation noted).
+
+A moment is stored as a plain JSON object (`to_dict`); times are ISO 8601 with their offset so a
+journal moved between time zones still reads right. `SCHEMA_VERSION` is written in the file and
+bumped whenever this shape changes (see `migrations.py`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime
+from typing import Any, Literal
+
+SCHEMA_VERSION = 2
+"""Version 1 stored one `seconds` figure; version 2 splits it into planned and actual seconds."""
+
+Status = Literal["completed", "partial", "cancelled", "running"]
+Kind = Literal["moment", "appreciation"]
+STATUSES: tuple[str, ...] = ("completed", "partial", "cancelled", "running")
+KINDS: tuple[str, ...] = ("moment", "appreciation")
+DONE_STATUSES: frozenset[str] = frozenset({"completed", "partial"})
+"""Partial credit counts: a hug stopped at forty seconds is still a hug."""
+
+
+def new_id() -> str:
+    """A short random id: unique enough for one couple, short enough to type after `forget`."""
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One ritual done together (or one appreciation noted)."""
+
+    ritual: str
+    started: datetime
+    """Timezone-aware local time the ritual began."""
+    ended: datetime | None = None
+    """Timezone-aware; None while running."""
+    planned_seconds: float | None = None
+    actual_seconds: float = 0.0
+    status: str = "completed"
+    initiated_by: str | None = None
+    """The partner's name who started it (drives `WhoseTurn`)."""
+    rating: int | None = None
+    """1..5 when the couple rated it."""
+    counts: dict[str, int] | None = None
+    """Per-partner counts, e.g. gratitude thanks given: {"Sam": 3, "Alex": 2}."""
+    texts: list[str] | None = None
+    """Words said (gratitude, appreciation), only when the couple opted in."""
+    kind: str = "moment"
+    id: str = field(default_factory=new_id)
+
+    def __post_init__(self) -> None:
+        if self.started.tzinfo is None:
+            raise ValueError("Moment.started must be timezone-aware")
+        if self.ended is not None and self.ended.tzinfo is None:
+            raise ValueError("Moment.ended must be timezone-aware")
+        if self.status not in STATUSES:
+            raise ValueError(f"Moment.status must be one of {STATUSES}, not {self.status!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"Moment.kind must be one of {KINDS}, not {self.kind!r}")
+        if self.rating is not None and not 1 <= self.rating <= 5:
+            raise ValueError(f"Moment.rating must be 1..5, not {self.rating!r}")
+
+    @property
+    def done(self) -> bool:
+        """Counts towards today's and the week's figures (completed or partial)."""
+        return self.status in DONE_STATUSES
+
+    @property
+    def minutes(self) -> float:
+        return self.actual_seconds / 60.0
+
+    def with_(self, **changes: Any) -> Moment:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["started"] = self.started.isoformat()
+        data["ended"] = self.ended.isoformat() if self.ended else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Moment:
+        """Build from a stored object; unknown keys (written by a newer Tandem) are ignored."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["started"] = datetime.fromisoformat(data["started"])
+        if data.get("ended"):
+            values["ended"] = datetime.fromisoformat(data["ended"])
+        return cls(**values)
+
+
+MOMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Moment))

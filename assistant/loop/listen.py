@@ -1,0 +1,276 @@
+"""The speech loop: audio in -> VAD -> wake/recognize -> dialog -> voice and chimes out.
+
+One loop serves the microphone and a recording alike: it only sees an iterable of `AudioChunk`s
+and an `AudioOutput`. Timers live in the dialog on the injected clock; the loop ticks it at each
+deadline (exactly, on a virtual clock) so a hug's end chime lands on its second even while nobody
+speaks. Recognition runs incrementally while the person speaks, so little is left at the end of
+the utterance; it never runs in the audio callback (sources only queue frames there).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Protocol
+
+import numpy as np
+
+from assistant.audio.vad import Vad, VadEvent
+from assistant.clock import Clock
+from assistant.errors import DeviceLost, TandemError
+from assistant.loop.events import EventLog
+from assistant.messages import AudioChunk, Chime, IntentMatch, Reply, Say, Transcript
+from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
+from assistant.speak.chimes import chime
+from assistant.speak.output import AudioOutput
+
+log = logging.getLogger(__name__)
+
+
+class Synth(Protocol):
+    rate: int
+
+    def render(self, text: str) -> Any:
+        """A Future of int16 mono samples at `rate`."""
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """Timing of the conversation, in seconds."""
+
+    listen_window: float = 8.0
+    """After a bare "hey tandem", how long a command is awaited without the wake phrase."""
+    self_tail: float = 0.35
+    """Echo of Tandem's own voice and chimes still in the room after they end."""
+    drain_limit: float = 1800.0
+    """At the end of a recording, how far the virtual clock may run to let a ritual finish."""
+    stop_intents: frozenset[str] = frozenset({"Stop"})
+    """What is still heard while Tandem itself is speaking."""
+
+
+@dataclass
+class _Utterance:
+    session: RecognizerSession
+    mode: ListenMode
+    started: float
+    self_heard: bool
+
+
+@dataclass
+class LoopStats:
+    utterances: int = 0
+    transcripts: int = 0
+    wakes: int = 0
+    intents: int = 0
+    errors: int = 0
+    decode_seconds: float = 0.0
+    audio_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SpeechLoop:
+    """Wires the parts; `run(chunks)` processes audio until the input ends."""
+
+    def __init__(self, *, dialog: Any, matcher: Any, recognizer: Recognizer, synth: Synth, output: AudioOutput,
+                 clock: Clock, events: EventLog, vad: Vad | None = None,
+                 settings: LoopSettings | None = None) -> None:
+        self.dialog = dialog
+        self.matcher = matcher
+        self.recognizer = recognizer
+        self.synth = synth
+        self.output = output
+        self.clock = clock
+        self.events = events
+        self.vad = vad or Vad()
+        self.settings = settings or LoopSettings()
+        self.stats = LoopStats()
+        self._utterance: _Utterance | None = None
+        self._window_until = float("-inf")
+
+    # --- the loop -------------------------------------------------------------------------
+    def run(self, chunks: Iterable[AudioChunk]) -> None:
+        """Process every chunk, then let what is running finish on the clock."""
+        self._perform(self.dialog.tick())
+        for chunk in chunks:
+            self.step(chunk)
+        for event in self.vad.flush():
+            self._on_vad(event)
+        self.drain()
+
+    def step(self, chunk: AudioChunk) -> None:
+        """One chunk: timers due before it, then voice activity and recognition."""
+        self._run_timers(until=chunk.timestamp)
+        self.stats.audio_seconds += chunk.duration
+        vad_events = self.vad.feed(chunk)
+        started = any(e.kind == "speech_start" for e in vad_events)
+        if self._utterance is not None and not started:
+            self._accept(chunk.samples)
+        for event in vad_events:
+            self._on_vad(event)
+        self._run_timers(until=self.clock.now())
+
+    def drain(self) -> None:
+        """End of input: keep the clock going (virtually) until no ritual has anything left to do."""
+        limit = self.clock.now() + self.settings.drain_limit
+        while True:
+            deadline = self.dialog.next_deadline()
+            if deadline is None or deadline > limit:
+                break
+            self.clock.sleep_until(max(deadline, self.clock.now()))
+            self._perform(self.dialog.tick())
+        self.clock.sleep_until(max(self.output.busy_until(), self.clock.now()))
+
+    def _run_timers(self, until: float) -> None:
+        while True:
+            deadline = self.dialog.next_deadline()
+            if deadline is None or deadline > until:
+                return
+            self.clock.sleep_until(deadline)
+            self._perform(self.dialog.tick())
+
+    # --- hearing --------------------------------------------------------------------------
+    def _mode(self, at: float) -> tuple[ListenMode, bool]:
+        """What to listen for now: (mode, heard while Tandem itself was sounding)."""
+        if self.output.overlaps(at, self.clock.now(), tail=self.settings.self_tail):
+            return ListenMode(wake=False, intents=self.settings.stop_intents), True
+        if at <= self._window_until:
+            return ListenMode(wake=False), False
+        expecting = self.dialog.expecting()
+        if expecting.wake_needed:
+            return ListenMode(wake=True), False
+        return ListenMode(wake=False, intents=expecting.intents, free_text=expecting.free_text), False
+
+    def _on_vad(self, event: VadEvent) -> None:
+        if event.kind == "speech_start":
+            self.events.emit("speech_start", t=event.t)
+            mode, self_heard = self._mode(event.t)
+            try:
+                session = self.recognizer.session(mode)
+            except TandemError as error:
+                self._error(error)
+                return
+            self._utterance = _Utterance(session, mode, event.t, self_heard)
+            self.stats.utterances += 1
+            self._accept(event.audio)
+        elif event.kind == "speech_end":
+            self.events.emit("speech_end", t=event.t, reason=event.reason)
+            utterance, self._utterance = self._utterance, None
+            if utterance is not None:
+                self._finish(utterance, event)
+
+    def _accept(self, samples: np.ndarray) -> None:
+        assert self._utterance is not None
+        begun = time.perf_counter()
+        self._utterance.session.accept(samples)
+        self.stats.decode_seconds += time.perf_counter() - begun
+
+    def _finish(self, utterance: _Utterance, event: VadEvent) -> None:
+        begun = time.perf_counter()
+        try:
+            transcript = utterance.session.finish()
+        except TandemError as error:
+            self._error(error)
+            return
+        self.stats.decode_seconds += time.perf_counter() - begun
+        if not transcript.text and not transcript.woke:
+            return
+        self.stats.transcripts += 1
+        self.events.emit("transcript", text=transcript.text, woke=transcript.woke,
+                         confidence=round(transcript.confidence, 3), mode=_mode_name(utterance.mode))
+        if utterance.mode.wake:
+            if not transcript.woke:
+                return
+            self.stats.wakes += 1
+            self.events.emit("wake")
+            if not transcript.text.strip():
+                self._window_until = self.clock.now() + self.settings.listen_window
+                self._play_chime("listening")
+                return
+        self._window_until = float("-inf")
+        self._understood(transcript, utterance)
+
+    def _understood(self, transcript: Transcript, utterance: _Utterance) -> None:
+        if utterance.self_heard:
+            # Tandem is sounding: only "stop" gets through, and it silences Tandem first.
+            understanding = self.matcher.match_best(_hypotheses(transcript), allowed=self.settings.stop_intents)
+            if not isinstance(understanding, IntentMatch):
+                return
+            self.output.stop()
+            self._perform(self.dialog.hear_understanding(understanding, transcript.text))
+            return
+        reply = self.dialog.hear_transcript(transcript)
+        if any(e.event == "intent" and e.details.get("intent") in self.settings.stop_intents for e in reply.events):
+            self.output.stop()
+        self._perform(reply)
+
+    # --- speaking -------------------------------------------------------------------------
+    def _perform(self, reply: Reply) -> None:
+        for action in reply.actions:
+            if isinstance(action, Say):
+                self._say(action)
+            elif isinstance(action, Chime):
+                self._play_chime(action.name)
+        for event in reply.events:
+            self.events.emit(event.event, **event.details)
+        if reply.actions:
+            self.dialog.output_busy_until(self.output.busy_until())
+
+    def _say(self, say: Say) -> None:
+        try:
+            samples = self.synth.render(say.text).result()
+        except TandemError as error:
+            self._error(error)
+            return
+        handle = self.output.play(samples, self.synth.rate, label=say.key)
+        self.events.emit("say_start", t=handle.start, key=say.key, text=say.text)
+        self.events.emit("say_end", t=handle.end, key=say.key)
+
+    def _play_chime(self, name: str) -> None:
+        handle = self.output.play(chime(name), _CHIME_RATE, label=f"chime:{name}")
+        self.events.emit("chime", t=handle.start, name=name, end=round(handle.end, 3))
+
+    def _error(self, error: TandemError) -> None:
+        self.stats.errors += 1
+        log.warning("%s", error)
+        self.events.emit("error", message=str(error))
+
+
+_CHIME_RATE = 16_000
+
+
+def _hypotheses(transcript: Transcript) -> list[str]:
+    return [transcript.text, *transcript.alternatives]
+
+
+def _mode_name(mode: ListenMode) -> str:
+    if mode.wake:
+        return "wake"
+    if mode.free_text:
+        return "free"
+    return "command" if mode.intents is None else "restricted"
+
+
+def chunks_with_reconnect(open_source: Any, clock: Clock, events: EventLog, on_idle: Any,
+                          max_wait: float = 30.0) -> Iterator[AudioChunk]:
+    """Chunks from a live source that reopens it with backoff when the device is lost.
+
+    `on_idle()` keeps timers running while the device is gone, so a hug in progress still ends.
+    """
+    wait = 0.5
+    origin = 0.0
+    while True:
+        try:
+            source = open_source(origin)
+            wait = 0.5
+            for chunk in source:
+                origin = chunk.timestamp + chunk.duration
+                yield chunk
+            return
+        except DeviceLost as error:
+            events.emit("error", message=str(error), retry_in=wait)
+            until = clock.now() + wait
+            while clock.now() < until:
+                on_idle()
+                clock.sleep_until(min(until, clock.now() + 0.05))
+            wait = min(wait * 2, max_wait)

@@ -1,0 +1,602 @@
+"""The ritual engine: one explicit state machine that runs any ritual script on an injected clock.
+
+A `RitualRun` never sleeps and never reads the time itself: every call gets `now`, and
+`next_deadline()` tells the host when to call `tick()` next. Instant steps (say, chime, record)
+run straight through; a blocking step (wait, breathe, count, listen, ask_rating, offer) puts the run
+in its state until the clock or an answer moves it on. Stopping early gives partial credit with the
+real seconds; stopping before anything happened is a cancel.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from enum import Enum, auto
+from typing import Any
+
+from assistant.config import Settings
+from assistant.dialog.voices import Voices
+from assistant.messages import Action, Chime, Reply, Say
+from assistant.rituals.script import (
+    AskRatingStep, BreatheStep, ChimeStep, CountStep, ListenStep, OfferStep, QuestionStep, RecordStep,
+    Ritual, RitualBook, SayStep, Step, WaitStep,
+)
+
+CONTROLS = frozenset({"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "Next", "Repeat"})
+"""Intents that steer a running ritual."""
+DEFAULT_ADD_SECONDS = 30
+
+
+class RunState(Enum):
+    RUNNING = auto()  # executing instant steps (only ever transient inside a call)
+    TIMING = auto()  # a wait step: a hug, a walk, a check-in, a pause
+    BREATHING = auto()  # paced in/out cues
+    COUNTING = auto()  # counting aloud, one a second
+    LISTENING = auto()  # waiting for answers (thanks, a recap, an appreciation)
+    RATING = auto()  # waiting for a 1..5 rating
+    OFFERING = auto()  # waiting for yes or no to a follow-up ritual
+    PAUSED = auto()
+    DONE = auto()
+
+
+TIMED = (RunState.TIMING, RunState.BREATHING, RunState.COUNTING)
+WAITING = (RunState.LISTENING, RunState.RATING, RunState.OFFERING)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the loop should listen for without the wake phrase right now."""
+
+    intents: frozenset[str] | None
+    """Intents that make sense now; None = anything (after the wake phrase)."""
+    free_text: bool
+    """An open answer is expected (thanks, an appreciation): use open-vocabulary recognition."""
+    wake_needed: bool
+
+
+IDLE = Expectation(None, False, True)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A ritual the couple accepted at the end of this one (repair -> walk)."""
+
+    ritual: str
+    variant: str | None = None
+    seconds: int | None = None
+
+
+@dataclass
+class _Timer:
+    """The current blocking step's timing. `t0` shifts on pause/resume and output delay."""
+
+    t0: float
+    length: float
+    main: bool = False
+    cues: list[tuple[float, str]] = field(default_factory=list)
+    """Breathing: (offset from t0, "in"|"out"); counting: (offset, number word)."""
+    next_cue: int = 0
+    halfway: bool = False
+
+
+class RitualRun:
+    """One run of one ritual. Create it, call `start(now)`, then `tick`, `control` and `answer`."""
+
+    def __init__(self, ritual: Ritual, book: RitualBook, voices: Voices, settings: Settings,
+                 rng: random.Random, first: str, second: str, *, variant: str | None = None,
+                 seconds: int | None = None, prefill: str | None = None) -> None:
+        self.ritual = ritual
+        self.book = book
+        self.voices = voices
+        self.settings = settings
+        self.rng = rng
+        self.first, self.second = first, second
+        self.variant = ritual.variants.get(variant) if variant else None
+        self.variant_name = variant if self.variant else None
+        base = self.variant.duration if self.variant and self.variant.duration else ritual.duration
+        self.planned: float | None = float(seconds) if seconds else (settings.durations.seconds(base) if base else None)
+        self.added = 0.0
+        self.prefill = prefill
+        self.state = RunState.RUNNING
+        self.status = "running"
+        self.index = 0
+        self.started_at = 0.0
+        self.counts: dict[str, int] = {}
+        self.texts: list[str] = []
+        self.rating: int | None = None
+        self.recorded = False
+        self.record_kind = ritual.kind
+        self.follow_up: FollowUp | None = None
+        self.progress = False
+        self.cut_short = False
+        self.last_say: Say | None = None
+        self._timer: _Timer | None = None
+        self._deadline: float | None = None  # LISTENING / RATING / OFFERING timeout
+        self._paused_from: RunState | None = None
+        self._paused_at = 0.0
+        self._paused_total = 0.0
+        self._main_done = 0.0
+        self._fresh = False
+        self._partner = 0
+        self._answer = 0
+        self._question = ""
+        self._ended_at: float | None = None
+
+    # ---- public API ----------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self.state is RunState.DONE
+
+    @property
+    def name(self) -> str:
+        return self.ritual.name
+
+    @property
+    def planned_seconds(self) -> float | None:
+        return None if self.planned is None else self.planned + self.added
+
+    def start(self, now: float) -> Reply:
+        self._fresh = False
+        self.started_at = now
+        out: list[Action] = []
+        self._advance(now, out)
+        return Reply(tuple(out))
+
+    def tick(self, now: float) -> Reply:
+        """Whatever is due at `now`: cues, counts, the end of a timer, a timeout."""
+        self._fresh = False
+        out: list[Action] = []
+        for _ in range(10_000):  # a late tick catches up on every due cue, in order
+            if not self._tick_once(now, out):
+                break
+        return Reply(tuple(out))
+
+    def next_deadline(self) -> float | None:
+        if self.state in (RunState.PAUSED, RunState.DONE, RunState.RUNNING):
+            return None
+        if self.state in WAITING:
+            return self._deadline
+        timer = self._timer
+        assert timer is not None
+        due = [timer.t0 + timer.length]
+        if timer.next_cue < len(timer.cues):
+            due.append(timer.t0 + timer.cues[timer.next_cue][0])
+        if timer.halfway:
+            due.append(timer.t0 + timer.length / 2)
+        return min(due)
+
+    def expecting(self) -> Expectation:
+        s = self.state
+        if s in TIMED:
+            return Expectation(CONTROLS, False, False)
+        if s is RunState.LISTENING:
+            return Expectation(CONTROLS | {"Skip"}, True, False)
+        if s is RunState.PAUSED:
+            return Expectation(frozenset({"Resume", "Stop", "TimeLeft", "Repeat", "Next", "AddTime"}),
+                               self._paused_from is RunState.LISTENING, False)
+        if s is RunState.RATING:
+            return Expectation(frozenset({"Rate", "Skip", "No", "Stop", "Next"}), False, False)
+        if s is RunState.OFFERING:
+            return Expectation(frozenset({"Yes", "No", "Stop", "Repeat", "Skip"}), False, False)
+        return IDLE
+
+    def output_busy_until(self, t: float) -> None:
+        """Speech queued just before a timed step delays its start, so the hug starts after the intro."""
+        if not self._fresh:
+            return
+        if self.state in TIMED and self._timer and t > self._timer.t0:
+            self._timer.t0 = t
+        elif self.state in WAITING and self._deadline is not None:
+            timeout = self._deadline - self._entered_wait
+            if t > self._entered_wait:
+                self._entered_wait = t
+                self._deadline = t + timeout
+
+    def actual_seconds(self, now: float) -> float:
+        """Real seconds spent: the timed hold for a timed ritual, the whole active time otherwise."""
+        if self.ritual.timed:
+            total = self._main_done
+            if self._timer and self._timer.main and self.state in (RunState.TIMING, RunState.BREATHING, RunState.PAUSED):
+                total += self._timer_elapsed(now)
+        else:
+            end = self._ended_at if self._ended_at is not None else now
+            paused = self._paused_total + (end - self._paused_at if self.state is RunState.PAUSED else 0.0)
+            total = end - self.started_at - paused
+        return round(max(0.0, total), 1)
+
+    def time_left(self, now: float) -> float | None:
+        timer = self._timer
+        if timer is None or not (self.state in TIMED or (self.state is RunState.PAUSED and self._paused_from in TIMED)):
+            return None
+        return max(0.0, timer.length - self._timer_elapsed(now))
+
+    def control(self, intent: str, slots: dict[str, Any], now: float) -> Reply:
+        """Stop, Pause, Resume, TimeLeft, AddTime, Next, Skip, Repeat, Rate, Yes, No."""
+        self._fresh = False
+        out: list[Action] = []
+        handler = getattr(self, f"_on_{intent.lower()}", None)
+        if handler is None or self.done:
+            return Reply()
+        handler(slots, now, out)
+        return Reply(tuple(out))
+
+    def answer(self, text: str, now: float) -> Reply:
+        """A free answer while listening (a thanks, a recap, an appreciation)."""
+        self._fresh = False
+        out: list[Action] = []
+        if self.state is RunState.LISTENING:
+            self._take_answer(text, now, out)
+        return Reply(tuple(out))
+
+    def skip_wait(self, now: float) -> Reply:
+        """Leave a rating or offer question unanswered (the couple said something else)."""
+        self._fresh = False
+        out: list[Action] = []
+        if self.state in (RunState.RATING, RunState.OFFERING):
+            self.index += 1
+            self._advance(now, out)
+        return Reply(tuple(out))
+
+    # ---- stepping ------------------------------------------------------------------------
+    def _advance(self, now: float, out: list[Action]) -> None:
+        """Run instant steps until one blocks or the script ends."""
+        self.state = RunState.RUNNING
+        self._timer = None
+        self._deadline = None
+        while self.index < len(self.ritual.steps):
+            step = self.ritual.steps[self.index]
+            if self._begin(step, now, out):
+                return
+            self.index += 1
+        self._finish("completed" if not self.cut_short else "partial", now)
+
+    def _begin(self, step: Step, now: float, out: list[Action]) -> bool:
+        """Do one step; True when it blocks."""
+        if isinstance(step, SayStep):
+            self._say(step.say, out)
+        elif isinstance(step, ChimeStep):
+            out.append(Chime(step.chime))
+        elif isinstance(step, RecordStep):
+            self.recorded = True
+            self.record_kind = step.record
+            self.status = "partial" if self.cut_short else "completed"
+        elif isinstance(step, QuestionStep):
+            self._question = self.rng.choice(self.book.questions[step.question])
+            self.progress = True
+            self._say(step.key, out)
+        elif isinstance(step, WaitStep):
+            self._start_timer(RunState.TIMING, step.wait, now, halfway=step.halfway and self.settings.rituals.halfway_chime)
+            return True
+        elif isinstance(step, BreatheStep):
+            self._start_timer(RunState.BREATHING, step.breathe, now)
+            self._timer.cues = self._breath_cues(self._timer.length)  # type: ignore[union-attr]
+            return True
+        elif isinstance(step, CountStep):
+            self._start_timer(RunState.COUNTING, step.count, now)
+            self._timer.cues = [(float(i), self.voices.number(i + 1)) for i in range(step.count)]  # type: ignore[union-attr]
+            return True
+        elif isinstance(step, ListenStep):
+            self._partner = 0
+            self._answer = 0
+            if self.prefill and not step.per_partner:
+                self._take_text(step, self.prefill)
+                self.prefill = None
+                return False
+            if step.prompt:
+                self._say(step.prompt, out)
+            self._wait(RunState.LISTENING, step.timeout, now)
+            return True
+        elif isinstance(step, AskRatingStep):
+            self._say(step.ask_rating, out)
+            self._wait(RunState.RATING, step.timeout, now)
+            return True
+        elif isinstance(step, OfferStep):
+            self._say(step.key, out)
+            self._wait(RunState.OFFERING, step.timeout, now)
+            return True
+        return False
+
+    def _start_timer(self, state: RunState, length: Any, now: float, halfway: bool = False) -> None:
+        main = length == "duration"
+        if main:
+            seconds = self.planned_seconds or 0.0
+        elif isinstance(length, str):
+            seconds = float(self.settings.durations.seconds(length))
+        else:
+            seconds = float(length)
+        self.state = state
+        self._timer = _Timer(now, seconds, main=main, halfway=halfway)
+        self._fresh = True
+
+    def _wait(self, state: RunState, timeout: float, now: float) -> None:
+        self.state = state
+        self._entered_wait = now
+        self._deadline = now + timeout
+        self._fresh = True
+
+    def _breath_cues(self, length: float) -> list[tuple[float, str]]:
+        inhale, exhale = self.settings.breathing.inhale, self.settings.breathing.exhale
+        cues: list[tuple[float, str]] = []
+        t = 0.0
+        while t < length:
+            cues.append((t, "in"))
+            if t + inhale < length:
+                cues.append((t + inhale, "out"))
+            t += inhale + exhale
+        return cues
+
+    def _tick_once(self, now: float, out: list[Action]) -> bool:
+        """Handle the earliest thing due at `now`; False when nothing is due."""
+        due = self.next_deadline()
+        if due is None or due > now:
+            return False
+        if self.state in WAITING:
+            self._on_timeout(now, out)
+            return True
+        timer = self._timer
+        assert timer is not None
+        end = timer.t0 + timer.length
+        if timer.halfway and timer.t0 + timer.length / 2 <= now and timer.t0 + timer.length / 2 < end:
+            timer.halfway = False
+            out.append(Chime("halfway"))
+            return True
+        if timer.next_cue < len(timer.cues) and timer.t0 + timer.cues[timer.next_cue][0] <= now:
+            self._cue(timer.cues[timer.next_cue][1], out)
+            timer.next_cue += 1
+            return True
+        if end <= now:
+            self._end_timer(end, out)
+            return True
+        return False
+
+    def _cue(self, cue: str, out: list[Action]) -> None:
+        self.progress = True
+        if self.state is RunState.COUNTING:
+            step = self.ritual.steps[self.index]
+            assert isinstance(step, CountStep)
+            self._say(step.key, out, number=cue)
+            return
+        step = self.ritual.steps[self.index]
+        assert isinstance(step, BreatheStep)
+        if step.cues in ("chimes", "both"):
+            out.append(Chime("inhale" if cue == "in" else "exhale"))
+        if step.cues in ("words", "both"):
+            self._say("breathe_in" if cue == "in" else "breathe_out", out)
+
+    def _end_timer(self, at: float, out: list[Action]) -> None:
+        timer = self._timer
+        assert timer is not None
+        if timer.main:
+            self._main_done += timer.length
+        self.progress = self.progress or timer.length > 0
+        self.index += 1
+        self._advance(at, out)
+
+    def _timer_elapsed(self, now: float) -> float:
+        timer = self._timer
+        if timer is None:
+            return 0.0
+        ref = self._paused_at if self.state is RunState.PAUSED else now
+        return min(max(0.0, ref - timer.t0), timer.length)
+
+    # ---- answers -------------------------------------------------------------------------
+    def _listen_step(self) -> ListenStep:
+        step = self.ritual.steps[self.index]
+        assert isinstance(step, ListenStep)
+        return step
+
+    def _partner_name(self, i: int | None = None) -> str:
+        return (self.first, self.second)[(self._partner if i is None else i) % 2]
+
+    def _take_text(self, step: ListenStep, text: str) -> None:
+        name = self._partner_name() if step.per_partner else self.first
+        self.counts[name] = self.counts.get(name, 0) + 1
+        self.progress = True
+        if step.store and self.settings.keep_gratitude_text and text.strip():
+            self.texts.append(text.strip())
+
+    def _take_answer(self, text: str, now: float, out: list[Action]) -> None:
+        step = self._listen_step()
+        self._take_text(step, text)
+        self._after_answer(step, now, out, skipped=False)
+
+    def _after_answer(self, step: ListenStep, now: float, out: list[Action], skipped: bool) -> None:
+        self._answer += 1
+        if self._answer < step.answers:
+            key = step.skip_ack if skipped else step.ack
+            if key:
+                self._say(key, out, name=self._partner_name())
+            self._wait(RunState.LISTENING, step.timeout, now)
+            return
+        self._next_partner(step, now, out)
+
+    def _next_partner(self, step: ListenStep, now: float, out: list[Action]) -> None:
+        if step.per_partner and self._partner == 0:
+            self._partner, self._answer = 1, 0
+            if step.handover:
+                self._say(step.handover, out, name=self._partner_name(0), other=self._partner_name(1))
+            elif step.prompt:
+                self._say(step.prompt, out)
+            self._wait(RunState.LISTENING, step.timeout, now)
+            return
+        self.index += 1
+        self._advance(now, out)
+
+    def _on_timeout(self, now: float, out: list[Action]) -> None:
+        if self.state is RunState.LISTENING:
+            self._say("listen_timeout", out)
+            self._finish(self._stopped_status(), now)
+        else:  # an unanswered rating or offer just moves on
+            self.index += 1
+            self._advance(now, out)
+
+    # ---- controls ------------------------------------------------------------------------
+    def _on_stop(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.state is RunState.PAUSED:
+            self._resume_clock(now)
+        done = self.actual_seconds(now)
+        status = self._stopped_status(now)
+        if not self.recorded:
+            key = self.ritual.partial if status == "partial" else self.ritual.cancelled
+            self._say(key, out, done=self.voices.spoken_duration(done))
+        else:
+            out.append(Chime("soft"))
+        if self._timer and self._timer.main and self.state in (RunState.TIMING, RunState.BREATHING):
+            self._main_done += self._timer_elapsed(now)
+        self._finish(status, now)
+
+    def _stopped_status(self, now: float | None = None) -> str:
+        if self.recorded:
+            return self.status
+        if self.ritual.timed and now is not None and not self.counts:
+            return "partial" if self.actual_seconds(now) >= 1.0 else "cancelled"
+        return "partial" if self.progress else "cancelled"
+
+    def _on_pause(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.state is RunState.PAUSED:
+            self._say("already_paused", out)
+            return
+        if self.state not in TIMED and self.state is not RunState.LISTENING:
+            return
+        self._paused_from = self.state
+        self._paused_at = now
+        self.state = RunState.PAUSED
+        left = self.time_left(now)
+        self._say("paused", out, left=self.voices.spoken_duration(left or 0, approximate=True))
+
+    def _resume_clock(self, now: float) -> None:
+        shift = now - self._paused_at
+        self._paused_total += shift
+        if self._timer:
+            self._timer.t0 += shift
+        if self._deadline is not None:
+            self._deadline += shift
+            self._entered_wait += shift
+        assert self._paused_from is not None
+        self.state = self._paused_from
+        self._paused_from = None
+
+    def _on_resume(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.state is not RunState.PAUSED:
+            self._say("not_paused", out)
+            return
+        self._resume_clock(now)
+        left = self.time_left(now)
+        self._say("resumed", out, left=self.voices.spoken_duration(left or 0, approximate=True))
+
+    def _on_timeleft(self, slots: dict, now: float, out: list[Action]) -> None:
+        left = self.time_left(now)
+        if left is None:
+            self._say("time_left_untimed", out)
+            return
+        key = "time_left_paused" if self.state is RunState.PAUSED else "time_left"
+        self._say(key, out, left=self.voices.spoken_duration(left, approximate=True))
+
+    def _on_addtime(self, slots: dict, now: float, out: list[Action]) -> None:
+        left = self.time_left(now)
+        if left is None or self._timer is None or self.state is RunState.COUNTING:
+            self._say("add_time_untimed", out)
+            return
+        seconds = slots.get("seconds")
+        add = float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) and 0 < seconds <= 3 * 3600 \
+            else float(DEFAULT_ADD_SECONDS)
+        self._timer.length += add
+        if self._timer.main:
+            self.added += add
+        if self.state is RunState.BREATHING or self._paused_from is RunState.BREATHING:
+            done = self._timer.next_cue
+            self._timer.cues = self._breath_cues(self._timer.length)
+            self._timer.next_cue = done
+        self._say("time_added", out, added=self.voices.spoken_duration(add),
+                  left=self.voices.spoken_duration(left + add, approximate=True))
+
+    def _on_next(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.state is RunState.PAUSED:
+            self._resume_clock(now)
+        if self.state in (RunState.TIMING, RunState.BREATHING, RunState.COUNTING):
+            timer = self._timer
+            assert timer is not None
+            elapsed = self._timer_elapsed(now)
+            if timer.main:
+                self._main_done += elapsed
+                self.cut_short = self.cut_short or elapsed < timer.length
+                timer.length = 0.0  # already counted
+            self.progress = self.progress or elapsed > 0
+            self.index += 1
+            self._advance(now, out)
+        elif self.state is RunState.LISTENING:
+            self._next_partner(self._listen_step(), now, out)
+        elif self.state in (RunState.RATING, RunState.OFFERING):
+            self.index += 1
+            self._advance(now, out)
+
+    def _on_skip(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.state is RunState.LISTENING:
+            self._after_answer(self._listen_step(), now, out, skipped=True)
+        else:
+            self._on_next(slots, now, out)
+
+    def _on_repeat(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.last_say is None:
+            self._say("nothing_to_repeat", out)
+        else:
+            out.append(self.last_say)
+
+    def _on_rate(self, slots: dict, now: float, out: list[Action]) -> None:
+        rating = slots.get("rating")
+        if self.state is not RunState.RATING or not isinstance(rating, int) or not 1 <= rating <= 5:
+            return
+        self.rating = rating
+        self._say("rating_thanks", out, rating=self.voices.number(rating))
+        self.index += 1
+        self._advance(now, out)
+
+    def _on_yes(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.state is not RunState.OFFERING:
+            return
+        step = self.ritual.steps[self.index]
+        assert isinstance(step, OfferStep)
+        if step.accepted:
+            self._say(step.accepted, out)
+        self.follow_up = FollowUp(step.offer, step.variant, step.seconds)
+        self.index += 1
+        self._advance(now, out)
+
+    def _on_no(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.state is RunState.OFFERING:
+            step = self.ritual.steps[self.index]
+            assert isinstance(step, OfferStep)
+            if step.declined:
+                self._say(step.declined, out)
+        if self.state in (RunState.OFFERING, RunState.RATING):
+            self.index += 1
+            self._advance(now, out)
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _finish(self, status: str, now: float) -> None:
+        self.state = RunState.DONE
+        self.status = status
+        self._ended_at = now
+        self._timer = None
+        self._deadline = None
+
+    def slots(self, **extra: Any) -> dict[str, Any]:
+        name = extra.pop("name", None) or self.first
+        other = extra.pop("other", None) or (self.second if name == self.first else self.first)
+        planned = self.planned_seconds
+        values: dict[str, Any] = {
+            "first": self.first, "second": self.second, "name": name, "other": other,
+            "duration": self.voices.spoken_duration(planned) if planned else "",
+            "done": "", "left": "", "question": self._question, "number": "",
+            "count": self.voices.number(sum(self.counts.values())),
+            "ritual": self.voices.noun(self.ritual.name),
+        }
+        values.update(extra)
+        return values
+
+    def _say(self, key: str, out: list[Action], **extra: Any) -> None:
+        if self.variant:
+            key = self.variant.keys.get(key, key)
+        say = self.voices.render(key, self.rng, **self.slots(**extra))
+        self.last_say = say
+        out.append(say)

@@ -1,0 +1,161 @@
+"""Expand hassil templates into word sequences with the slot references kept as markers.
+
+The matcher compares what was said against these *skeletons* (slot values left out), so a
+template with a number range costs one skeleton, not hundreds. Expansion is bounded: a template
+with more variants than `cap` is sampled with a fixed seed instead of enumerated, which keeps
+start-up fast and still touches every alternative word with high probability.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from typing import Iterator, Mapping, Union
+
+from hassil.expression import (
+    Alternative,
+    Expression,
+    Group,
+    ListReference,
+    Permutation,
+    RuleReference,
+    Sentence,
+    Sequence,
+    TextChunk,
+)
+
+
+@dataclass(frozen=True)
+class SlotRef:
+    """A `{list:slot}` reference inside an expanded template."""
+
+    slot: str
+    list_name: str
+
+
+Segment = Union[str, SlotRef]
+Variant = tuple[Segment, ...]
+
+_MAX_RULE_DEPTH = 24
+
+
+class Expander:
+    """Expands one template's expression with a given set of expansion rules."""
+
+    def __init__(self, rules: Mapping[str, Sentence]) -> None:
+        self.rules = rules
+
+    def count(self, expr: Expression, depth: int = 0) -> int:
+        """How many variants a full expansion would give (saturating, never huge work)."""
+        if depth > _MAX_RULE_DEPTH:
+            return 1
+        if isinstance(expr, TextChunk) or isinstance(expr, ListReference):
+            return 1
+        if isinstance(expr, RuleReference):
+            rule = self.rules.get(expr.rule_name)
+            return 1 if rule is None else self.count(rule.expression, depth + 1)
+        if isinstance(expr, Alternative):
+            return min(10**9, sum(self.count(i, depth) for i in expr.items))
+        if isinstance(expr, Permutation):
+            total = 1
+            for i in expr.items:
+                total = min(10**9, total * self.count(i, depth))
+            return min(10**9, total * _factorial(len(expr.items)))
+        if isinstance(expr, Group):
+            total = 1
+            for i in expr.items:
+                total = min(10**9, total * self.count(i, depth))
+            return total
+        return 1
+
+    def all(self, expr: Expression, depth: int = 0) -> Iterator[Variant]:
+        """Every variant, in template order."""
+        if depth > _MAX_RULE_DEPTH:
+            return
+        if isinstance(expr, TextChunk):
+            yield (expr.text,) if expr.text else ()
+        elif isinstance(expr, ListReference):
+            yield (SlotRef(expr.slot_name, expr.list_name),)
+        elif isinstance(expr, RuleReference):
+            rule = self.rules.get(expr.rule_name)
+            if rule is not None:
+                yield from self.all(rule.expression, depth + 1)
+        elif isinstance(expr, Alternative):
+            for item in expr.items:
+                yield from self.all(item, depth)
+        elif isinstance(expr, Permutation):
+            parts = [list(self.all(i, depth)) for i in expr.items]
+            for order in itertools.permutations(parts):
+                for combo in itertools.product(*order):
+                    yield _join(combo, spaced=True)
+        elif isinstance(expr, Group):
+            parts = [list(self.all(i, depth)) for i in expr.items]
+            for combo in itertools.product(*parts):
+                yield _join(combo)
+
+    def one(self, expr: Expression, rng: random.Random, depth: int = 0) -> Variant:
+        """One variant picked at random (each alternative equally likely)."""
+        if depth > _MAX_RULE_DEPTH:
+            return ()
+        if isinstance(expr, TextChunk):
+            return (expr.text,) if expr.text else ()
+        if isinstance(expr, ListReference):
+            return (SlotRef(expr.slot_name, expr.list_name),)
+        if isinstance(expr, RuleReference):
+            rule = self.rules.get(expr.rule_name)
+            return () if rule is None else self.one(rule.expression, rng, depth + 1)
+        if isinstance(expr, Alternative):
+            if not expr.items or (expr.is_optional and rng.random() < 0.5):
+                return ()  # an optional part is left out half the time: people speak briefly
+            return self.one(rng.choice(expr.items), rng, depth)
+        if isinstance(expr, Permutation):
+            items = list(expr.items)
+            rng.shuffle(items)
+            return _join([self.one(i, rng, depth) for i in items], spaced=True)
+        if isinstance(expr, Group):
+            return _join([self.one(i, rng, depth) for i in expr.items])
+        return ()
+
+    def bounded(self, expr: Expression, cap: int, seed: int = 0) -> list[Variant]:
+        """All variants when there are at most `cap`, else up to `cap` distinct random ones."""
+        if self.count(expr) <= cap:
+            return _dedupe(self.all(expr), cap)
+        rng = random.Random(seed)
+        return _dedupe((self.one(expr, rng) for _ in range(cap * 2)), cap)
+
+
+def _factorial(n: int) -> int:
+    out = 1
+    for k in range(2, n + 1):
+        out *= k
+    return out
+
+
+def _join(parts: "Sequence | list | tuple", spaced: bool = False) -> Variant:
+    """Concatenate variants, merging adjacent literal text (hassil keeps the spaces in chunks)."""
+    out: list[Segment] = []
+    for part in parts:
+        for seg in part:
+            if isinstance(seg, str) and out and isinstance(out[-1], str):
+                out[-1] = out[-1] + (" " if spaced else "") + seg
+            else:
+                if spaced and isinstance(seg, str):
+                    seg = " " + seg
+                out.append(seg)
+    return tuple(out)
+
+
+def _dedupe(variants: "Iterator[Variant] | Iterator", cap: int) -> list[Variant]:
+    seen: set[tuple] = set()
+    out: list[Variant] = []
+    for v in variants:
+        key = tuple(" ".join(s.split()) if isinstance(s, str) else s for s in v)
+        key = tuple(s for s in key if s != "")
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(key)
+        if len(out) >= cap:
+            break
+    return out

@@ -1,0 +1,121 @@
+"""Spot slot values (numbers, list words) in a word sequence and replace them with tags.
+
+A skeleton "add {seconds} more" and the input "add ninety more" both become "add #n more",
+so fuzzy matching compares the words around a value, and the value itself is read from
+what was said. Lists sharing a phrase share a tag, so tagging never has to guess between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hassil.intents import RangeSlotList, SlotList, TextSlotList, WildcardSlotList
+
+from assistant.understand.expand import Expander
+from assistant.understand.normalize import tokens
+from assistant.understand.numbers import NumberWords
+
+NUMBER_TAG = "#n"
+WILDCARD_TAG = "#*"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A value spotted in the input: tokens [start, start+size) read as `tag`."""
+
+    tag: str
+    start: int
+    size: int
+    phrase: tuple[str, ...]
+    number: int | None = None
+
+
+class Lexicon:
+    """Phrases of every text list, and the number words of every range list."""
+
+    def __init__(self, lists: dict[str, SlotList], numbers: NumberWords, rules: dict) -> None:
+        self.numbers = numbers
+        self.values: dict[str, dict[tuple[str, ...], Any]] = {}
+        expander = Expander(rules)
+        for name, slot_list in lists.items():
+            if isinstance(slot_list, TextSlotList):
+                table: dict[tuple[str, ...], Any] = {}
+                for value in slot_list.values:
+                    out = value.value_out
+                    for variant in expander.bounded(value.text_in, 64):
+                        words = tuple(tokens(" ".join(s for s in variant if isinstance(s, str))))
+                        if words:
+                            table.setdefault(words, out if out is not None else " ".join(words))
+                self.values[name] = table
+        self.tag_of_list = _group_tags(self.values)
+        self.phrase_tag: dict[tuple[str, ...], str] = {}
+        for name, table in self.values.items():
+            for phrase in table:
+                self.phrase_tag[phrase] = self.tag_of_list[name]
+        self.longest = max((len(p) for p in self.phrase_tag), default=1)
+
+    def list_tag(self, slot_list: SlotList | None, name: str) -> str:
+        if isinstance(slot_list, RangeSlotList):
+            return NUMBER_TAG
+        if isinstance(slot_list, WildcardSlotList) or slot_list is None:
+            return WILDCARD_TAG
+        return self.tag_of_list.get(name, WILDCARD_TAG)
+
+    def tag(self, words: list[str]) -> tuple[list[str], list[Reading | None]]:
+        """Tagged tokens, and for each tagged token the reading behind it (None for a plain word)."""
+        out: list[str] = []
+        readings: list[Reading | None] = []
+        i = 0
+        while i < len(words):
+            best: Reading | None = None
+            for size in range(min(self.longest, len(words) - i), 0, -1):
+                phrase = tuple(words[i:i + size])
+                tag = self.phrase_tag.get(phrase)
+                if tag is not None:
+                    best = Reading(tag, i, size, phrase)
+                    break
+            number = self.numbers.read(words, i)
+            if number is not None and (best is None or number[1] >= best.size):
+                best = Reading(NUMBER_TAG, i, number[1], tuple(words[i:i + number[1]]), number[0])
+            if best is None:
+                out.append(words[i])
+                readings.append(None)
+                i += 1
+            else:
+                out.append(best.tag)
+                readings.append(best)
+                i += best.size
+        return out, readings
+
+    def value(self, list_name: str, slot_list: SlotList | None, reading: Reading) -> Any:
+        """The slot value of a reading for one list, or None when that list does not hold it."""
+        if isinstance(slot_list, RangeSlotList):
+            n = reading.number
+            if n is None or not slot_list.start <= n <= slot_list.stop or (n - slot_list.start) % slot_list.step:
+                return None
+            from assistant.understand.numbers import slot_value
+
+            return slot_value(n, slot_list)
+        table = self.values.get(list_name)
+        return None if table is None else table.get(reading.phrase)
+
+
+def _group_tags(values: dict[str, dict[tuple[str, ...], Any]]) -> dict[str, str]:
+    """Lists that share any phrase get one tag (union-find over list names)."""
+    parent = {name: name for name in values}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owner: dict[tuple[str, ...], str] = {}
+    for name, table in values.items():
+        for phrase in table:
+            if phrase in owner:
+                parent[find(name)] = find(owner[phrase])
+            else:
+                owner[phrase] = name
+    return {name: "#" + find(name) for name in values}

@@ -1,0 +1,275 @@
+"""Understand a line of text: hassil's exact match first, then a calibrated fuzzy match.
+
+The fuzzy step compares the words said with every template skeleton (slot values replaced by
+tags on both sides), keeps the best skeleton per intent, and accepts the best intent only when
+it clears a threshold *and* beats the next intent by a margin. Slot values are then read from
+the words said, aligned to the winning skeleton, never copied from a sample sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Collection, Sequence
+
+from hassil import Intents, recognize
+from hassil.intents import RangeSlotList, WildcardSlotList
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from assistant.messages import IntentMatch, NoMatch
+from assistant.understand.expand import SlotRef
+from assistant.understand.intents import IntentSet, Template
+from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
+from assistant.understand.normalize import Fillers, tokens
+from assistant.understand.numbers import share_with_hassil
+
+Understanding = IntentMatch | NoMatch
+
+THRESHOLD = 80.0
+"""Least fuzzy score (0..100) accepted; calibrated with `python -m bench.text`."""
+MARGIN = 6.0
+"""Least lead of the best intent over the second best, in score points."""
+TOP_K = 40
+"""Skeletons looked at per fuzzy query (then grouped by intent)."""
+MAX_TOKENS = 40
+EXACT_GATE = 50.0
+"""Intents whose best fuzzy score reaches this are tried with hassil's exact matcher."""
+"""More words than this is conversation, not a command."""
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """One expanded template as tagged words, with the slot each tag stands for."""
+
+    template: Template
+    words: tuple[str, ...]
+    text: str
+    slots: tuple[tuple[int, SlotRef], ...]
+    """(index in `words`, slot reference) for each tag that came from a `{list}` reference."""
+
+
+class Matcher:
+    """Text -> `IntentMatch` or `NoMatch`, for any intents folder. Never raises for a str."""
+
+    def __init__(self, intent_set: IntentSet, threshold: float = THRESHOLD, margin: float = MARGIN) -> None:
+        self.intents = intent_set
+        self.threshold = threshold
+        self.margin = margin
+        self.fillers = Fillers(intent_set.skip_words)
+        lists: dict = {}
+        for tpl in intent_set.templates:
+            for name, slot_list in tpl.lists.items():
+                lists.setdefault(name, slot_list)
+        self.lists = lists
+        self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules)
+        self.skeletons = self._skeletons()
+        self._wild = [s for s in self.skeletons if s.words.count(WILDCARD_TAG) == 1]
+        self._choices: dict[frozenset[str] | None, tuple[list[str], list[int]]] = {}
+        self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
+        self._warm_up()
+
+    # -- public -----------------------------------------------------------------------------
+
+    def match(self, text: str, allowed: Collection[str] | None = None) -> Understanding:
+        """What `text` means among `allowed` intents (all when None)."""
+        try:
+            return self._match(text, None if allowed is None else frozenset(allowed))
+        except Exception:  # never let a strange input take the loop down
+            return NoMatch(text if isinstance(text, str) else "")
+
+    def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None) -> Understanding:
+        """The best understanding over alternative transcripts (an n-best list, best first).
+
+        An exact match wins over a fuzzy one; among equals the earlier alternative wins.
+        """
+        best: Understanding | None = None
+        for text in texts:
+            result = self.match(text, allowed)
+            if isinstance(result, IntentMatch) and result.method == "exact":
+                return result
+            if best is None or _rank(result) > _rank(best):
+                best = result
+        return best if best is not None else NoMatch("")
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _match(self, text: str, allowed: frozenset[str] | None) -> Understanding:
+        words = self._words(text)
+        if not words or len(words) > MAX_TOKENS:
+            return NoMatch(text)
+        tagged, readings = self.lexicon.tag(words)
+        scores = self._scores(tagged, words, allowed)
+        candidates = frozenset(name for name, (score, _) in scores.items() if score >= EXACT_GATE)
+        candidates |= self._wildcard_candidates(words, allowed)
+        if candidates:
+            exact = self._exact(" ".join(words), candidates)
+            if exact is not None:
+                intent, slots = exact
+                return IntentMatch(intent, slots, 1.0, text, "exact")
+        if not scores:
+            return NoMatch(text)
+        ranked = sorted(scores.items(), key=lambda kv: kv[1][0], reverse=True)
+        name, (score, skel) = ranked[0]
+        runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
+        if score < self.threshold or score - runner_up < self.margin:
+            return NoMatch(text, name, round(score / 100, 3))
+        if WILDCARD_TAG in skel.words:
+            slots = self._read_wildcard(skel, words)
+        else:
+            slots = self._read_slots(skel, tagged, readings, words)
+        return IntentMatch(name, slots, round(score / 100, 3), text, "fuzzy")
+
+    def _words(self, text: str) -> list[str]:
+        words = self.fillers.strip(tokens(text))
+        return [self.intents.numbers.spoken(int(w)) if w.isdigit() and len(w) < 7 else w for w in words]
+
+    def _exact(self, text: str, candidates: frozenset[str] | None = None) -> tuple[str, dict[str, Any]] | None:
+        result = recognize(text, self._hassil_for(candidates), language=self.intents.language)
+        if result is None:
+            return None
+        slots = {name: _plain(entity.value) for name, entity in result.entities.items()}
+        return result.intent.name, slots
+
+    def _scores(self, tagged: list[str], words: list[str],
+                allowed: frozenset[str] | None) -> dict[str, tuple[float, Skeleton]]:
+        """Best fuzzy score (0..100) and skeleton per intent, over the top skeletons."""
+        choices, index = self._choices_for(allowed)
+        best: dict[str, tuple[float, Skeleton]] = {}
+        if choices:
+            query = " ".join(tagged)
+            for _, score, i in process.extract(query, choices, scorer=fuzz.ratio, limit=TOP_K, score_cutoff=40):
+                skel = self.skeletons[index[i]]
+                name = skel.template.intent
+                if name not in best or score > best[name][0]:
+                    best[name] = (score, skel)
+        for skel in self._wild:
+            name = skel.template.intent
+            if allowed is not None and name not in allowed:
+                continue
+            score = self._wildcard_score(skel, words)
+            if score > 0 and (name not in best or score > best[name][0]):
+                best[name] = (score, skel)
+        return best
+
+    def _wildcard_candidates(self, words: list[str], allowed: frozenset[str] | None) -> frozenset[str]:
+        """Intents with a free-text template whose fixed words were all said."""
+        said = set(words)
+        return frozenset(s.template.intent for s in self._wild
+                         if (allowed is None or s.template.intent in allowed)
+                         and all(w in said for w in s.words if not w.startswith("#")))
+
+    def _wildcard_split(self, skel: Skeleton, words: list[str]) -> tuple[float, list[str]]:
+        """Score the fixed words before and after the free text; return it with the free words."""
+        cut = skel.words.index(WILDCARD_TAG)
+        head, tail = " ".join(skel.words[:cut]), " ".join(skel.words[cut + 1:])
+        best = (0.0, [])
+        for h in range(max(0, cut - 1), min(len(words), cut + 3) + 1):
+            for t in ([0] if not tail else range(max(0, len(skel.words) - cut - 2), len(skel.words) - cut + 2)):
+                free = words[h:len(words) - t]
+                if not free:
+                    continue
+                said = " ".join(words[:h]) + " | " + " ".join(words[len(words) - t:])
+                score = fuzz.ratio(said, head + " | " + tail)
+                if score > best[0]:
+                    best = (score, free)
+        return best
+
+    def _wildcard_score(self, skel: Skeleton, words: list[str]) -> float:
+        return self._wildcard_split(skel, words)[0]
+
+    def _read_wildcard(self, skel: Skeleton, words: list[str]) -> dict[str, Any]:
+        slots: dict[str, Any] = dict(skel.template.fixed_slots)
+        free = self._wildcard_split(skel, words)[1]
+        for _, ref in skel.slots:
+            if isinstance(skel.template.lists.get(ref.list_name), WildcardSlotList) and free:
+                slots[ref.slot] = " ".join(free)
+        return slots
+
+    def _read_slots(self, skel: Skeleton, tagged: list[str], readings: list[Reading | None],
+                    words: list[str]) -> dict[str, Any]:
+        slots: dict[str, Any] = dict(skel.template.fixed_slots)
+        if not skel.slots:
+            return slots
+        pairs = {}
+        for op in Levenshtein.editops(list(skel.words), tagged).as_matching_blocks():
+            for k in range(op.size):
+                pairs[op.a + k] = op.b + k
+        used: set[int] = set()
+        for pos, ref in skel.slots:
+            slot_list = skel.template.lists.get(ref.list_name)
+            candidates = [pairs[pos]] if pos in pairs else []
+            candidates += [i for i, r in enumerate(readings) if r is not None and tagged[i] == skel.words[pos]]
+            for i in candidates:
+                reading = readings[i]
+                if i in used or reading is None:
+                    continue
+                value = self.lexicon.value(ref.list_name, slot_list, reading)
+                if value is not None:
+                    slots[ref.slot] = value
+                    used.add(i)
+                    break
+        return slots
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def _skeletons(self) -> list[Skeleton]:
+        out: list[Skeleton] = []
+        seen: set[tuple[str, str]] = set()
+        memo: dict[str, list[str]] = {}
+        for tpl, variant in self.intents.skeletons:
+            skel_words: list[str] = []
+            slot_pos: list[tuple[int, SlotRef]] = []
+            for seg in variant:
+                if isinstance(seg, SlotRef):
+                    slot_pos.append((len(skel_words), seg))
+                    skel_words.append(self.lexicon.list_tag(tpl.lists.get(seg.list_name), seg.list_name))
+                else:
+                    if seg not in memo:
+                        memo[seg] = self.lexicon.tag(self.fillers.strip(tokens(seg)))[0]
+                    skel_words.extend(memo[seg])
+            text = " ".join(skel_words)
+            if not text or (tpl.intent, text) in seen:
+                continue
+            seen.add((tpl.intent, text))
+            out.append(Skeleton(tpl, tuple(skel_words), text, tuple(slot_pos)))
+        return out
+
+    def _warm_up(self) -> None:
+        """Give hassil our number words now, so the first spoken command is as quick as the rest."""
+        ranges = [sl for sl in self.lists.values() if isinstance(sl, RangeSlotList)]
+        share_with_hassil(self.intents.numbers, ranges)
+
+    def _choices_for(self, allowed: frozenset[str] | None) -> tuple[list[str], list[int]]:
+        if allowed not in self._choices:
+            index = [i for i, s in enumerate(self.skeletons)
+                     if (allowed is None or s.template.intent in allowed) and WILDCARD_TAG not in s.words]
+            self._choices[allowed] = ([self.skeletons[i].text for i in index], index)
+        return self._choices[allowed]
+
+    def _hassil_for(self, allowed: frozenset[str] | None) -> Intents:
+        if allowed not in self._hassil:
+            if len(self._hassil) > 512:  # bounded: candidate sets vary with what is said
+                self._hassil = {None: self.intents.hassil}
+            full = self.intents.hassil
+            self._hassil[allowed] = Intents(
+                language=full.language,
+                intents={n: i for n, i in full.intents.items() if n in allowed},
+                slot_lists=full.slot_lists,
+                expansion_rules=full.expansion_rules,
+                skip_words=full.skip_words,
+                settings=full.settings,
+            )
+        return self._hassil[allowed]
+
+
+def _plain(value: Any) -> Any:
+    """hassil gives 600.0 for ten minutes times sixty; a duration is an int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _rank(result: Understanding) -> tuple[int, float]:
+    if isinstance(result, IntentMatch):
+        return (2 if result.method == "exact" else 1, result.confidence)
+    return (0, result.confidence)

@@ -1,0 +1,123 @@
+"""Spoken number words for the intents' range lists, both ways (number -> words, words -> number).
+
+Uses the same RBNF engine hassil uses, so the words we read are the words hassil expands.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+from hassil.intents import RangeSlotList
+
+MAX_NUMBERS_PER_LIST = 1000
+
+
+def slot_value(number: float, slot_list: RangeSlotList) -> Any:
+    """The slot value hassil would give: the number times the list's multiplier, int when whole."""
+    value = number * slot_list.multiplier if slot_list.multiplier is not None else number
+    return int(value) if float(value).is_integer() else value
+
+
+class NumberWords:
+    """Spoken forms of the numbers that the given range lists allow."""
+
+    def __init__(self, language: str, ranges: Iterable[RangeSlotList]) -> None:
+        self.language = language
+        self._words: dict[int, list[str]] = {}
+        self.raw: dict[int, list[str]] = {}
+        """The engine's own spellings ("twenty-five"), as hassil's matcher stores them."""
+        self.by_phrase: dict[tuple[str, ...], int] = {}
+        self.longest = 1
+        try:
+            from hassil.numbers import get_rbnf_engine
+
+            self._engine = get_rbnf_engine(language)
+        except Exception:  # no number words for this language: digits only
+            self._engine = None
+        for slot_list in ranges:
+            for number in _numbers(slot_list):
+                self.words(number)
+
+    def words(self, number: int) -> list[str]:
+        """Every spoken form of `number` (lowercase, hyphens as spaces)."""
+        if number in self._words:
+            return self._words[number]
+        forms: list[str] = []
+        if self._engine is not None:
+            try:
+                result = self._engine.format_number(number)
+                self.raw[number] = sorted({t for t in result.text_by_ruleset.values() if t})
+                forms = sorted({_clean(t) for t in self.raw[number]})
+            except Exception:
+                forms = []
+        self._words[number] = forms
+        for form in forms:
+            key = tuple(form.split())
+            self.by_phrase.setdefault(key, number)
+            self.longest = max(self.longest, len(key))
+        return forms
+
+    def spoken(self, number: int) -> str:
+        """The main spoken form of a number, or its digits when no words are known."""
+        forms = self.words(number)
+        cardinal = [f for f in forms if " and " not in f]
+        return (cardinal or forms or [str(number)])[0]
+
+    def range_values(self, slot_list: RangeSlotList) -> Iterator[tuple[str, Any]]:
+        """(spoken words, slot value) for each number of a range list."""
+        for number in _numbers(slot_list):
+            forms = self.words(number)
+            yield (forms[0] if forms else str(number)), slot_value(number, slot_list)
+
+    def read(self, tokens: list[str], start: int) -> tuple[int, int] | None:
+        """The number spoken at `tokens[start:]` as (value, tokens used), longest reading first."""
+        token = tokens[start]
+        if token.isdigit() and len(token) <= 9:
+            return int(token), 1
+        for size in range(min(self.longest, len(tokens) - start), 0, -1):
+            number = self.by_phrase.get(tuple(tokens[start:start + size]))
+            if number is not None:
+                return number, size
+        return None
+
+
+def _numbers(slot_list: RangeSlotList) -> Iterator[int]:
+    for count, number in enumerate(range(slot_list.start, slot_list.stop + 1, slot_list.step)):
+        if count >= MAX_NUMBERS_PER_LIST:
+            return
+        yield number
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.lower().replace("-", " ").split())
+
+
+def share_with_hassil(numbers: NumberWords, ranges: Iterable[RangeSlotList]) -> None:
+    """Give hassil's matcher the number words we already spelled, so it does not spell them again.
+
+    Uses hassil's private range-trie cache; if that ever changes, hassil simply builds its own.
+    """
+    try:
+        from hassil.string_matcher import _RANGE_TRIE_CACHE
+        from hassil.trie import Trie
+    except ImportError:
+        return
+    for slot_list in ranges:
+        if slot_list.fraction_type is not None or not slot_list.words:
+            continue
+        language = slot_list.words_language or numbers.language
+        key = (slot_list.start, slot_list.stop, slot_list.step, slot_list.fraction_type)
+        cache = _RANGE_TRIE_CACHE[language]
+        if key in cache or (slot_list.stop - slot_list.start) // slot_list.step >= MAX_NUMBERS_PER_LIST:
+            continue
+        trie = Trie()
+        for number in _numbers(slot_list):
+            value = number * slot_list.multiplier if slot_list.multiplier is not None else number
+            numbers.words(number)
+            used: set[str] = set()
+            for raw in numbers.raw.get(number, []):
+                for form in (raw, raw.replace("-", " ").replace("_", " ")):
+                    if form not in used:
+                        trie.insert(form, value)
+                        used.add(form)
+        cache[key] = trie
