@@ -75,11 +75,17 @@ def run(years: int = 10, repeat: int = 30, folder: Path | None = None) -> dict[s
             at = end + timedelta(seconds=next(clock))
             journal.record(Moment("hug", at, at + timedelta(seconds=90), 90, 90, initiated_by="Sam"))
 
+        t0 = time.perf_counter()
+        journal.week(end)  # the first summary parses the recent months
+        week_first_ms = (time.perf_counter() - t0) * 1000
         record_ms = _median_ms(record_one, repeat)
         today_ms = _median_ms(lambda: journal.today(end), repeat)
         week_ms = _median_ms(lambda: journal.week(end), repeat)
-        journal._sorted = None  # the first summary after a change re-sorts: measure that too
-        week_cold_ms = _median_ms(lambda: (setattr(journal, "_sorted", None), journal.week(end)), 5)
+        after: list[float] = []
+        for _ in range(repeat):  # a summary right after a new moment re-sorts its month
+            record_one()
+            after.append(_median_ms(lambda: journal.week(end), 1))
+        week_cold_ms = statistics.median(after)
         t0 = time.perf_counter()
         journal._storage.compact()
         compact_ms = (time.perf_counter() - t0) * 1000
@@ -89,11 +95,12 @@ def run(years: int = 10, repeat: int = 30, folder: Path | None = None) -> dict[s
             "record_median_ms": round(record_ms, 2),
             "today_median_ms": round(today_ms, 2),
             "week_median_ms": round(week_ms, 2),
-            "week_after_change_ms": round(week_cold_ms, 2),
+            "week_first_after_open_ms": round(week_first_ms, 2),
+            "week_after_record_ms": round(week_cold_ms, 2),
             "compact_ms": round(compact_ms, 1),
             "file_bytes": snapshot_bytes,
             "week_target_ms": 100,
-            "week_ok": week_ms < 100 and week_cold_ms < 100,
+            "week_ok": max(week_ms, week_cold_ms, week_first_ms) < 100,
         }
         journal.close()
     return result

@@ -52,11 +52,14 @@ class VadSettings:
     """Quiet after speech that ends an utterance."""
     pre_roll: float = 0.3
     """Audio kept before the detected start (soft onsets such as "h" of "hey")."""
-    margin_db: float = 6.0
-    """How far above the noise floor a frame must stand (mean over bands) to count as speech."""
+    open_db: float = 14.0
+    """Mean excess over the noise floor (dB, averaged over bands and over `start_window`) that opens an utterance."""
     start_window: float = 0.2
-    start_min: float = 0.12
-    """Seconds of speech frames needed within `start_window` to open an utterance."""
+    keep_db: float = 7.0
+    """Mean excess (averaged over `keep_window`) that still counts as speech once open."""
+    keep_window: float = 0.1
+    lookback: float = 1.0
+    """How far back from the opening the start is searched (where the score first rose above `keep_db`)."""
     max_utterance: float = 15.0
     """An utterance is cut here, so a radio talking on and on cannot hold the recognizer forever."""
     floor_window: float = 4.0
@@ -68,12 +71,15 @@ class VadSettings:
 
 FRAME = 320  # 20 ms at 16 kHz
 FFT = 512
-BANDS = 18
-LOW_HZ, HIGH_HZ = 200.0, 5000.0
+BANDS = 14
+LOW_HZ, HIGH_HZ = 100.0, 2000.0
+"""Voiced speech lives here; cutlery ringing and hiss mostly above, so they weigh less."""
+SMOOTH = 3
+"""Frames of band power averaged before comparing with the floor (a single frame's spectrum is too noisy)."""
 
 
 def _band_matrix(rate: int) -> np.ndarray:
-    """(BANDS, FFT//2+1) 0/1 matrix grouping FFT bins into log-spaced bands."""
+    """(BANDS, FFT//2+1) matrix averaging FFT bins into log-spaced bands."""
     edges = np.geomspace(LOW_HZ, min(HIGH_HZ, rate / 2 * 0.95), BANDS + 1)
     freqs = np.fft.rfftfreq(FFT, 1 / rate)
     m = np.zeros((BANDS, len(freqs)))
@@ -86,38 +92,44 @@ def _band_matrix(rate: int) -> np.ndarray:
 
 
 class Vad:
-    """Feed `AudioChunk`s (16 kHz int16 mono, contiguous); get `VadEvent`s."""
+    """Feed contiguous `AudioChunk`s (16 kHz int16 mono); get `VadEvent`s. One instance per input stream."""
 
     def __init__(self, settings: VadSettings | None = None, rate: int = SAMPLE_RATE) -> None:
         self.settings = s = settings or VadSettings()
         self.rate = rate
         self._frame_s = FRAME / rate
+        frames = lambda seconds: max(1, round(seconds / self._frame_s))  # noqa: E731
         self._window = np.hanning(FRAME)
         self._bands = _band_matrix(rate)
-        self._history = np.zeros((max(10, round(s.floor_window / self._frame_s)), BANDS))
+        self._history = np.zeros((max(10, frames(s.floor_window)), BANDS))
         self._filled = 0
+        self._written = 0
         self._floor = np.zeros(BANDS)
-        self._since_floor = 0
-        self._start_frames = max(1, round(s.start_window / self._frame_s))
-        self._start_need = max(1, round(s.start_min / self._frame_s))
-        self._end_frames = max(1, round(s.end_silence / self._frame_s))
-        self._pre_frames = max(0, round(s.pre_roll / self._frame_s))
-        self._recent: deque[np.ndarray] = deque(maxlen=self._pre_frames + self._start_frames)
-        self._flags: deque[bool] = deque(maxlen=self._start_frames)
+        self._power: deque[np.ndarray] = deque(maxlen=SMOOTH)
+        self._open_n = frames(s.start_window)
+        self._keep_n = frames(s.keep_window)
+        self._end_n = frames(s.end_silence)
+        self._pre_n = round(s.pre_roll / self._frame_s)
+        self._max_n = frames(s.max_utterance)
+        self._scores: deque[float] = deque(maxlen=max(self._open_n, self._keep_n))
+        self._back_n = frames(s.lookback)
+        self._recent: deque[np.ndarray] = deque(maxlen=self._pre_n + self._back_n)
+        self._recent_keep: deque[float] = deque(maxlen=self._back_n)
         self._pending = np.zeros(0, dtype=np.int16)
-        self._frames_done = 0  # frames processed since `_origin`
+        self._index = 0  # frames processed since `_origin`
         self._origin: float | None = None
         self._expected: float | None = None
         self._utterance: list[np.ndarray] = []
-        self._utt_start = 0  # frame index of the utterance audio's first frame
-        self._speech_start = 0
-        self._last_speech = 0  # frame index of the last speech frame
+        self._utt_first = 0  # frame index of the utterance audio's first frame
+        self._last_speech = 0
+        self._sent_pending = 0  # samples of a partial frame already handed out with speech_start
         self.in_speech = False
+        """True between speech_start and speech_end."""
         self.last_score = 0.0
 
     @property
     def floor_db(self) -> float:
-        """The noise floor, averaged over bands (dB re one int16 step): for diagnostics and benchmarks."""
+        """The noise floor averaged over bands (dB re one int16 step): for diagnostics and benchmarks."""
         return float(np.mean(self._floor))
 
     def _time(self, frame_index: int) -> float:
@@ -127,100 +139,102 @@ class Vad:
         """Process one chunk; return the events it caused (usually none)."""
         events: list[VadEvent] = []
         if self._expected is not None and abs(chunk.timestamp - self._expected) > 0.05:
-            events += self.flush("gap")  # the input jumped (reopened microphone): start over, keep the floor
+            # The input jumped (a reopened microphone): close what was open, keep the learned floor.
+            events += self.flush("gap")
             self._pending = np.zeros(0, dtype=np.int16)
-            self._recent.clear()
-            self._flags.clear()
             self._origin = None
         if self._origin is None:
-            self._origin = chunk.timestamp - len(self._pending) / self.rate
-            self._frames_done = 0
+            self._origin = chunk.timestamp
+            self._index = 0
+            self._scores.clear()
+            self._recent.clear()
+            self._recent_keep.clear()
         self._expected = chunk.timestamp + len(chunk.samples) / chunk.rate
-        data = np.concatenate([self._pending, np.asarray(chunk.samples, dtype=np.int16)])
-        n = len(data) // FRAME
-        for i in range(n):
+        data = np.concatenate([self._pending, np.asarray(chunk.samples, dtype=np.int16).reshape(-1)])
+        whole = len(data) // FRAME
+        for i in range(whole):
             events += self._frame(data[i * FRAME:(i + 1) * FRAME])
-        self._pending = data[n * FRAME:]
-        if events and events[-1].kind == "speech_start" and len(self._pending):
-            # Give the streaming recognizer everything fed so far.
+        self._pending = data[whole * FRAME:]
+        if self.in_speech and events and events[-1].kind == "speech_start" and len(self._pending):
+            # A streaming recognizer gets everything fed so far, the partial frame included.
             last = events[-1]
             events[-1] = VadEvent(last.kind, last.t, np.concatenate([last.audio, self._pending]), last.start)
-            self._utterance.append(self._pending.copy())
-            self._pending_in_utt = len(self._pending)
+            self._sent_pending = len(self._pending)
         return events
 
-    _pending_in_utt = 0
-
-    def _score(self, frame: np.ndarray) -> tuple[float, float]:
+    def _score(self, frame: np.ndarray) -> float:
+        """Mean excess of the (smoothed) band energies over the noise floor, in dB."""
         x = frame.astype(np.float64)
-        level = 10 * np.log10(np.mean(x * x) + 1.0)
-        spectrum = np.abs(np.fft.rfft(x * self._window, FFT)) ** 2
-        bands = 10 * np.log10(self._bands @ spectrum + 1.0)
-        self._history[self._frames_done % len(self._history)] = bands
-        self._filled = min(self._filled + 1, len(self._history))
-        self._since_floor += 1
-        if self._filled <= 10 or self._since_floor >= 5:
+        if 10 * np.log10(np.mean(x * x) + 1.0) < self.settings.min_level_db:
+            x = np.zeros_like(x)  # too quiet to be anyone talking to us
+        self._power.append(self._bands @ (np.abs(np.fft.rfft(x * self._window, FFT)) ** 2))
+        bands = 10 * np.log10(np.mean(self._power, axis=0) + 1.0)
+        self._history[self._written % len(self._history)] = bands
+        self._written += 1
+        self._filled = min(self._written, len(self._history))
+        if self._filled <= 10 or self._written % 5 == 0:
             self._floor = np.percentile(self._history[: self._filled], self.settings.floor_percentile, axis=0)
-            self._since_floor = 0
-        score = float(np.mean(np.clip(bands - self._floor, 0.0, 40.0)))
-        return score, level
+        if np.max(bands) < self.settings.min_level_db:
+            return 0.0
+        return float(np.mean(np.clip(bands - self._floor, 0.0, 40.0)))
 
     def _frame(self, frame: np.ndarray) -> list[VadEvent]:
         s = self.settings
-        score, level = self._score(frame)
+        score = self._score(frame)
         self.last_score = score
-        speech = score > s.margin_db and level > s.min_level_db
-        index = self._frames_done
-        self._frames_done += 1
-        events: list[VadEvent] = []
+        self._scores.append(score)
+        index = self._index
+        self._index += 1
+        recent = list(self._scores)
+        keep = float(np.mean(recent[-self._keep_n:]))
         if not self.in_speech:
             self._recent.append(frame)
-            self._flags.append(speech)
-            if speech and sum(self._flags) >= self._start_need:
-                first = index - len(self._flags) + 1 + list(self._flags).index(True)
-                self._speech_start = first
-                self._last_speech = index
-                self._utterance = list(self._recent)
-                self._utt_start = index - len(self._recent) + 1
-                # Keep no more pre-roll than asked for.
-                extra = (first - self._utt_start) - self._pre_frames
-                if extra > 0:
-                    self._utterance = self._utterance[extra:]
-                    self._utt_start += extra
-                self._pending_in_utt = 0
-                self.in_speech = True
-                audio = np.concatenate(self._utterance)
-                events.append(VadEvent("speech_start", self._time(first), audio, self._time(self._utt_start)))
-            return events
-        if self._pending_in_utt:
-            # The tail of the previous chunk already went out with speech_start: replace it by this frame.
-            self._utterance[-1] = self._utterance[-1][: len(self._utterance[-1]) - self._pending_in_utt]
-            self._pending_in_utt = 0
+            self._recent_keep.append(keep)
+            if len(recent) >= self._open_n and float(np.mean(recent[-self._open_n:])) > s.open_db:
+                return [self._open(index)]
+            return []
+        if self._sent_pending:
+            # The partial frame that went out with speech_start is the head of this frame.
+            self._utterance[-1] = self._utterance[-1][: len(self._utterance[-1]) - self._sent_pending]
+            self._sent_pending = 0
         self._utterance.append(frame)
-        if speech:
+        if keep > s.keep_db:
             self._last_speech = index
-        if index - self._last_speech >= self._end_frames:
-            events.append(self._close("silence"))
-        elif (index + 1 - self._utt_start) * self._frame_s >= s.max_utterance:
-            events.append(self._close("max_length"))
-        return events
+        if index - self._last_speech >= self._end_n:
+            return [self._close("silence")]
+        if index + 1 - self._utt_first >= self._max_n:
+            return [self._close("max_length")]
+        return []
+
+    def _open(self, index: int) -> VadEvent:
+        """Speech has persisted over the start window; it began where the score last rose above `keep_db`."""
+        keeps = list(self._recent_keep)
+        back = 0
+        while back + 1 < len(keeps) and keeps[-(back + 2)] > self.settings.keep_db:
+            back += 1
+        first = max(index - back - self._keep_n + 1, index - len(keeps) + 1)  # the keep window lags its frames
+        oldest = index - len(self._recent) + 1
+        self._utt_first = max(oldest, first - self._pre_n)
+        self._utterance = list(self._recent)[self._utt_first - oldest:]
+        self._last_speech = index
+        self.in_speech = True
+        return VadEvent("speech_start", self._time(first), np.concatenate(self._utterance), self._time(self._utt_first))
 
     def _close(self, reason: str) -> VadEvent:
         audio = np.concatenate(self._utterance) if self._utterance else np.zeros(0, dtype=np.int16)
-        event = VadEvent("speech_end", self._time(self._last_speech + 1), audio, self._time(self._utt_start), reason)
+        event = VadEvent("speech_end", self._time(self._last_speech + 1), audio, self._time(self._utt_first), reason)
         self.in_speech = False
         self._utterance = []
-        self._pending_in_utt = 0
+        self._sent_pending = 0
         self._recent.clear()
-        self._flags.clear()
+        self._recent_keep.clear()
+        self._scores.clear()
         return event
 
     def flush(self, reason: str = "flush") -> list[VadEvent]:
-        """End of input: close an open utterance (with whatever audio is buffered)."""
+        """End of input: close an open utterance, with any partial frame still buffered."""
         if not self.in_speech:
             return []
-        if self._pending_in_utt:
-            self._pending_in_utt = 0  # already part of the utterance
-        elif len(self._pending):
+        if len(self._pending) and not self._sent_pending:
             self._utterance.append(self._pending)
         return [self._close(reason)]

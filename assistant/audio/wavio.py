@@ -134,7 +134,7 @@ def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
 
 def to_int16(x: np.ndarray) -> np.ndarray:
     """Float [-1, 1] to int16, clipping anything louder than full scale."""
-    return np.clip(np.round(x * 32767.0), -32768, 32767).astype(np.int16)
+    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def wav_info(path: str | os.PathLike) -> WavInfo:

@@ -17,7 +17,7 @@ from assistant.config import Settings
 from assistant.dialog.voices import Voices
 from assistant.errors import JournalError
 from assistant.journal.records import Moment
-from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say
+from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say, Transcript
 from assistant.rituals.engine import CONTROLS, IDLE, Expectation, RitualRun, RunState
 from assistant.rituals.script import RitualBook
 
@@ -26,7 +26,7 @@ HEARTBEAT_SECONDS = 15.0
 ANSWER_CONTROL_CONFIDENCE = 0.92
 """While listening for free answers, a fuzzy control match must be this sure (and short) to count."""
 ANSWER_CONTROL_WORDS = 4
-RITUAL_ANSWERS = frozenset({"Skip", "Rate", "Yes", "No"})
+RITUAL_ANSWERS = frozenset({"Skip", "Rate", "Yes", "No", "ForgetThat"})
 
 
 class Dialog:
@@ -58,22 +58,39 @@ class Dialog:
         allowed = run.expecting().intents if run and run.state is RunState.LISTENING else None
         return self.hear_understanding(self.matcher.match(text, allowed), text, addressed)
 
+    def hear_transcript(self, transcript: Transcript, addressed: bool | None = None) -> Reply:
+        """A recognizer's transcript: all its alternatives are tried.
+
+        It was addressed to Tandem when it began with the wake phrase, or when Tandem is idle (the
+        loop only passes an unwoken transcript then from the listening window after a bare wake
+        phrase). Inside a ritual, unwoken talk that means nothing is the couple talking: no reply.
+        """
+        texts = [t for t in (transcript.text, *transcript.alternatives) if isinstance(t, str) and t.strip()]
+        if not texts:
+            return Reply()
+        if addressed is None:
+            addressed = transcript.woke or transcript.engine == "text" or self.expecting().wake_needed
+        run = self.run
+        allowed = run.expecting().intents if run and run.state is RunState.LISTENING else None
+        best = getattr(self.matcher, "match_best", None)
+        u = best(texts, allowed) if best else self.matcher.match(texts[0], allowed)
+        return self.hear_understanding(u, transcript.text, addressed)
+
     def hear_understanding(self, u: IntentMatch | NoMatch, text: str, addressed: bool = True) -> Reply:
         """Act on an understanding (the loop may have matched it already, e.g. from an n-best list)."""
         now = self.clock.now()
         run = self.run
         if run and run.state is RunState.LISTENING and not self._is_control_in_answer(u, text):
-            return self._after(run.answer(text, now))
+            return self._after(run.answer(text, now)) if text.strip() else Reply()
         events: tuple[Event, ...] = ()
         if isinstance(u, IntentMatch):
-            events = (Event("intent", {"intent": u.intent, "slots": dict(u.slots), "confidence": round(u.confidence, 3),
-                                       "method": u.method, "text": text}),)
+            events = (Event("intent", self._intent_details(u, text)),)
         reply = Reply((), events)
         if run and run.state in (RunState.RATING, RunState.OFFERING) and not self._expected(u):
             reply = reply + self._after(run.skip_wait(now))
             run = self.run
         if run and isinstance(u, IntentMatch):
-            if u.intent in CONTROLS or u.intent in RITUAL_ANSWERS:
+            if u.intent in CONTROLS or self._expected(u):
                 return reply + self._after(run.control(u.intent, dict(u.slots), now))
             if self.rituals.by_intent(u.intent):
                 return reply + self._say("ritual_busy", ritual=self.voices.noun(run.name))
@@ -104,6 +121,16 @@ class Dialog:
         """The host's speech and chimes end at `t`: a timed step that follows them starts then."""
         if self.run:
             self.run.output_busy_until(t)
+
+    def shutdown(self) -> Reply:
+        """Close a running ritual as if the couple said stop (the program is exiting)."""
+        if self.run is None:
+            return Reply()
+        return self._after(self.run.control("Stop", {}, self.clock.now()))
+
+    def notice(self, key: str, **slots: Any) -> Reply:
+        """Speak a one-off notice by key (e.g. the journal's `journal_set_aside`), if the voices have it."""
+        return self._say(key, **slots) if self.voices.has(key) else Reply()
 
     @property
     def running(self) -> str | None:
@@ -197,6 +224,16 @@ class Dialog:
             return False
         return u.method == "exact" or (u.confidence >= ANSWER_CONTROL_CONFIDENCE and len(text.split()) <= ANSWER_CONTROL_WORDS)
 
+    def _intent_details(self, u: IntentMatch, text: str) -> dict[str, Any]:
+        """What the event log keeps of a command: free words (an appreciation) only when opted in."""
+        slots = dict(u.slots)
+        details: dict[str, Any] = {"intent": u.intent, "slots": slots, "confidence": round(u.confidence, 3),
+                                   "method": u.method, "text": text}
+        if "text" in slots and not self.settings.keep_gratitude_text:
+            slots["text"] = "..."
+            details["text"] = None
+        return details
+
     def _expected(self, u: IntentMatch | NoMatch) -> bool:
         allowed = self.run.expecting().intents if self.run else None
         return isinstance(u, IntentMatch) and allowed is not None and u.intent in allowed
@@ -258,7 +295,7 @@ class Dialog:
         done = v.spoken_list([v.counted(n, r) for r, n in status.counts.items() if n > 0])
         missing = v.spoken_list([v.counted(n, r) for r, n in status.missing.items()])
         if status.total == 0:
-            return self._say("today_nothing_yet", missing=missing) if missing else self._say("week_empty")
+            return self._say("today_nothing_yet", missing=missing) if missing else self._say("today_empty")
         if missing:
             return self._say("today_some_left", done=done, missing=missing)
         return self._say("today_all_done" if status.minimums else "today_free", done=done)
@@ -271,8 +308,7 @@ class Dialog:
             return self._say("week_empty")
         v = self.voices
         moments = v.spoken_list([v.counted(n, r) for r, n in week.counts.items() if n > 0])
-        seconds = week.total_minutes * 60
-        minutes = v.spoken_duration(round(seconds / 60) * 60 if seconds >= 60 else seconds)
+        minutes = v.spoken_duration(week.total_minutes * 60, approximate=True)
         reply = self._say("week_summary", moments=moments, minutes=minutes)
         top = week.top_moment
         if top is not None and top.rating:

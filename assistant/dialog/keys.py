@@ -44,15 +44,18 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "rate_nothing": frozenset(),
     "forgot_text": frozenset({"ritual"}),
     "forget_nothing": frozenset(),
+    "forgot_answer": frozenset({"name"}),
     "today_all_done": frozenset({"done"}),
     "today_some_left": frozenset({"done", "missing"}),
     "today_nothing_yet": frozenset({"missing"}),
     "today_free": frozenset({"done"}),
+    "today_empty": frozenset(),
     "week_summary": frozenset({"moments", "minutes"}),
     "week_favorite": frozenset({"ritual", "rating"}),
     "week_empty": frozenset(),
     "whose_turn": frozenset({"name", "other"}),
     "journal_error": frozenset(),
+    "journal_set_aside": frozenset(),
     "chat_welcome": frozenset({"first", "second"}),
 }
 

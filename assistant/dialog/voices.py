@@ -22,6 +22,7 @@ from assistant.messages import Say
 
 SECTIONS = ("responses", "numbers", "durations", "lists", "nouns", "voice", "rituals", "questions")
 """Top-level keys a voices file may hold; each file holds one or more of them."""
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 NUMBER_KEYS = ("ones", "tens", "tens_join", "hundreds", "hundreds_join")
 LIST_KEYS = ("pair", "sep", "counted")
 
@@ -40,7 +41,7 @@ class VoiceStyle:
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file, turning syntax errors into a `DataError` that names the file."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
@@ -163,6 +164,8 @@ class Voices:
         to 15 s under three minutes, to 30 s beyond.
         """
         s = max(0, int(round(seconds)))
+        if approximate and 0 < seconds < 1:
+            s = 1  # "one second left", never "zero seconds left"
         if approximate:
             step = 1 if s <= 10 else 5 if s < 60 else 15 if s < 180 else 30
             s = max(1, int(round(s / step)) * step) if s else 0

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +27,7 @@ from tinydb.table import Document, Table
 
 from assistant.errors import JournalError
 from assistant.journal import migrations
+from assistant.journal.migrations import table_for
 from assistant.journal.lock import DEFAULT_TIMEOUT, JournalLock
 from assistant.journal.records import MOMENT_FIELDS, SCHEMA_VERSION, Moment
 from assistant.journal.repair import scan_documents
@@ -99,6 +100,34 @@ def _as_datetime(value: datetime | date, tz: Any = None) -> datetime:
     return datetime(value.year, value.month, value.day).astimezone(tz)
 
 
+class _Month:
+    """Parsed moments of one monthly table, built on first use (ten years are never all parsed
+    just to say how this week went)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[int, Moment] = {}
+        self.owners: dict[int, Any] = {}
+        self._sorted: list[Moment] | None = None
+
+    def put(self, key: int, moment: Moment, owner: Any) -> None:
+        self.by_key[key] = moment
+        if owner is None:
+            self.owners.pop(key, None)
+        else:
+            self.owners[key] = owner
+        self._sorted = None
+
+    def drop(self, key: int) -> Moment | None:
+        self.owners.pop(key, None)
+        self._sorted = None
+        return self.by_key.pop(key, None)
+
+    def ordered(self) -> list[Moment]:
+        if self._sorted is None:
+            self._sorted = sorted(self.by_key.values(), key=attrgetter("started"))
+        return self._sorted
+
+
 class Journal:
     """Open with `Journal.open(path)`; every method is safe to call from any thread."""
 
@@ -109,14 +138,13 @@ class Journal:
         self._lock = JournalLock(path, lock_timeout)
         self._storage = SafeJSONStorage(path)
         self._storage.on_change = self._on_change
-        self._storage.on_reload = self._rebuild
+        self._storage.on_reload = self._forget_index
         self._db = TinyDB(storage=lambda: self._storage)
-        self._table: Table = self._db.table(migrations.MOMENTS, cache_size=0)
-        self._by_key: dict[int, Moment] = {}
-        self._key_of: dict[str, int] = {}
-        self._owners: dict[int, Any] = {}
-        self._max_key = 0
-        self._sorted: list[Moment] | None = None
+        self._tables: dict[str, Table] = {}
+        self._months: dict[str, _Month] = {}
+        self._where: dict[str, tuple[str, int]] = {}
+        self.unreadable: list[tuple[str, str, str]] = []
+        """(table, key, problem) of stored moments that could not be read (see `journal check`)."""
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -145,26 +173,25 @@ class Journal:
         self._tighten_permissions()
         try:
             tables = self._storage.load()
-            tables = self._check_schema(tables)
-            self._rebuild(strict=True)
+            self._check_schema(tables)
         except CorruptFile as corrupt:
             self._set_aside(corrupt.reason)
             self._storage.replace_all(migrations.with_schema({}))
-            self._rebuild()
             return
         if self._storage.damaged_log_lines:
             # Some log lines in the middle were unreadable: keep a copy for `repair`, then
             # fold what was readable into a clean snapshot.
             backup = self._backup_name(self._storage.log_path)
-            backup.write_bytes(self._storage.log_path.read_bytes())
-            os.chmod(backup, FILE_MODE)
+            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(self._storage.log_path.read_bytes())
             self._storage.compact()
             self.notice = Notice("journal_set_aside", self.path, (backup,), "damaged log lines")
 
-    def _check_schema(self, tables: migrations.Tables) -> migrations.Tables:
+    def _check_schema(self, tables: migrations.Tables) -> None:
         if not tables:
             self._storage.replace_all(migrations.with_schema({}))
-            return self._storage.read()
+            return
         version = migrations.schema_of(tables)
         if version is None or version < 1:
             raise CorruptFile(self.path, "no schema version: not a Tandem journal")
@@ -176,11 +203,24 @@ class Journal:
             )
         if version < SCHEMA_VERSION:
             try:
-                tables = migrations.migrate({k: dict(v) for k, v in tables.items()}, version)
-            except (KeyError, TypeError, ValueError) as error:
+                migrated = migrations.migrate({k: dict(v) for k, v in tables.items()}, version)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
                 raise CorruptFile(self.path, f"cannot migrate from schema {version}: {error}") from None
-            self._storage.replace_all(tables)
-        return self._storage.read()
+            self._check_shape(migrated)  # before anything is written: a bad file is set aside as it was
+            self._storage.replace_all(migrated)
+        else:
+            self._check_shape(tables)
+
+    def _check_shape(self, tables: migrations.Tables) -> None:
+        """Cheap, whole-file check at open; moments are fully parsed month by month, later."""
+        for name, table in dict.items(tables):
+            if name == migrations.META:
+                continue
+            if not name.startswith(migrations.MOMENTS + "-"):
+                raise CorruptFile(self.path, f"unknown table {name!r}")
+            for key, doc in table.items():
+                if not (key.isdigit() and migrations.looks_current(doc)):
+                    raise CorruptFile(self.path, f"moment {name}/{key} has not the schema {SCHEMA_VERSION} shape")
 
     def _tighten_permissions(self) -> None:
         for path in (self.path, self._storage.log_path):
@@ -210,53 +250,75 @@ class Journal:
 
     # -- the in-memory index ----------------------------------------------------------------
 
-    def _rebuild(self, strict: bool = False) -> None:
-        self._by_key.clear()
-        self._key_of.clear()
-        self._owners.clear()
-        self._sorted = None
-        self._max_key = 0
-        for key, doc in self._storage.read().get(migrations.MOMENTS, {}).items():
-            try:
-                self._index(key, doc)
-            except (KeyError, TypeError, ValueError) as error:
-                if strict:
-                    raise CorruptFile(self.path, f"moment {key} is not readable: {error}") from None
+    def _forget_index(self) -> None:
+        """Another process replaced the snapshot: parse again on demand."""
+        self._months.clear()
+        self._where.clear()
 
-    def _index(self, key: str, doc: dict[str, Any]) -> None:
-        k = int(key)
-        moment = Moment.from_dict(doc)
-        old = self._by_key.get(k)
-        if old is not None and old.id != moment.id:
-            self._key_of.pop(old.id, None)
-        self._by_key[k] = moment
-        self._key_of[moment.id] = k
-        if OWNER in doc:
-            self._owners[k] = doc[OWNER]
-        else:
-            self._owners.pop(k, None)
-        self._max_key = max(self._max_key, k)
-        self._sorted = None
+    def _month_names(self) -> list[str]:
+        """Monthly table names, oldest first."""
+        return sorted(n for n in self._storage.read() if n.startswith(migrations.MOMENTS + "-"))
+
+    def _month(self, name: str) -> _Month:
+        month = self._months.get(name)
+        if month is None:
+            month = self._months[name] = _Month()
+            for key, doc in self._storage.read().get(name, {}).items():
+                self._parse_into(month, name, key, doc)
+        return month
+
+    def _parse_into(self, month: _Month, name: str, key: str, doc: dict[str, Any]) -> None:
+        try:
+            moment = Moment.from_dict(doc)
+        except (KeyError, TypeError, ValueError) as error:
+            self.unreadable.append((name, key, str(error)))
+            return
+        month.put(int(key), moment, doc.get(OWNER))
+        self._where[moment.id] = (name, int(key))
 
     def _on_change(self, table: str, key: str, doc: dict[str, Any] | None) -> None:
-        if table != migrations.MOMENTS:
-            return
-        if doc is None:
-            old = self._by_key.pop(int(key), None)
-            if old is not None:
-                self._key_of.pop(old.id, None)
-            self._owners.pop(int(key), None)
-            self._sorted = None
-            return
-        try:
-            self._index(key, doc)
-        except (KeyError, TypeError, ValueError):
-            pass  # written by something else; `journal check` reports it
+        month = self._months.get(table)
+        if month is None:
+            return  # not parsed yet: it will be read whole when first needed
+        old = month.drop(int(key))
+        if old is not None:
+            self._where.pop(old.id, None)
+        if doc is not None:
+            self._parse_into(month, table, key, doc)
 
-    def _ordered(self) -> list[Moment]:
-        if self._sorted is None:
-            self._sorted = sorted(self._by_key.values(), key=attrgetter("started"))
-        return self._sorted
+    def _months_between(self, start: datetime, end: datetime | None = None) -> list[_Month]:
+        """Parsed months that may hold moments started in [start, end] (a day of slack either
+        side: a moment's month is that of its own time zone)."""
+        low = table_for(start - timedelta(days=1))
+        high = table_for(end + timedelta(days=1)) if end else None
+        return [self._month(n) for n in self._month_names() if n >= low and (high is None or n <= high)]
+
+    def _ordered(self, since: datetime | None = None, end: datetime | None = None) -> list[Moment]:
+        months = [self._month(n) for n in self._month_names()] if since is None else self._months_between(since, end)
+        merged = [m for month in months for m in month.ordered()]
+        merged.sort(key=attrgetter("started"))  # nearly sorted already: cheap
+        if since is not None:
+            merged = merged[bisect.bisect_left(merged, since, key=attrgetter("started")):]
+        return merged
+
+    def _locate(self, moment_id: str) -> tuple[str, int]:
+        where = self._where.get(moment_id)
+        if where is None:
+            for name in reversed(self._month_names()):  # recent moments are the ones asked for
+                if name not in self._months:
+                    self._month(name)
+                    where = self._where.get(moment_id)
+                    if where is not None:
+                        break
+        if where is None or where[1] not in self._month(where[0]).by_key:
+            raise JournalError(
+                f"{self.path}: no moment with id {moment_id!r}",
+                "list the moments with `tandem export --format json`",
+            )
+        return where
+
+    def _moment(self, where: tuple[str, int]) -> Moment:
+        return self._month(where[0]).by_key[where[1]]
 
     @contextmanager
     def _synced(self) -> Iterator[None]:
@@ -265,23 +327,30 @@ class Journal:
             self._storage.refresh()
             yield
 
-    def _key(self, moment_id: str) -> int:
-        try:
-            return self._key_of[moment_id]
-        except KeyError:
-            raise JournalError(
-                f"{self.path}: no moment with id {moment_id!r}",
-                "list the moments with `tandem export --format json`",
-            ) from None
-
     # -- writing ----------------------------------------------------------------------------
 
+    def _table(self, name: str) -> Table:
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = self._db.table(name, cache_size=0)
+        return table
+
     def _insert(self, docs: list[dict[str, Any]]) -> None:
-        first = self._max_key + 1
-        if len(docs) == 1:
-            self._table.insert(Document(docs[0], doc_id=first))
-        else:
-            self._table.insert_multiple(Document(d, doc_id=first + i) for i, d in enumerate(docs))
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for doc in docs:
+            groups.setdefault(table_for(datetime.fromisoformat(doc["started"])), []).append(doc)
+        with self._storage.batch():
+            for name, group in groups.items():
+                stored = self._storage.read().get(name, {})
+                first = max(map(int, stored), default=0) + 1
+                table = self._table(name)
+                if len(group) == 1:
+                    table.insert(Document(group[0], doc_id=first))
+                else:
+                    table.insert_multiple(Document(d, doc_id=first + i) for i, d in enumerate(group))
+
+    def _update(self, where: tuple[str, int], fields: dict[str, Any] | Callable[[dict[str, Any]], None]) -> None:
+        self._table(where[0]).update(fields, doc_ids=[where[1]])
 
     def record(self, moment: Moment) -> Moment:
         """Keep a finished moment. When this returns, it survives a crash."""
@@ -289,15 +358,15 @@ class Journal:
             self.begin(moment)
             return moment
         with self._synced():
-            if moment.id in self._key_of:
+            if moment.id in self._where:
                 raise JournalError(f"{self.path}: moment {moment.id} is already recorded", "")
             self._insert([moment.to_dict()])
         return moment
 
     def record_many(self, moments: list[Moment]) -> int:
-        """Keep many finished moments in one write (imports, benchmarks). Returns how many."""
+        """Keep many finished moments at once (imports, benchmarks): one write per month."""
         with self._synced():
-            docs = [m.to_dict() for m in moments if m.id not in self._key_of]
+            docs = [m.to_dict() for m in moments if m.id not in self._where]
             if docs:
                 self._insert(docs)
         return len(docs)
@@ -313,34 +382,35 @@ class Journal:
     def heartbeat(self, moment_id: str, actual_seconds: float) -> None:
         """How long a running ritual has really run so far, kept in case of a crash."""
         with self._synced():
-            key = self._key(moment_id)
-            if self._by_key[key].status == "running":
-                self._table.update({"actual_seconds": actual_seconds}, doc_ids=[key])
+            where = self._locate(moment_id)
+            if self._moment(where).status == "running":
+                self._update(where, {"actual_seconds": actual_seconds})
 
     def finish(self, moment_id: str, **fields: Any) -> Moment:
         """Close a running ritual. Status defaults to "completed", `ended` to start + actual."""
+        if "id" in fields or "started" in fields:
+            raise ValueError("finish() cannot change a moment's id or start time")
         with self._synced():
-            key = self._key(moment_id)
-            moment = self._by_key[key]
+            where = self._locate(moment_id)
             fields.setdefault("status", "completed")
-            updated = moment.with_(**fields)
+            updated = self._moment(where).with_(**fields)
             if updated.ended is None:
                 updated = updated.with_(ended=updated.started + timedelta(seconds=updated.actual_seconds))
-            self._replace(key, updated.to_dict())
+            self._replace(where, updated.to_dict())
         return updated
 
-    def _replace(self, key: int, doc: dict[str, Any]) -> None:
+    def _replace(self, where: tuple[str, int], doc: dict[str, Any]) -> None:
         def swap(stored: dict[str, Any]) -> None:
             stored.clear()
             stored.update(doc)
 
-        self._table.update(swap, doc_ids=[key])
+        self._update(where, swap)
 
     def rate(self, moment_id: str, rating: int) -> Moment:
         with self._synced():
-            key = self._key(moment_id)
-            updated = self._by_key[key].with_(rating=rating)
-            self._table.update({"rating": rating}, doc_ids=[key])
+            where = self._locate(moment_id)
+            updated = self._moment(where).with_(rating=rating)
+            self._update(where, {"rating": rating})
         return updated
 
     def close_interrupted(self, now: datetime) -> int:
@@ -348,11 +418,20 @@ class Journal:
         with the seconds it really ran (its last heartbeat). Returns how many were closed."""
         closed = 0
         with self._synced():
-            for key, moment in list(self._by_key.items()):
-                if moment.status != "running" or _owner_alive(self._owners.get(key)):
+            running = [
+                (name, int(key))
+                for name, table in self._storage.read().items()
+                if name.startswith(migrations.MOMENTS + "-")
+                for key, doc in table.items()
+                if doc.get("status") == "running"
+            ]
+            for where in running:
+                month = self._month(where[0])
+                moment = month.by_key.get(where[1])
+                if moment is None or _owner_alive(month.owners.get(where[1])):
                     continue
                 ended = min(now, moment.started + timedelta(seconds=moment.actual_seconds))
-                self._replace(key, moment.with_(status="partial", ended=max(ended, moment.started)).to_dict())
+                self._replace(where, moment.with_(status="partial", ended=max(ended, moment.started)).to_dict())
                 closed += 1
         return closed
 
@@ -360,72 +439,82 @@ class Journal:
 
     def get(self, moment_id: str) -> Moment:
         with self._synced():
-            return self._by_key[self._key(moment_id)]
+            return self._moment(self._locate(moment_id))
 
     def moments(self, since: datetime | date | None = None) -> list[Moment]:
         """All moments, oldest first (running ones included), optionally from `since` on."""
         with self._synced():
-            ordered = self._ordered()
-            if since is None:
-                return list(ordered)
-            start = bisect.bisect_left(ordered, _as_datetime(since), key=attrgetter("started"))
-            return ordered[start:]
-
-    def _recent(self, since: datetime) -> list[Moment]:
-        ordered = self._ordered()
-        return ordered[bisect.bisect_left(ordered, since, key=attrgetter("started")):]
+            return self._ordered(_as_datetime(since) if since is not None else None)
 
     def today(self, now: datetime, minimums: Mapping[str, int] | None = None) -> TodayStatus:
         """Today's done moments against the minimums (given, or those the journal was opened with)."""
         with self._synced():
-            recent = self._recent(now - timedelta(days=2))
+            recent = self._ordered(now - timedelta(days=1), now + timedelta(days=1))
         return today_status(recent, now, self.minimums if minimums is None else minimums)
 
     def week(self, now: datetime) -> WeekSummary:
         with self._synced():
-            recent = self._recent(now - timedelta(days=9))
+            recent = self._ordered(now - timedelta(days=8), now)
         return week_summary(recent, now)
 
     def last_initiator(self, ritual: str | None = None) -> str | None:
         """Who started the latest done moment (of `ritual`), for `WhoseTurn` and rotation."""
         with self._synced():
-            for moment in reversed(self._ordered()):
-                if moment.done and moment.initiated_by and (ritual is None or moment.ritual == ritual):
-                    return moment.initiated_by
-        return None
+            found = self._latest(
+                lambda m: m.done and bool(m.initiated_by) and (ritual is None or m.ritual == ritual)
+            )
+        return found[0].initiated_by if found else None
+
+    def _latest(self, wanted: Callable[[Moment], bool]) -> list[Moment]:
+        """The latest moment that is `wanted` (as a list of zero or one), parsing months newest
+        first and only as far back as needed."""
+        names = self._month_names()
+        for i in range(len(names) - 1, -1, -1):
+            # Two months at a time: a moment's month follows its own time zone.
+            window = sorted(
+                (m for n in names[max(0, i - 1):i + 1] for m in self._month(n).ordered()),
+                key=attrgetter("started"),
+            )
+            for moment in reversed(window):
+                if wanted(moment):
+                    return [moment]
+        return []
 
     def __len__(self) -> int:
         with self._synced():
-            return len(self._by_key)
+            return sum(len(t) for n, t in self._storage.read().items() if n.startswith(migrations.MOMENTS + "-"))
 
     # -- privacy ----------------------------------------------------------------------------
 
     def forget_text(self, moment_id: str) -> Moment:
         """Drop the words of one moment (its counts stay) and rewrite the files without them."""
         with self._synced():
-            key = self._key(moment_id)
-            updated = self._by_key[key].with_(texts=None)
-            self._table.update({"texts": None}, doc_ids=[key])
+            where = self._locate(moment_id)
+            updated = self._moment(where).with_(texts=None)
+            self._update(where, {"texts": None})
             self._storage.compact()
         return updated
 
     def forget(self, last: bool = False, since: datetime | date | None = None, all: bool = False) -> int:
         """Delete moments for real: the last recorded, those from `since` on, or all.
         The files are rewritten so nothing forgotten stays on disk. Returns how many."""
+        if not (all or last or since is not None):
+            raise ValueError("forget needs last=True, since=... or all=True")
         with self._synced():
             if all:
-                keys = list(self._by_key)
-            elif last:
-                keys = [max(self._by_key)] if self._by_key else []
+                doomed = self._ordered()
             elif since is not None:
-                start = _as_datetime(since)
-                keys = [k for k, m in self._by_key.items() if m.started >= start]
+                doomed = self._ordered(_as_datetime(since))
             else:
-                raise ValueError("forget needs last=True, since=... or all=True")
-            if keys:
-                self._table.remove(doc_ids=keys)
+                doomed = self._latest(lambda m: True)[-1:]
+            places: dict[str, list[int]] = {}
+            for moment in doomed:
+                name, key = self._where[moment.id]
+                places.setdefault(name, []).append(key)
+            for name, keys in places.items():
+                self._table(name).remove(doc_ids=keys)
             self._storage.compact()
-        return len(keys)
+        return len(doomed)
 
     def export(self, fmt: str) -> str:
         """All the couple's data: "json" (with the schema version) or "csv" (one row a moment)."""
@@ -445,6 +534,29 @@ class Journal:
             return out.getvalue()
         raise ValueError(f"unknown export format {fmt!r} (csv or json)")
 
+    def check(self) -> dict[str, Any]:
+        """Read every moment; report what a person (or `tandem doctor`) needs to know."""
+        with self._synced():
+            self.unreadable.clear()
+            self._forget_index()
+            moments = self._ordered()
+            private = all(
+                not (p.stat().st_mode & 0o077) for p in (self.path, self._storage.log_path) if p.exists()
+            )
+            report = {
+                "path": str(self.path),
+                "schema": SCHEMA_VERSION,
+                "moments": len(moments),
+                "running": sum(1 for m in moments if m.status == "running"),
+                "unreadable": [f"{t}/{k}: {problem}" for t, k, problem in self.unreadable],
+                "private": private,
+                "writable": os.access(self.path.parent, os.W_OK),
+                "snapshot_bytes": self.path.stat().st_size if self.path.exists() else 0,
+                "log_bytes": self._storage.log_size,
+            }
+        report["ok"] = not report["unreadable"] and private and report["writable"]
+        return report
+
     # -- repair -----------------------------------------------------------------------------
 
     def repair(self, damaged: Path) -> RepairResult:
@@ -456,6 +568,7 @@ class Journal:
         found = unreadable = 0
         fresh: dict[str, dict[str, Any]] = {}
         with self._synced():
+            self._ordered()  # parse every month: ids already kept are not added twice
             for doc in scan_documents(raw):
                 found += 1
                 try:
@@ -463,7 +576,10 @@ class Journal:
                 except (KeyError, TypeError, ValueError):
                     unreadable += 1
                     continue
-                if moment.id not in self._key_of:
+                if moment.status == "running":  # its process is long gone: close it as interrupted
+                    moment = moment.with_(status="partial",
+                                          ended=moment.started + timedelta(seconds=moment.actual_seconds))
+                if moment.id not in self._where:
                     fresh[moment.id] = moment.to_dict()  # the last copy of a moment wins
             if fresh:
                 self._insert(list(fresh.values()))

@@ -3,7 +3,8 @@
 Version 1 (the first prototype) kept one `seconds` figure per moment, no id and no kind:
     {"ritual", "started", "ended", "seconds", "status", "initiated_by", "rating", "counts", "texts"}
 Version 2 splits `seconds` into `planned_seconds` (unknown for old moments) and `actual_seconds`,
-adds a stable `id` and `kind` ("appreciation" was a ritual name in version 1).
+adds a stable `id` and `kind` ("appreciation" was a ritual name in version 1), and keeps moments
+in one table per month (`moments-2026-01`) instead of a single `moments` table.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from assistant.journal.records import MOMENT_FIELDS, SCHEMA_VERSION
@@ -37,9 +39,29 @@ def v1_to_v2_doc(doc: Doc) -> Doc:
     return out
 
 
+def table_for(started: datetime) -> str:
+    """Moments are kept in one TinyDB table per month: TinyDB rewrites a whole table on every
+    change, and a month (a few hundred moments) keeps that instant even after ten years."""
+    return f"{MOMENTS}-{started:%Y-%m}"
+
+
+def split_by_month(docs: list[Doc]) -> dict[str, dict[str, Doc]]:
+    tables: dict[str, dict[str, Doc]] = {}
+    for doc in docs:
+        table = tables.setdefault(table_for(datetime.fromisoformat(doc["started"])), {})
+        table[str(len(table) + 1)] = doc
+    return tables
+
+
 def _v1_to_v2(tables: Tables) -> Tables:
-    moments = {key: v1_to_v2_doc(doc) for key, doc in tables.get(MOMENTS, {}).items()}
-    return {**tables, MOMENTS: moments}
+    docs = [v1_to_v2_doc(doc) for _, doc in sorted(tables.get(MOMENTS, {}).items(), key=lambda kv: int(kv[0]))]
+    rest = {name: table for name, table in tables.items() if name != MOMENTS}
+    return {**rest, **split_by_month(docs)}
+
+
+def looks_current(doc: Doc) -> bool:
+    """A cheap shape check of a stored moment (full parsing happens lazily, month by month)."""
+    return isinstance(doc.get("ritual"), str) and isinstance(doc.get("started"), str) and "id" in doc
 
 
 STEPS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2}

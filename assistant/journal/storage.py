@@ -21,7 +21,8 @@ import errno
 import json
 import os
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,22 @@ class _Doc(dict):  # type: ignore[type-arg]
     def __ior__(self, other: Any) -> _Doc:
         self.update(other)
         return self
+
+
+class _ArmedTables(dict):  # type: ignore[type-arg]
+    """What `read()` returns: a table's documents are wrapped as `_Doc` only when TinyDB opens
+    that table, so opening ten years of moments wraps nothing."""
+
+    __slots__ = ("_arm",)
+
+    def __init__(self, tables: Tables, arm: Callable[[str], None]) -> None:
+        super().__init__(tables)
+        self._arm = arm
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        table = dict.__getitem__(self, name)
+        self._arm(name)
+        return table
 
 
 def fsync_dir(folder: Path) -> None:
@@ -196,6 +213,8 @@ class SafeJSONStorage(Storage):
         self.damaged_log_lines = 0
         """Complete log lines that failed their checksum at the last full load (not a torn tail)."""
         self._tables: Tables = {}
+        self._armed: set[str] = set()
+        self._defer_compaction = False
         self._dirty: list[_Doc] = []
         self._snap_sig: tuple[int, int, int, int] | None = None
         self._snap_size = 0
@@ -240,7 +259,8 @@ class SafeJSONStorage(Storage):
             tables = _validate(self.path, data)
         else:
             tables = {}
-        self._tables = self._wrap(tables)
+        self._tables = tables
+        self._armed = set()
         self._log_offset = 0
         self._log_sig = None
         self.damaged_log_lines = 0
@@ -306,7 +326,7 @@ class SafeJSONStorage(Storage):
             if doc is None:
                 table.pop(key, None)
             else:
-                table[key] = _Doc(doc, self._dirty, (name, key))
+                table[key] = _Doc(doc, self._dirty, (name, key)) if name in self._armed else doc
             if notify and self.on_change:
                 self.on_change(name, key, doc)
 
@@ -315,7 +335,15 @@ class SafeJSONStorage(Storage):
     def read(self) -> Tables:
         if not self._loaded:
             self.load()
-        return dict(self._tables)
+        return _ArmedTables(self._tables, self._arm)
+
+    def _arm(self, name: str) -> None:
+        if name not in self._armed:
+            table = self._tables[name]
+            for key, doc in table.items():
+                if not isinstance(doc, _Doc):
+                    table[key] = _Doc(doc, self._dirty, (name, key))
+            self._armed.add(name)
 
     def write(self, data: Tables) -> None:
         ops = self._diff(data)
@@ -347,13 +375,15 @@ class SafeJSONStorage(Storage):
         in C), documents changed in place from the dirty list. Nested values changed in place
         are not seen; TinyDB's operations only ever set top-level fields."""
         ops: list[Op] = []
-        for name, table in data.items():
+        for name, table in dict.items(data):
             old = self._tables.get(name, {})
+            if table is old:
+                continue  # TinyDB builds a new dict for the one table it changes
             ops.extend((name, key, dict(table[key])) for key in table.keys() - old.keys())
             ops.extend((name, key, None) for key in old.keys() - table.keys())
         for doc in self._dirty:
             name, key = doc._where
-            if data.get(name, {}).get(key) is doc:
+            if dict.get(data, name, {}).get(key) is doc:
                 ops.append((name, key, dict(doc)))
         for name in self._tables.keys() - data.keys():
             ops.extend((name, key, None) for key in self._tables[name])
@@ -364,10 +394,12 @@ class SafeJSONStorage(Storage):
             doc._orig = None
         self._dirty.clear()
         tables: Tables = {}
-        for name, table in data.items():
-            for key, doc in table.items():
-                if not isinstance(doc, _Doc):
-                    table[key] = _Doc(doc, self._dirty, (name, key))
+        for name, table in dict.items(data):
+            if table is not self._tables.get(name):
+                for key, doc in table.items():
+                    if not isinstance(doc, _Doc):
+                        table[key] = _Doc(doc, self._dirty, (name, key))
+                self._armed.add(name)
             tables[name] = table
         self._tables = tables
 
@@ -406,7 +438,19 @@ class SafeJSONStorage(Storage):
             fsync_dir(self.log_path.parent)
         self._log_offset += len(line)
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes in a row (an import, a repair): fold the log once, at the end."""
+        self._defer_compaction = True
+        try:
+            yield
+        finally:
+            self._defer_compaction = False
+        self._maybe_compact()
+
     def _maybe_compact(self) -> None:
+        if self._defer_compaction:
+            return
         if self._log_offset < max(MIN_LOG_BEFORE_COMPACT, self._snap_size * self.compact_ratio):
             return
         try:
@@ -433,16 +477,11 @@ class SafeJSONStorage(Storage):
         self._log_sig = None
         self._log_offset = 0
 
-    def _wrap(self, tables: Tables) -> Tables:
-        return {
-            name: {key: _Doc(doc, self._dirty, (name, key)) for key, doc in table.items()}
-            for name, table in tables.items()
-        }
-
     def replace_all(self, tables: Tables) -> None:
         """Make `tables` the whole content (migrations, a fresh start): one atomic snapshot."""
         self._dirty.clear()
-        self._tables = self._wrap(tables)
+        self._tables = {name: dict(table) for name, table in tables.items()}
+        self._armed = set()
         self._loaded = True
         self.compact()
 

@@ -72,11 +72,10 @@ class LoopStats:
 class SpeechLoop:
     """Wires the parts; `run(chunks)` processes audio until the input ends."""
 
-    def __init__(self, *, dialog: Any, matcher: Any, recognizer: Recognizer, synth: Synth, output: AudioOutput,
+    def __init__(self, *, dialog: Any, recognizer: Recognizer, synth: Synth, output: AudioOutput,
                  clock: Clock, events: EventLog, vad: Vad | None = None,
-                 settings: LoopSettings | None = None) -> None:
+                 settings: LoopSettings | None = None, follow_input: bool = False) -> None:
         self.dialog = dialog
-        self.matcher = matcher
         self.recognizer = recognizer
         self.synth = synth
         self.output = output
@@ -85,13 +84,15 @@ class SpeechLoop:
         self.vad = vad or Vad()
         self.settings = settings or LoopSettings()
         self.stats = LoopStats()
+        self.follow_input = follow_input
+        """True on a virtual clock: the loop moves the clock along the input's timestamps."""
         self._utterance: _Utterance | None = None
         self._window_until = float("-inf")
 
     # --- the loop -------------------------------------------------------------------------
     def run(self, chunks: Iterable[AudioChunk]) -> None:
         """Process every chunk, then let what is running finish on the clock."""
-        self._perform(self.dialog.tick())
+        self.perform(self.dialog.tick())
         for chunk in chunks:
             self.step(chunk)
         for event in self.vad.flush():
@@ -101,6 +102,8 @@ class SpeechLoop:
     def step(self, chunk: AudioChunk) -> None:
         """One chunk: timers due before it, then voice activity and recognition."""
         self._run_timers(until=chunk.timestamp)
+        if self.follow_input:
+            self.clock.sleep_until(chunk.timestamp + chunk.duration)
         self.stats.audio_seconds += chunk.duration
         vad_events = self.vad.feed(chunk)
         started = any(e.kind == "speech_start" for e in vad_events)
@@ -118,8 +121,12 @@ class SpeechLoop:
             if deadline is None or deadline > limit:
                 break
             self.clock.sleep_until(max(deadline, self.clock.now()))
-            self._perform(self.dialog.tick())
+            self.perform(self.dialog.tick())
         self.clock.sleep_until(max(self.output.busy_until(), self.clock.now()))
+
+    def tick_timers(self) -> None:
+        """Run whatever is due now (the input is stalled, e.g. a lost microphone being reopened)."""
+        self._run_timers(until=self.clock.now())
 
     def _run_timers(self, until: float) -> None:
         while True:
@@ -127,7 +134,7 @@ class SpeechLoop:
             if deadline is None or deadline > until:
                 return
             self.clock.sleep_until(deadline)
-            self._perform(self.dialog.tick())
+            self.perform(self.dialog.tick())
 
     # --- hearing --------------------------------------------------------------------------
     def _mode(self, at: float) -> tuple[ListenMode, bool]:
@@ -193,19 +200,19 @@ class SpeechLoop:
     def _understood(self, transcript: Transcript, utterance: _Utterance) -> None:
         if utterance.self_heard:
             # Tandem is sounding: only "stop" gets through, and it silences Tandem first.
-            understanding = self.matcher.match_best(_hypotheses(transcript), allowed=self.settings.stop_intents)
+            understanding = self.dialog.matcher.match_best(_hypotheses(transcript), allowed=self.settings.stop_intents)
             if not isinstance(understanding, IntentMatch):
                 return
             self.output.stop()
-            self._perform(self.dialog.hear_understanding(understanding, transcript.text))
+            self.perform(self.dialog.hear_understanding(understanding, transcript.text))
             return
         reply = self.dialog.hear_transcript(transcript)
         if any(e.event == "intent" and e.details.get("intent") in self.settings.stop_intents for e in reply.events):
             self.output.stop()
-        self._perform(reply)
+        self.perform(reply)
 
     # --- speaking -------------------------------------------------------------------------
-    def _perform(self, reply: Reply) -> None:
+    def perform(self, reply: Reply) -> None:
         for action in reply.actions:
             if isinstance(action, Say):
                 self._say(action)

@@ -197,10 +197,14 @@ class GrammarCompiler:
         if isinstance(slot_list, RangeSlotList):
             values = [self._words(build, w) for n in slot_list.get_numbers() if float(n).is_integer()
                       for w in number_words(int(n), self.language)]
-            body = " | ".join(f"({v})" for v in dict.fromkeys(values) if v)
+            body = trie_alternatives(values)
         elif isinstance(slot_list, TextSlotList):
-            values = [self._expr(build, v.text_in, data, intent) for v in slot_list.values]
-            body = " | ".join(f"({v})" for v in dict.fromkeys(values) if v and v != NULL)
+            plain = all(isinstance(v.text_in, TextChunk) for v in slot_list.values)
+            if plain:  # prefix-shared: pocketsphinx's FSG search has no lexical tree of its own
+                body = trie_alternatives([self._words(build, v.text_in.text) for v in slot_list.values])
+            else:
+                values = [self._expr(build, v.text_in, data, intent) for v in slot_list.values]
+                body = " | ".join(f"({v})" for v in dict.fromkeys(values) if v and v != NULL)
         else:  # wildcard or unknown list: free speech cannot be a grammar; say any grammar word
             body = self._any_word_loop(build)
         build.rules[rule] = body or NULL
@@ -343,6 +347,34 @@ class GrammarCompiler:
         files = _files_mentioning(Path(self.source), missing)
         log.warning("words not in the speech model's dictionary, left out of the grammar: %s (in %s)",
                     ", ".join(sorted(missing)), ", ".join(files) or self.source)
+
+
+def trie_alternatives(phrases: Iterable[str]) -> str:
+    """JSGF alternatives of `phrases` with common prefixes shared: "twenty (one | two)", not a
+    flat list. The decoder scores each arc of the expanded grammar, so sharing keeps it fast."""
+    root: dict = {}
+    for phrase in phrases:
+        node = root
+        for word in phrase.split():
+            node = node.setdefault(word, {})
+        if phrase.split():
+            node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = []
+        for word, child in node.items():
+            if not word:
+                continue
+            rest = {k: v for k, v in child.items() if k}
+            if not rest:
+                branches.append(word)
+            elif "" in child:
+                branches.append(f"{word} [{emit(rest)}]")
+            else:
+                branches.append(f"{word} ({emit(rest)})" if len(rest) > 1 else f"{word} {emit(rest)}")
+        return " | ".join(branches)
+
+    return emit(root)
 
 
 def _files_mentioning(folder: Path, words: Collection[str]) -> list[str]:

@@ -112,6 +112,8 @@ class RitualRun:
         self.last_say: Say | None = None
         self._timer: _Timer | None = None
         self._deadline: float | None = None  # LISTENING / RATING / OFFERING timeout
+        self._entered_wait = 0.0
+        self._last_answer: tuple[str, bool, int, int] | None = None  # (name, words kept, partner, step)
         self._paused_from: RunState | None = None
         self._paused_at = 0.0
         self._paused_total = 0.0
@@ -146,9 +148,9 @@ class RitualRun:
         """Whatever is due at `now`: cues, counts, the end of a timer, a timeout."""
         self._fresh = False
         out: list[Action] = []
-        for _ in range(10_000):  # a late tick catches up on every due cue, in order
-            if not self._tick_once(now, out):
-                break
+        for _ in range(10_000):  # a late tick catches up on everything due, in order
+            if not self._tick_once(now, out) or self._fresh:
+                break  # a step that just began waits for the host's `output_busy_until` first
         return Reply(tuple(out))
 
     def next_deadline(self) -> float | None:
@@ -168,12 +170,11 @@ class RitualRun:
     def expecting(self) -> Expectation:
         s = self.state
         if s in TIMED:
-            return Expectation(CONTROLS, False, False)
+            return Expectation(CONTROLS | {"Skip"}, False, False)
         if s is RunState.LISTENING:
-            return Expectation(CONTROLS | {"Skip"}, True, False)
+            return Expectation(CONTROLS | {"Skip", "ForgetThat"}, True, False)
         if s is RunState.PAUSED:
-            return Expectation(frozenset({"Resume", "Stop", "TimeLeft", "Repeat", "Next", "AddTime"}),
-                               self._paused_from is RunState.LISTENING, False)
+            return Expectation(frozenset({"Resume", "Stop", "TimeLeft", "Repeat", "Next", "AddTime"}), False, False)
         if s is RunState.RATING:
             return Expectation(frozenset({"Rate", "Skip", "No", "Stop", "Next"}), False, False)
         if s is RunState.OFFERING:
@@ -336,13 +337,19 @@ class RitualRun:
         timer = self._timer
         assert timer is not None
         end = timer.t0 + timer.length
-        if timer.halfway and timer.t0 + timer.length / 2 <= now and timer.t0 + timer.length / 2 < end:
+        if timer.halfway and timer.t0 + timer.length / 2 <= now:
             timer.halfway = False
-            out.append(Chime("halfway"))
+            if end > now:  # a tick so late that the end is due too skips the halfway chime
+                out.append(Chime("halfway"))
             return True
-        if timer.next_cue < len(timer.cues) and timer.t0 + timer.cues[timer.next_cue][0] <= now:
-            self._cue(timer.cues[timer.next_cue][1], out)
+        cues, i = timer.cues, timer.next_cue
+        if i < len(cues) and timer.t0 + cues[i][0] <= now:
             timer.next_cue += 1
+            stale = (i + 1 < len(cues) and timer.t0 + cues[i + 1][0] <= now) or end <= now
+            if not stale:  # a late tick speaks only the cue that is current, never a burst
+                self._cue(cues[i][1], out)
+            else:
+                self.progress = True
             return True
         if end <= now:
             self._end_timer(end, out)
@@ -392,8 +399,26 @@ class RitualRun:
         name = self._partner_name() if step.per_partner else self.first
         self.counts[name] = self.counts.get(name, 0) + 1
         self.progress = True
-        if step.store and self.settings.keep_gratitude_text and text.strip():
+        stored = bool(step.store and self.settings.keep_gratitude_text and text.strip())
+        if stored:
             self.texts.append(text.strip())
+        self._last_answer = (name, stored, self._partner, self.index)
+
+    def _on_forgetthat(self, slots: dict, now: float, out: list[Action]) -> None:
+        """"Forget that" while answering: the last answer's words and count go; they may say another."""
+        last, self._last_answer = self._last_answer, None
+        if self.state is not RunState.LISTENING or last is None or last[3] != self.index:
+            self._say("forget_nothing", out)
+            return
+        name, stored, partner, _ = last
+        self.counts[name] -= 1
+        if not self.counts[name]:
+            del self.counts[name]
+        if stored:
+            self.texts.pop()
+        if partner == self._partner and self._answer > 0:
+            self._answer -= 1
+        self._say("forgot_answer", out, name=name)
 
     def _take_answer(self, text: str, now: float, out: list[Action]) -> None:
         step = self._listen_step()
@@ -425,7 +450,7 @@ class RitualRun:
     def _on_timeout(self, now: float, out: list[Action]) -> None:
         if self.state is RunState.LISTENING:
             self._say("listen_timeout", out)
-            self._finish(self._stopped_status(), now)
+            self._finish(self._stopped_status(), min(now, self._entered_wait))  # the silence is not time together
         else:  # an unanswered rating or offer just moves on
             self.index += 1
             self._advance(now, out)

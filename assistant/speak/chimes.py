@@ -16,7 +16,8 @@ from assistant.errors import AudioError
 from assistant.messages import SAMPLE_RATE
 
 PEAK = 0.25
-"""Peak level as a fraction of full scale (-12 dBFS): audible in a kitchen, gentle in a bedroom."""
+"""Peak level of the loudest chimes as a fraction of full scale (-12 dBFS): audible in a kitchen,
+gentle in a bedroom. A chime whose notes all have `level` < 1 peaks lower in proportion."""
 
 PARTIALS = ((1.0, 1.0), (2.0, 0.28), (3.01, 0.08))
 """(frequency ratio, amplitude): a warm, slightly bell-like tone."""
@@ -70,7 +71,7 @@ def _render(name: str, rate: int) -> np.ndarray:
         wave = _note(note, rate)
         start = round(note.at * rate)
         out[start:start + len(wave)] += wave[: total - start]
-    out *= PEAK / np.max(np.abs(out))
+    out *= PEAK * max(n.level for n in notes) / np.max(np.abs(out))  # quieter chimes stay quieter
     pcm = np.round(out * 32767).astype(np.int16)
     pcm.setflags(write=False)
     return pcm

@@ -45,6 +45,7 @@ class Expander:
 
     def __init__(self, rules: Mapping[str, Sentence]) -> None:
         self.rules = rules
+        self._memo: dict[tuple[str, int], list[Variant]] = {}
 
     def count(self, expr: Expression, depth: int = 0) -> int:
         """How many variants a full expansion would give (saturating, never huge work)."""
@@ -118,11 +119,52 @@ class Expander:
         return ()
 
     def bounded(self, expr: Expression, cap: int, seed: int = 0) -> list[Variant]:
-        """All variants when there are at most `cap`, else up to `cap` distinct random ones."""
+        """All variants when there are at most `cap`, else up to `cap` that still use every word.
+
+        Each part of a sequence is expanded once (rules once per expander); a sequence too big to
+        enumerate takes its parts in lock-step (so every alternative appears at least once) and then
+        random combinations, with optional parts left out half the time, as people speak briefly.
+        """
         if self.count(expr) <= cap:
             return _dedupe(self.all(expr), cap)
-        rng = random.Random(seed)
-        return _dedupe((self.one(expr, rng) for _ in range(cap * 2)), cap)
+        return _dedupe(iter(self.cover(expr, cap, random.Random(seed))), cap)
+
+    def cover(self, expr: Expression, cap: int, rng: random.Random, depth: int = 0) -> list[Variant]:
+        """Up to about `cap` variants of `expr` in which every alternative appears."""
+        if depth > _MAX_RULE_DEPTH:
+            return [()]
+        if isinstance(expr, TextChunk):
+            return [(expr.text,) if expr.text else ()]
+        if isinstance(expr, ListReference):
+            return [(SlotRef(expr.slot_name, expr.list_name),)]
+        if isinstance(expr, RuleReference):
+            key = (expr.rule_name, cap)
+            if key not in self._memo:
+                rule = self.rules.get(expr.rule_name)
+                self._memo[key] = [()] if rule is None else self.cover(rule.expression, cap, rng, depth + 1)
+            return self._memo[key]
+        if isinstance(expr, Alternative):
+            out: list[Variant] = []
+            for item in expr.items:
+                out.extend(self.cover(item, cap, rng, depth))
+            return _dedupe(iter(out), max(cap, len(expr.items)))
+        if isinstance(expr, Group):
+            parts = [self.cover(item, cap, rng, depth) for item in expr.items]
+            spaced = isinstance(expr, Permutation)
+            total = 1
+            for part in parts:
+                total *= len(part)
+            if total <= cap:
+                return [_join(combo, spaced) for combo in itertools.product(*parts)]
+            longest = max(len(p) for p in parts)
+            out = [_join([p[i % len(p)] for p in parts], spaced) for i in range(longest)]
+            shortest = [min(range(len(p)), key=lambda k: len(p[k])) for p in parts]
+            for _ in range(max(0, cap - longest)):
+                pick = [p[shortest[j]] if rng.random() < 0.4 else p[rng.randrange(len(p))]
+                        for j, p in enumerate(parts)]
+                out.append(_join(pick, spaced))
+            return out
+        return [()]
 
 
 def _factorial(n: int) -> int:

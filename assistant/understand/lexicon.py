@@ -54,6 +54,8 @@ class Lexicon:
             for phrase in table:
                 self.phrase_tag[phrase] = self.tag_of_list[name]
         self.longest = max((len(p) for p in self.phrase_tag), default=1)
+        self.starts = {p[0] for p in self.phrase_tag} | {p[0] for p in numbers.by_phrase}
+        """First words of every phrase and number: any other word is plain, no lookup needed."""
 
     def list_tag(self, slot_list: SlotList | None, name: str) -> str:
         if isinstance(slot_list, RangeSlotList):
@@ -68,6 +70,11 @@ class Lexicon:
         readings: list[Reading | None] = []
         i = 0
         while i < len(words):
+            if words[i] not in self.starts and not words[i].isdigit():
+                out.append(words[i])
+                readings.append(None)
+                i += 1
+                continue
             best: Reading | None = None
             for size in range(min(self.longest, len(words) - i), 0, -1):
                 phrase = tuple(words[i:i + size])

@@ -13,28 +13,34 @@ from typing import Any, Collection, Sequence
 
 from hassil import Intents, recognize
 from hassil.intents import RangeSlotList, WildcardSlotList
-from rapidfuzz import fuzz, process
+import numpy as np
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from assistant.messages import IntentMatch, NoMatch
 from assistant.understand.expand import SlotRef
 from assistant.understand.intents import IntentSet, Template
 from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
-from assistant.understand.normalize import Fillers, tokens
+from assistant.understand.normalize import FILLERS, Fillers, tokens
 from assistant.understand.numbers import share_with_hassil
+from assistant.understand.scoring import WordIndex
 
 Understanding = IntentMatch | NoMatch
 
-THRESHOLD = 80.0
-"""Least fuzzy score (0..100) accepted; calibrated with `python -m bench.text`."""
-MARGIN = 6.0
-"""Least lead of the best intent over the second best, in score points."""
-TOP_K = 40
-"""Skeletons looked at per fuzzy query (then grouped by intent)."""
+THRESHOLD = 0.76
+"""Least fuzzy score (0..1) accepted; calibrated with `python -m bench.text --calibrate`."""
+MARGIN = 0.04
+"""Least lead of the best intent over the second best."""
+BLEND = 0.65
+"""Share of the word-weight score in the fuzzy score; the rest is rapidfuzz's character ratio."""
+TOP_K = 30
+"""Skeletons (best by word weights) looked at closely per query."""
 MAX_TOKENS = 40
-EXACT_GATE = 50.0
-"""Intents whose best fuzzy score reaches this are tried with hassil's exact matcher."""
 """More words than this is conversation, not a command."""
+EXACT_GATE = 0.45
+"""Intents whose best fuzzy score reaches this are tried with hassil's exact matcher..."""
+EXACT_TRIES = 3
+"""...at most this many, best first: an exact sentence always scores high for its own intent."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class Matcher:
         self.intents = intent_set
         self.threshold = threshold
         self.margin = margin
-        self.fillers = Fillers(intent_set.skip_words)
+        self.fillers = Fillers([*intent_set.skip_words, *FILLERS.get(intent_set.language.split("-")[0], ())])
         lists: dict = {}
         for tpl in intent_set.templates:
             for name, slot_list in tpl.lists.items():
@@ -64,7 +70,12 @@ class Matcher:
         self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules)
         self.skeletons = self._skeletons()
         self._wild = [s for s in self.skeletons if s.words.count(WILDCARD_TAG) == 1]
-        self._choices: dict[frozenset[str] | None, tuple[list[str], list[int]]] = {}
+        self.plain = [s for s in self.skeletons if WILDCARD_TAG not in s.words]
+        self.index = WordIndex([s.words for s in self.plain], [s.template.intent for s in self.plain])
+        self._masks: dict[frozenset[str], np.ndarray] = {}
+        self._by_text: dict[str, list[int]] = {}
+        for i, skel in enumerate(self.plain):
+            self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
         self._warm_up()
 
@@ -91,18 +102,34 @@ class Matcher:
                 best = result
         return best if best is not None else NoMatch("")
 
+    def explain(self, text: str, allowed: Collection[str] | None = None) -> list[tuple[str, float, str]]:
+        """The fuzzy candidates for `text`, best first: (intent, score 0..1, skeleton). For tuning."""
+        said = self._words(text)
+        if not said or len(said) > MAX_TOKENS:
+            return []
+        words = self.fillers.strip(said) or said
+        tagged, _ = self.lexicon.tag(words)
+        scores = self._scores(tagged, words, None if allowed is None else frozenset(allowed))
+        ranked = sorted(scores.items(), key=lambda kv: kv[1][0], reverse=True)
+        return [(name, score, skel.text) for name, (score, skel) in ranked]
+
     # -- steps ------------------------------------------------------------------------------
 
     def _match(self, text: str, allowed: frozenset[str] | None) -> Understanding:
-        words = self._words(text)
-        if not words or len(words) > MAX_TOKENS:
+        said = self._words(text)
+        if not said or len(said) > MAX_TOKENS:
             return NoMatch(text)
+        words = self.fillers.strip(said) or said
         tagged, readings = self.lexicon.tag(words)
+        known = self._known_sentence(tagged, readings, words, allowed)
+        if known is not None:
+            return IntentMatch(known[0], known[1], 1.0, text, "exact")
         scores = self._scores(tagged, words, allowed)
-        candidates = frozenset(name for name, (score, _) in scores.items() if score >= EXACT_GATE)
+        ranked_names = sorted(scores, key=lambda n: scores[n][0], reverse=True)[:EXACT_TRIES]
+        candidates = frozenset(n for n in ranked_names if scores[n][0] >= EXACT_GATE)
         candidates |= self._wildcard_candidates(words, allowed)
         if candidates:
-            exact = self._exact(" ".join(words), candidates)
+            exact = self._exact(" ".join(said), candidates)  # hassil drops its skip words itself
             if exact is not None:
                 intent, slots = exact
                 return IntentMatch(intent, slots, 1.0, text, "exact")
@@ -112,15 +139,29 @@ class Matcher:
         name, (score, skel) = ranked[0]
         runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
         if score < self.threshold or score - runner_up < self.margin:
-            return NoMatch(text, name, round(score / 100, 3))
+            return NoMatch(text, name, round(score, 3))
         if WILDCARD_TAG in skel.words:
             slots = self._read_wildcard(skel, words)
         else:
             slots = self._read_slots(skel, tagged, readings, words)
-        return IntentMatch(name, slots, round(score / 100, 3), text, "fuzzy")
+            if slots is None:  # a value was said but its list does not allow it ("zero stars")
+                return NoMatch(text, name, round(score, 3))
+        return IntentMatch(name, slots, round(min(score, 0.99), 3), text, "fuzzy")
+
+    def _known_sentence(self, tagged: list[str], readings: list[Reading | None], words: list[str],
+                        allowed: frozenset[str] | None) -> tuple[str, dict[str, Any]] | None:
+        """A sentence that is word for word one of the expanded templates: exact, without a search."""
+        for i in self._by_text.get(" ".join(tagged), ()):
+            skel = self.plain[i]
+            if allowed is not None and skel.template.intent not in allowed:
+                continue
+            slots = self._read_slots(skel, tagged, readings, words)
+            if slots is not None and all(ref.slot in slots for _, ref in skel.slots):
+                return skel.template.intent, slots
+        return None
 
     def _words(self, text: str) -> list[str]:
-        words = self.fillers.strip(tokens(text))
+        words = tokens(text)
         return [self.intents.numbers.spoken(int(w)) if w.isdigit() and len(w) < 7 else w for w in words]
 
     def _exact(self, text: str, candidates: frozenset[str] | None = None) -> tuple[str, dict[str, Any]] | None:
@@ -132,16 +173,21 @@ class Matcher:
 
     def _scores(self, tagged: list[str], words: list[str],
                 allowed: frozenset[str] | None) -> dict[str, tuple[float, Skeleton]]:
-        """Best fuzzy score (0..100) and skeleton per intent, over the top skeletons."""
-        choices, index = self._choices_for(allowed)
+        """Best fuzzy score (0..1) and skeleton per intent."""
+        bow = self.index.scores(tagged)
+        if allowed is not None:
+            bow = np.where(self._mask_for(allowed), bow, -1.0)
+        top = np.argpartition(-bow, min(TOP_K, len(bow) - 1))[:TOP_K] if len(bow) else []
+        query = " ".join(self.index.known(w) or w for w in tagged)
         best: dict[str, tuple[float, Skeleton]] = {}
-        if choices:
-            query = " ".join(tagged)
-            for _, score, i in process.extract(query, choices, scorer=fuzz.ratio, limit=TOP_K, score_cutoff=40):
-                skel = self.skeletons[index[i]]
-                name = skel.template.intent
-                if name not in best or score > best[name][0]:
-                    best[name] = (score, skel)
+        for i in top:
+            if bow[i] <= 0:
+                continue
+            skel = self.plain[i]
+            score = BLEND * float(bow[i]) + (1 - BLEND) * fuzz.ratio(query, skel.text) / 100
+            name = skel.template.intent
+            if name not in best or score > best[name][0]:
+                best[name] = (score, skel)
         for skel in self._wild:
             name = skel.template.intent
             if allowed is not None and name not in allowed:
@@ -159,17 +205,25 @@ class Matcher:
                          and all(w in said for w in s.words if not w.startswith("#")))
 
     def _wildcard_split(self, skel: Skeleton, words: list[str]) -> tuple[float, list[str]]:
-        """Score the fixed words before and after the free text; return it with the free words."""
+        """Score the fixed words before and after the free text; return it with the free words.
+
+        Only skeletons whose fixed words were all said take part: free text must not turn any
+        sentence into a match.
+        """
+        said = {self.index.known(w) or w for w in words}
+        if not all(w in said for w in skel.words if w != WILDCARD_TAG):
+            return 0.0, []
         cut = skel.words.index(WILDCARD_TAG)
         head, tail = " ".join(skel.words[:cut]), " ".join(skel.words[cut + 1:])
-        best = (0.0, [])
+        n_tail = len(skel.words) - cut - 1
+        best: tuple[float, list[str]] = (0.0, [])
         for h in range(max(0, cut - 1), min(len(words), cut + 3) + 1):
-            for t in ([0] if not tail else range(max(0, len(skel.words) - cut - 2), len(skel.words) - cut + 2)):
+            for t in range(max(0, n_tail - 1), n_tail + 2) if n_tail else [0]:
                 free = words[h:len(words) - t]
-                if not free:
+                if not free or h + t > len(words):
                     continue
-                said = " ".join(words[:h]) + " | " + " ".join(words[len(words) - t:])
-                score = fuzz.ratio(said, head + " | " + tail)
+                score = fuzz.ratio(" ".join(words[:h]) + " | " + " ".join(words[len(words) - t:]),
+                                   head + " | " + tail) / 100
                 if score > best[0]:
                     best = (score, free)
         return best
@@ -186,18 +240,23 @@ class Matcher:
         return slots
 
     def _read_slots(self, skel: Skeleton, tagged: list[str], readings: list[Reading | None],
-                    words: list[str]) -> dict[str, Any]:
+                    words: list[str]) -> dict[str, Any] | None:
+        """Slot values read from the words said, aligned to the skeleton's `{list}` tags.
+
+        None when a value stands right where a slot is but its list does not hold it.
+        """
         slots: dict[str, Any] = dict(skel.template.fixed_slots)
         if not skel.slots:
             return slots
         pairs = {}
-        for op in Levenshtein.editops(list(skel.words), tagged).as_matching_blocks():
-            for k in range(op.size):
-                pairs[op.a + k] = op.b + k
+        for block in Levenshtein.editops(list(skel.words), tagged).as_matching_blocks():
+            for k in range(block.size):
+                pairs[block.a + k] = block.b + k
         used: set[int] = set()
         for pos, ref in skel.slots:
             slot_list = skel.template.lists.get(ref.list_name)
-            candidates = [pairs[pos]] if pos in pairs else []
+            aligned = pairs.get(pos)
+            candidates = [aligned] if aligned is not None else []
             candidates += [i for i, r in enumerate(readings) if r is not None and tagged[i] == skel.words[pos]]
             for i in candidates:
                 reading = readings[i]
@@ -208,25 +267,32 @@ class Matcher:
                     slots[ref.slot] = value
                     used.add(i)
                     break
+                if i == aligned:
+                    return None
         return slots
 
     # -- set-up -----------------------------------------------------------------------------
 
     def _skeletons(self) -> list[Skeleton]:
+        """Tag every expanded template the way a query is tagged (fillers dropped, values as tags)."""
         out: list[Skeleton] = []
         seen: set[tuple[str, str]] = set()
-        memo: dict[str, list[str]] = {}
+        memo: dict[str, tuple[list[str], list[str]]] = {}
         for tpl, variant in self.intents.skeletons:
-            skel_words: list[str] = []
-            slot_pos: list[tuple[int, SlotRef]] = []
-            for seg in variant:
-                if isinstance(seg, SlotRef):
-                    slot_pos.append((len(skel_words), seg))
-                    skel_words.append(self.lexicon.list_tag(tpl.lists.get(seg.list_name), seg.list_name))
-                else:
-                    if seg not in memo:
-                        memo[seg] = self.lexicon.tag(self.fillers.strip(tokens(seg)))[0]
-                    skel_words.extend(memo[seg])
+            for strip in (True, False):  # a template of nothing but fillers ("okay") keeps them
+                skel_words: list[str] = []
+                slot_pos: list[tuple[int, SlotRef]] = []
+                for seg in variant:
+                    if isinstance(seg, SlotRef):
+                        slot_pos.append((len(skel_words), seg))
+                        skel_words.append(self.lexicon.list_tag(tpl.lists.get(seg.list_name), seg.list_name))
+                    else:
+                        if seg not in memo:
+                            plain = tokens(seg)
+                            memo[seg] = (self.lexicon.tag(self.fillers.strip(plain))[0], self.lexicon.tag(plain)[0])
+                        skel_words.extend(memo[seg][0 if strip else 1])
+                if skel_words:
+                    break
             text = " ".join(skel_words)
             if not text or (tpl.intent, text) in seen:
                 continue
@@ -239,12 +305,12 @@ class Matcher:
         ranges = [sl for sl in self.lists.values() if isinstance(sl, RangeSlotList)]
         share_with_hassil(self.intents.numbers, ranges)
 
-    def _choices_for(self, allowed: frozenset[str] | None) -> tuple[list[str], list[int]]:
-        if allowed not in self._choices:
-            index = [i for i, s in enumerate(self.skeletons)
-                     if (allowed is None or s.template.intent in allowed) and WILDCARD_TAG not in s.words]
-            self._choices[allowed] = ([self.skeletons[i].text for i in index], index)
-        return self._choices[allowed]
+    def _mask_for(self, allowed: frozenset[str]) -> np.ndarray:
+        if allowed not in self._masks:
+            if len(self._masks) > 512:
+                self._masks.clear()
+            self._masks[allowed] = np.array([s.template.intent in allowed for s in self.plain], dtype=bool)
+        return self._masks[allowed]
 
     def _hassil_for(self, allowed: frozenset[str] | None) -> Intents:
         if allowed not in self._hassil:

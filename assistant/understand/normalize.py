@@ -33,6 +33,13 @@ def tokens(text: str, max_chars: int = MAX_CHARS) -> list[str]:
     return out
 
 
+FILLERS = {
+    "en": ("um", "umm", "uh", "uhh", "erm", "er", "hmm", "mm", "please", "could you", "can you",
+           "would you", "will you"),
+}
+"""Hesitations and politeness that never carry meaning, per language, on top of the intents' skip words."""
+
+
 class Fillers:
     """Removes filler words and phrases ("um", "could you", "please") wherever they occur."""
 
@@ -40,11 +47,18 @@ class Fillers:
         self.phrases = sorted({tuple(tokens(p)) for p in phrases if tokens(p)}, key=len, reverse=True)
         self.longest = max((len(p) for p in self.phrases), default=0)
         self._set = set(self.phrases)
+        self._starts = {p[0] for p in self.phrases}
 
     def strip(self, words: list[str]) -> list[str]:
+        if self._starts.isdisjoint(words):
+            return list(words)
         out: list[str] = []
         i = 0
         while i < len(words):
+            if words[i] not in self._starts:
+                out.append(words[i])
+                i += 1
+                continue
             for size in range(min(self.longest, len(words) - i), 0, -1):
                 if tuple(words[i:i + size]) in self._set:
                     i += size

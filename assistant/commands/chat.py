@@ -1,0 +1,105 @@
+"""`tandem chat`: the real dialog on the real clock, with typed lines instead of speech.
+
+A reader thread only puts stdin lines on a queue; the main loop waits for a line or the dialog's
+next deadline, whichever comes first, so timers really run while nobody types. What Tandem
+would say is printed, chimes as `[chime: NAME]` markers, and the journal really fills.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import random
+import sys
+import threading
+from pathlib import Path
+from typing import IO
+
+from assistant.clock import Clock, RealClock
+from assistant.commands.common import add_common
+from assistant.config import load_settings
+from assistant.messages import Chime, Reply, Say
+
+_EOF = object()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("chat", help="talk to Tandem by typing (timers and journal are real)",
+                                   description="Type what you would say to Tandem; it answers in text. Ctrl-D ends.")
+    add_common(parser)
+    parser.add_argument("--seed", type=int, default=None, help="seed for the choice of phrasings (reproducible runs)")
+    parser.add_argument("--voices", help="voices folder (default: Tandem's own)")
+    parser.add_argument("--intents", help="intents folder (default: Tandem's own)")
+    parser.add_argument("--wait", action="store_true",
+                        help="at end of input, let a running ritual finish instead of stopping it")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from assistant.dialog.setup import build_dialog
+    from assistant.journal.journal import Journal
+
+    settings = load_settings(Path(args.config) if args.config else None)
+    clock = RealClock()
+    journal = Journal.open(Path(args.journal) if args.journal else None, minimums=settings.minimums.as_dict())
+    try:
+        dialog = build_dialog(settings, journal, clock, random.Random(args.seed),
+                              intents=Path(args.intents) if args.intents else None,
+                              voices=Path(args.voices) if args.voices else None)
+        if journal.notice is not None:
+            show(dialog.notice(journal.notice.key))
+        first, second = settings.partners.names
+        show(dialog.notice("chat_welcome", first=first, second=second))
+        return chat(dialog, clock, sys.stdin, wait=args.wait)
+    finally:
+        journal.close()
+
+
+def chat(dialog, clock: Clock, stream: IO[str], out: IO[str] | None = None, wait: bool = False) -> int:
+    """Run the typed loop until end of input (or Ctrl-C)."""
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_read, args=(stream, lines), daemon=True, name="stdin-reader").start()
+    ended = False
+    try:
+        while True:
+            deadline = dialog.next_deadline()
+            if ended and (not wait or deadline is None):
+                break
+            timeout = None if deadline is None else max(0.0, deadline - clock.now())
+            try:
+                line = lines.get(timeout=timeout) if not ended else None
+            except queue.Empty:
+                line = None
+            if line is _EOF:
+                ended = True
+                continue
+            if line is None:
+                if ended:
+                    clock.sleep_until(deadline)  # type: ignore[arg-type]
+                show(dialog.tick(), out)
+                continue
+            show(dialog.tick(), out)  # anything due a moment ago comes first
+            show(dialog.hear(line), out)
+    except KeyboardInterrupt:
+        show(dialog.shutdown(), out)
+        return 130
+    show(dialog.shutdown(), out)
+    return 0
+
+
+def _read(stream: IO[str], lines: queue.Queue) -> None:
+    try:
+        for line in stream:
+            lines.put(line.rstrip("\n"))
+    finally:
+        lines.put(_EOF)
+
+
+def show(reply: Reply, out: IO[str] | None = None) -> None:
+    """Print a reply: spoken lines as text, chimes as markers."""
+    stream = out or sys.stdout
+    for action in reply.actions:
+        if isinstance(action, Say):
+            print(action.text, file=stream, flush=True)
+        elif isinstance(action, Chime):
+            print(f"[chime: {action.name}]", file=stream, flush=True)

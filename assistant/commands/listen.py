@@ -1,0 +1,45 @@
+"""`tandem listen`: the hands-free loop, on the microphone and speaker or on a recording."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+from assistant.commands.common import add_common
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "listen", help="listen for 'hey tandem' and answer aloud (the default command)",
+        description="Run the speech loop on the microphone and speaker, or on a recording with --input.")
+    add_common(parser)
+    parser.add_argument("--input", type=Path, help="a WAV recording to listen to instead of the microphone")
+    parser.add_argument("--output", type=Path, help="write everything Tandem says and chimes into this WAV")
+    parser.add_argument("--events", type=Path, help="write one JSON event per line to this file")
+    parser.add_argument("--realtime", action="store_true",
+                        help="with --input: play the recording at real-time pace on the real clock")
+    parser.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"), help="speech recognizer")
+    parser.add_argument("--model", type=Path, help="vosk model folder")
+    parser.add_argument("--intents", type=Path, help="intents folder (default: Tandem's own)")
+    parser.add_argument("--input-device", help="microphone name or index (see `tandem devices`)")
+    parser.add_argument("--output-device", help="speaker name or index (see `tandem devices`)")
+    parser.add_argument("--seed", type=int, help="seed for the choice of phrasings (repeatable runs)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="print every event on stderr")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from assistant.loop.session import ListenOptions, run_session
+
+    options = ListenOptions(
+        config=Path(args.config) if args.config else None,
+        journal=Path(args.journal) if args.journal else None,
+        input=args.input, output=args.output, events=args.events, realtime=args.realtime,
+        engine=args.engine, model=args.model, intents=args.intents,
+        input_device=args.input_device, output_device=args.output_device,
+        rng=random.Random(args.seed), echo=sys.stderr if args.verbose else None,
+    )
+    run_session(options)
+    return 0

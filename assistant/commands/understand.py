@@ -1,0 +1,86 @@
+"""`tandem understand`: what would Tandem make of these words (or these recordings)?
+
+One JSON line per input with `--json`, else one short line. `-` reads lines from stdin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+from assistant.datafiles import intents_dir
+from assistant.errors import DataError
+from assistant.messages import IntentMatch, NoMatch
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("understand", help="show which intent and slots a sentence (or WAV) gives")
+    parser.add_argument("text", nargs="*", metavar="TEXT", help="sentences to understand; '-' reads lines from stdin")
+    parser.add_argument("--intents", metavar="DIR", help="intents folder (default: Tandem's own)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per line")
+    parser.add_argument("--audio", nargs="+", metavar="FILE", help="WAV files to transcribe, then understand")
+    parser.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"), default="auto",
+                        help="speech engine for --audio")
+    parser.add_argument("--model", metavar="DIR", help="speech model folder for --audio")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from assistant.understand.intents import load_intents
+    from assistant.understand.matcher import Matcher
+
+    intent_set = load_intents(Path(args.intents) if args.intents else intents_dir())
+    matcher = Matcher(intent_set)
+    if args.audio:
+        _run_audio(args, intent_set, matcher)
+    for text in _texts(args.text):
+        result = matcher.match(text)
+        _emit(args.json, {"input": text, **_fields(result)})
+    return 0
+
+
+def _run_audio(args: argparse.Namespace, intent_set: Any, matcher: Any) -> None:
+    from assistant.recognize.batch import transcribe_files
+    from assistant.recognize.select import load_recognizer
+
+    paths = [Path(p) for p in args.audio]
+    for path in paths:
+        if not path.is_file():
+            raise DataError(path, "", "no such audio file", "give the path of a WAV file")
+    recognizer = load_recognizer(args.engine, intent_set, Path(args.model) if args.model else None)
+    for path, transcript in transcribe_files(paths, recognizer):
+        texts = [transcript.text, *transcript.alternatives]
+        result = matcher.match_best(texts)
+        _emit(args.json, {"input": str(path), "transcript": transcript.text, **_fields(result)})
+
+
+def _texts(items: list[str]) -> Iterator[str]:
+    for item in items:
+        if item == "-":
+            for line in sys.stdin:
+                line = line.rstrip("\n")
+                if line.strip():
+                    yield line
+        else:
+            yield item
+
+
+def _fields(result: IntentMatch | NoMatch) -> dict[str, Any]:
+    if isinstance(result, IntentMatch):
+        return {"intent": result.intent, "slots": result.slots, "confidence": result.confidence}
+    return {"intent": None, "slots": {}, "confidence": result.confidence}
+
+
+def _emit(as_json: bool, record: dict[str, Any]) -> None:
+    if as_json:
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+        return
+    said = record.get("transcript", record["input"])
+    if record["intent"] is None:
+        print(f"{said!r} -> (nothing)", flush=True)
+        return
+    slots = " ".join(f"{k}={v}" for k, v in record["slots"].items())
+    print(f"{said!r} -> {record['intent']} {slots}".rstrip() + f" ({record['confidence']:.2f})", flush=True)

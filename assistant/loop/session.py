@@ -1,0 +1,130 @@
+"""Assemble one listening session from settings and options, run it, and close everything cleanly.
+
+Shared by `tandem listen`, the tests and the benchmarks, so that all of them run the same parts:
+the same intents feed the recognizer grammar and the matcher; a recording uses a virtual clock
+(faster than real time) unless `realtime` is asked for; whatever happens, a ritual still running
+when the session ends is closed in the journal and the output file is written.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+from assistant.clock import Clock, RealClock, VirtualClock
+from assistant.config import Settings, load_settings
+from assistant.datafiles import intents_dir
+from assistant.loop.events import EventLog
+from assistant.loop.listen import LoopSettings, SpeechLoop, chunks_with_reconnect
+from assistant.messages import AudioChunk
+
+
+@dataclass
+class ListenOptions:
+    """What a caller can choose; `None` means the config file's value or the default."""
+
+    config: Path | None = None
+    journal: Path | None = None
+    input: Path | None = None
+    output: Path | None = None
+    events: Path | None = None
+    realtime: bool = False
+    engine: str | None = None
+    model: Path | None = None
+    intents: Path | None = None
+    input_device: str | None = None
+    output_device: str | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    echo: IO[str] | None = None
+    start: datetime | None = None
+    """Wall-clock time of the recording's first sample (virtual runs); default: now."""
+    loop: LoopSettings = field(default_factory=LoopSettings)
+
+
+@dataclass
+class SessionResult:
+    events: list[dict[str, Any]]
+    stats: Any
+    engine: str
+
+
+def _device(value: str | None, configured: str) -> int | str | None:
+    spec = value if value not in (None, "") else (configured or None)
+    if spec is None:
+        return None
+    return int(spec) if str(spec).isdigit() else spec
+
+
+def run_session(options: ListenOptions) -> SessionResult:
+    """Run the loop until the input ends (a recording) or the person interrupts it (live)."""
+    from assistant.dialog.setup import build_dialog
+    from assistant.journal.journal import Journal
+    from assistant.recognize.select import load_recognizer
+    from assistant.speak.output import NullOutput, SoundDeviceOutput, WavTimelineOutput
+    from assistant.speak.tts import SpeechSynth
+    from assistant.understand.intents import load_intents
+    from assistant.understand.matcher import Matcher
+
+    settings: Settings = load_settings(options.config)
+    live = options.input is None
+    clock: Clock
+    if live or options.realtime:
+        clock = RealClock.starting_now()
+    else:
+        clock = VirtualClock(start=options.start or datetime.now().astimezone())
+
+    intent_set = load_intents(options.intents or intents_dir())
+    model = options.model or (Path(settings.recognizer.model) if settings.recognizer.model else None)
+    recognizer = load_recognizer(options.engine or settings.recognizer.engine, intent_set, model,
+                                 wake_phrase=settings.wake.phrase)
+    print(f"tandem: listening with {recognizer.name}", file=sys.stderr)
+    synth = SpeechSynth()
+
+    journal = Journal.open(options.journal, minimums=settings.minimums.as_dict())
+    events = EventLog(options.events, clock.now, options.echo)
+    output: Any = None
+    dialog = None
+    try:
+        dialog = build_dialog(settings, journal, clock, options.rng, matcher=Matcher(intent_set))
+        if options.output is not None:
+            output = WavTimelineOutput(options.output, clock, origin=0.0 if not live else None)
+        elif live:
+            output = SoundDeviceOutput(_device(options.output_device, settings.audio.output_device), clock)
+        else:
+            output = NullOutput(clock)
+        loop = SpeechLoop(dialog=dialog, recognizer=recognizer, synth=synth, output=output, clock=clock,
+                          events=events, settings=options.loop, follow_input=isinstance(clock, VirtualClock))
+        notice = getattr(journal, "notice", None)
+        if notice is not None:
+            loop.perform(dialog.notice(notice.key))
+        loop.run(_chunks(options, settings, clock, events, loop))
+        return SessionResult(events.events, loop.stats, recognizer.name)
+    finally:
+        if dialog is not None and dialog.running:
+            events.emit("ritual_interrupted", ritual=dialog.running)
+            reply = dialog.shutdown()
+            for event in reply.events:
+                events.emit(event.event, **event.details)
+        if output is not None:
+            output.close()
+        close = getattr(synth, "close", None)
+        if close:
+            close()
+        events.close()
+        journal.close()
+
+
+def _chunks(options: ListenOptions, settings: Settings, clock: Clock, events: EventLog,
+            loop: SpeechLoop) -> Iterable[AudioChunk]:
+    from assistant.audio.sources import MicSource, WavSource
+
+    if options.input is not None:
+        # A virtual clock follows the recording (the loop moves it); the real clock paces it.
+        return WavSource(options.input, clock=None if isinstance(clock, VirtualClock) else clock)
+    device = _device(options.input_device, settings.audio.input_device)
+    return chunks_with_reconnect(lambda origin: MicSource(device, origin=origin), clock, events,
+                                 on_idle=loop.tick_timers)

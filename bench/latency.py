@@ -1,0 +1,170 @@
+"""Latency and footprint of the listen loop, per engine, measured one thing at a time (nothing in parallel).
+
+- Reply latency: a `--realtime` session of spoken commands over kitchen noise; for each command, from the
+  loop's `speech_end` event to the first `say_start` or `chime` after it (and, for reference, from the true
+  end of the words, found from the clip's own energy).
+- Wake to listening: a bare "hey tandem", then a pause: from its `speech_end` to the `listening` chime.
+- Recognizer real-time factor: in-process, decode seconds / audio seconds over the command clips, fed in
+  100 ms chunks as the loop feeds them (model loading excluded), median of 3 passes.
+- Idle CPU: `--realtime` over kitchen noise alone; (CPU of a long run - CPU of a 1 s run) / (wall difference),
+  so start-up is not counted. Peak memory: the largest resident set of any listen process (wait4 rusage).
+- Start-up: wall time of `tandem listen` over 0.5 s of silence (import, model, grammar, exit), median of 3:
+  an upper bound on start-up to listening.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.audio import cache_dir, kitchen_noise, read16, speak, write16
+from bench.commands_speech import VOICES, pick_samples
+from bench.report import Row, Section, Table, Target
+from bench.sessions import ListenRun, build, events_between, listen
+from bench.speech import ENGINES, EngineMissing, vosk_model_missing
+from bench.wake import QUICK_REPLY_INTENTS, WAKE
+
+TITLE = "Latency and footprint"
+TARGETS = {"reply": Target("<", 500), "rtf": Target("<", 0.3), "cpu": Target("<", 15), "rss": Target("<", 300),
+           "startup": Target("<", 3)}
+
+
+def _speech_end_offset(clip: np.ndarray) -> float:
+    """Seconds from the clip start to the end of the words (last 10 ms frame above 2 % of the peak)."""
+    frames = np.abs(clip[: len(clip) // 160 * 160].reshape(-1, 160).astype(np.float64)).max(axis=1)
+    loud = np.nonzero(frames > 0.02 * frames.max())[0]
+    return (loud[-1] + 1) * 0.01 if len(loud) else len(clip) / 16000
+
+
+def reply_session(n: int, folder: Path) -> tuple[Path, list]:
+    samples = [s for s in pick_samples(6) if s.intent in QUICK_REPLY_INTENTS]
+    parts: list = [2.0]
+    for i in range(n):
+        want = samples[i % len(samples)]
+        voice, speed = VOICES[i % len(VOICES)]
+        if i % 3 == 2:  # a bare wake phrase, a pause, then the command
+            wake = read16(speak(WAKE, voice, speed))
+            parts += [(wake, {"kind": "wake", "end": _speech_end_offset(wake)}), 1.0]
+            clip = read16(speak(want.text, voice, speed))
+        else:
+            clip = read16(speak(f"{WAKE}, {want.text}", voice, speed))
+        parts += [(clip, {"kind": "command", "intent": want.intent, "end": _speech_end_offset(clip)}), 9.0]
+    path = folder / f"latency-{n}.wav"
+    return path, build(parts, 24, path)
+
+
+def _first_sound(run: ListenRun, after: float, within: float = 6.0) -> float | None:
+    sounds = [e["t"] for e in run.events if e.get("event") in ("say_start", "chime") and after <= e["t"] <= after + within]
+    return min(sounds) if sounds else None
+
+
+def _stats(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    return statistics.median(values), values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def rtf(engine: str, clips: list[Path], passes: int = 3) -> float:
+    from assistant.datafiles import intents_dir
+    from assistant.recognize.base import ListenMode
+    from assistant.recognize.select import load_recognizer
+    from assistant.understand.intents import load_intents
+
+    recognizer = load_recognizer(engine, load_intents(intents_dir()), None)
+    audio = [read16(p) for p in clips]
+    seconds = sum(len(a) for a in audio) / 16000
+    results = []
+    for _ in range(passes):
+        spent = 0.0
+        for samples in audio:
+            session = recognizer.session(ListenMode(wake=False))
+            start = time.perf_counter()
+            for i in range(0, len(samples), 1600):
+                session.accept(samples[i:i + 1600])
+            session.finish()
+            spent += time.perf_counter() - start
+        results.append(spent / seconds)
+    return statistics.median(results)
+
+
+def run(quick: bool = False) -> Section:
+    n, idle_s, startup_runs = (4, 20, 1) if quick else (12, 60, 3)
+    folder = cache_dir("latency")
+    section = Section("latency", TITLE, __doc__.split("\n", 1)[1].strip(), mode="quick" if quick else "full")
+    session, cues = reply_session(n, folder)
+    noise = kitchen_noise()
+    idle_long = write16(folder / f"idle-{idle_s}s.wav", noise[: idle_s * 16000] // 4)
+    idle_short = write16(folder / "idle-1s.wav", noise[: 16000] // 4)
+    silence = write16(folder / "silence-0.5s.wav", np.zeros(8000, dtype=np.int16))
+    clips = [speak(s.text, *VOICES[0]) for s in pick_samples(1 if quick else 2)]
+    skipped = {"vosk": why} if (why := vosk_model_missing()) else {}
+    table = []
+    for engine in ENGINES:
+        if engine in skipped:
+            section.rows.append(Row(f"{engine}: all figures", None, note=f"skipped: {skipped[engine]}"))
+            continue
+        try:
+            starts = [listen(silence, engine) for _ in range(startup_runs)]
+        except EngineMissing as e:
+            section.rows.append(Row(f"{engine}: all figures", None, note=f"skipped: {e}"))
+            continue
+        talk = listen(session, engine, realtime=True, timeout=600)
+        short = listen(idle_short, engine, realtime=True, timeout=120)
+        long = listen(idle_long, engine, realtime=True, timeout=idle_s + 120)
+        replies, true_replies, wakes, lost = [], [], [], 0
+        for cue in cues:
+            ends = events_between(talk, "speech_end", cue.start, cue.end + 2.0)
+            if not ends:
+                lost += 1
+                continue
+            end_t = ends[-1]["t"]
+            sound = _first_sound(talk, end_t)
+            if sound is None:
+                lost += 1
+                table.append([engine, cue.label["kind"], f"speech_end {end_t:.2f} s", "no sound within 6 s"])
+                continue
+            if cue.label["kind"] == "wake":
+                wakes.append(1000 * (sound - end_t))
+            else:
+                replies.append(1000 * (sound - end_t))
+                true_replies.append(1000 * (sound - (cue.start + cue.label["end"])))
+        if replies:
+            med, p95 = _stats(replies)
+            section.rows.append(Row(f"{engine}: reply latency (speech_end to first sound), median", round(med), "ms",
+                                    TARGETS["reply"], f"n={len(replies)}"))
+            section.rows.append(Row(f"{engine}: reply latency, p95", round(p95), "ms"))
+            tmed, tp95 = _stats(true_replies)
+            section.rows.append(Row(f"{engine}: from the true end of the words, median / p95", round(tmed), "ms",
+                                    note=f"p95 {tp95:.0f} ms; includes the VAD's end-of-speech wait"))
+        else:
+            section.rows.append(Row(f"{engine}: reply latency", None, "ms", TARGETS["reply"],
+                                    note="not available: no command got an answer in the session"))
+        if wakes:
+            section.rows.append(Row(f"{engine}: wake to listening chime, median", round(statistics.median(wakes)),
+                                    "ms", note=f"n={len(wakes)}"))
+        else:
+            section.rows.append(Row(f"{engine}: wake to listening chime", None, "ms",
+                                    note="not available: no listening chime after a bare wake phrase"))
+        if lost:
+            section.notes.append(f"{engine}: {lost} of {len(cues)} cues got no sound in reply")
+        try:
+            section.rows.append(Row(f"{engine}: recognizer real-time factor", round(rtf(engine, clips), 3), "x",
+                                    Target("<", 0.3), f"{len(clips)} clips, 100 ms chunks, median of 3"))
+        except ModuleNotFoundError as e:
+            section.rows.append(Row(f"{engine}: recognizer real-time factor", None, "x", TARGETS["rtf"],
+                                    note=f"not available: {e.name} is not there yet"))
+        wall = long.wall - short.wall
+        idle = 100 * (long.cpu - short.cpu) / wall if wall > 0 else None
+        section.rows.append(Row(f"{engine}: idle CPU while listening", idle and round(idle, 1), "%", TARGETS["cpu"],
+                                f"{idle_s} s of kitchen noise, % of one core"))
+        rss = max(r.max_rss_mb for r in [*starts, talk, short, long])
+        section.rows.append(Row(f"{engine}: peak resident memory", round(rss), "MB", TARGETS["rss"]))
+        section.rows.append(Row(f"{engine}: start-up (whole run over 0.5 s of silence)",
+                                round(statistics.median(r.wall for r in starts), 2), "s", TARGETS["startup"],
+                                f"median of {len(starts)}"))
+    if table:
+        section.tables.append(Table("Cues without a timely answer", ["Engine", "Cue", "When", "What"], table))
+    section.notes += [f"{e}: {why}" for e, why in skipped.items()]
+    return section

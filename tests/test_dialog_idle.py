@@ -1,0 +1,155 @@
+"""Talking to Tandem when nothing is running: stop, status, summaries, turns, ratings, forgetting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from assistant.journal.records import Moment
+from assistant.messages import NoMatch, Transcript
+
+from dialog_harness import Couple
+
+
+def test_stop_with_nothing_running_says_so_briefly(tmp_path):
+    couple = Couple(tmp_path)
+    reply = couple.say("stop")
+    assert reply.keys == ["nothing_running"]
+    assert len(reply.said[0].split()) <= 6
+    assert couple.moments() == []
+
+
+def test_other_controls_with_nothing_running(tmp_path):
+    couple = Couple(tmp_path)
+    for text in ("pause", "resume", "how much time is left", "add thirty seconds", "next"):
+        assert couple.say(text).keys == ["nothing_running"], text
+
+
+def test_kitchen_talk_gets_a_short_sorry_only_when_addressed(tmp_path):
+    couple = Couple(tmp_path)
+    assert couple.say("pass the salt please").keys == ["didnt_catch"]
+    assert couple.dialog.hear("pass the salt please", addressed=False).actions == ()
+    woken = couple.dialog.hear_transcript(Transcript("pass the salt please", engine="pocketsphinx", woke=True))
+    assert woken.keys == ["didnt_catch"]
+    couple.say("start our hug")
+    unwoken = couple.dialog.hear_transcript(Transcript("pass the salt please", engine="pocketsphinx", woke=False))
+    assert unwoken.actions == ()  # the couple talking during their hug
+    assert couple.dialog.hear_understanding(NoMatch("mmm"), "mmm", addressed=True).keys == ["didnt_catch"]
+
+
+def test_idle_tandem_needs_its_wake_phrase(tmp_path):
+    couple = Couple(tmp_path)
+    assert couple.dialog.expecting().wake_needed
+    assert couple.dialog.next_deadline() is None
+    couple.say("start our hug")
+    during = couple.dialog.expecting()
+    assert not during.wake_needed and "Stop" in during.intents and not during.free_text
+    assert couple.dialog.next_deadline() == 15.0  # the first heartbeat comes before the halfway chime
+
+
+def test_help_lists_what_to_say(tmp_path):
+    assert Couple(tmp_path).say("help").keys == ["help"]
+
+
+def test_today_status_against_the_minimums(tmp_path):
+    couple = Couple(tmp_path)
+    reply = couple.say("how are we doing today")
+    assert reply.keys == ["today_nothing_yet"]
+    assert "one hug" in reply.said[0] and "round of thanks" in reply.said[0]
+    couple.say("start our hug")
+    couple.wait(20)
+    couple.say("stop")  # partial credit counts
+    reply = couple.say("how are we doing today")
+    assert reply.keys == ["today_some_left"]
+    assert "one hug" in reply.said[0].split(".")[0]
+    couple.say("three thanks")
+    for _ in range(6):
+        couple.say("thanks")
+    assert couple.say("how are we doing today").keys == ["today_all_done"]
+
+
+def test_week_summary_speaks_counts_minutes_and_the_favourite(tmp_path):
+    couple = Couple(tmp_path)
+    wall = couple.clock.wall()
+    for day in range(3):
+        started = wall - timedelta(days=day, hours=1)
+        couple.journal.record(Moment("hug", started, started + timedelta(seconds=90), 90, 90, initiated_by="Alex"))
+    started = wall - timedelta(days=1, hours=2)
+    couple.journal.record(Moment("walk", started, started + timedelta(minutes=10), 600, 600, rating=5, initiated_by="Sam"))
+    reply = couple.say("week summary")
+    assert reply.keys == ["week_summary", "week_favorite"]
+    assert "three hugs" in reply.said[0] and "one walk" in reply.said[0]
+    assert "fourteen and a half minutes" in reply.said[0]
+    assert "walk" in reply.said[1]
+
+
+def test_an_empty_week(tmp_path):
+    assert Couple(tmp_path).say("week summary").keys == ["week_empty"]
+
+
+def test_whose_turn_follows_who_started_last(tmp_path):
+    couple = Couple(tmp_path)
+    assert "Alex" in couple.say("whose turn is it").said[0].split(".")[0]
+    couple.say("three thanks")
+    for _ in range(6):
+        couple.say("thanks")
+    assert "Sam" in couple.say("whose turn is it").said[0].split(".")[0]
+
+
+def test_rate_gives_the_last_moment_a_rating(tmp_path):
+    couple = Couple(tmp_path)
+    assert couple.say("rate it five").keys == ["rate_nothing"]
+    couple.say("start our hug")
+    couple.wait(100)
+    assert couple.say("rate it five").keys == ["rating_thanks"]
+    assert couple.last("hug").rating == 5
+
+
+def test_forget_that_with_nothing_to_forget(tmp_path):
+    assert Couple(tmp_path).say("forget that").keys == ["forget_nothing"]
+
+
+def test_repeat_after_an_answer(tmp_path):
+    couple = Couple(tmp_path)
+    assert couple.say("repeat that").keys == ["nothing_to_repeat"]
+    said = couple.say("help").actions
+    assert couple.say("say that again").actions == said
+
+
+def test_starting_a_second_ritual_while_one_runs_is_declined_kindly(tmp_path):
+    couple = Couple(tmp_path)
+    couple.say("start our hug")
+    assert couple.say("start breathing").keys == ["ritual_busy"]
+    assert couple.dialog.running == "hug"
+
+
+def test_shutdown_closes_a_running_ritual_as_partial(tmp_path):
+    couple = Couple(tmp_path)
+    couple.say("start our hug")
+    couple.wait(33)
+    couple.dialog.shutdown()
+    assert (couple.last("hug").status, couple.last("hug").actual_seconds) == ("partial", 33.0)
+
+
+def test_events_for_the_log(tmp_path):
+    couple = Couple(tmp_path)
+    couple.say("start our hug")
+    couple.wait(40)
+    couple.say("stop")
+    kinds = [(e, d.get("intent") or d.get("ritual")) for _, e, d in couple.events]
+    assert kinds == [("intent", "StartHug"), ("ritual_start", "hug"), ("intent", "Stop"), ("ritual_end", "hug")]
+
+
+def test_a_transcripts_alternatives_are_tried(tmp_path):
+    couple = Couple(tmp_path)
+    couple.say("start our hug")
+    couple.wait(12)
+    reply = couple.dialog.hear_transcript(Transcript("stob", alternatives=("stop",), engine="pocketsphinx"))
+    assert reply.keys == ["hug_partial"]
+    assert couple.last("hug").actual_seconds == 12.0
+
+
+def test_the_event_log_keeps_no_appreciation_words_unless_opted_in(tmp_path):
+    couple = Couple(tmp_path)
+    couple.say("i appreciate you cooking dinner")
+    intent = [d for _, e, d in couple.events if e == "intent"][0]
+    assert "cooking" not in repr(intent) and intent["intent"] == "NoteAppreciation"

@@ -1,0 +1,93 @@
+"""The journal's commands, run for real: log, report, journal check/repair, forget, export."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.journal import Journal
+
+
+@pytest.fixture
+def tandem(tmp_path: Path, capsys):
+    journal = tmp_path / "journal.json"
+    config = tmp_path / "config.toml"
+    config.write_text("[minimums]\nhug = 2\ngratitude = 1\n")
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main([*argv, "--journal", str(journal), "--config", str(config)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run.journal = journal  # type: ignore[attr-defined]
+    return run
+
+
+def test_log_then_report_today_uses_the_config_minimums(tandem) -> None:
+    code, out, _ = tandem("log", "hug", "--seconds", "40", "--status", "partial", "--at", "2026-01-05T20:00:00+01:00")
+    assert code == 0 and json.loads(out)["actual_seconds"] == 40
+    code, out, _ = tandem("report", "--today", "--json", "--at", "2026-01-05T22:00:00+01:00")
+    today = json.loads(out)
+    assert today["counts"] == {"hug": 1}
+    assert today["missing"] == {"hug": 1, "gratitude": 1}
+
+
+def test_report_week_json_has_the_spoken_figures(tandem) -> None:
+    tandem("log", "hug", "--at", "2026-01-04T20:00:00+01:00", "--rating", "5")
+    tandem("log", "appreciation", "--at", "2026-01-05T08:00:00+01:00")
+    code, out, _ = tandem("report", "--week", "--json", "--at", "2026-01-05T22:00:00+01:00")
+    week = json.loads(out)
+    assert (week["counts"], week["minutes"], week["appreciations"]) == ({"hug": 1}, {"hug": 1.5}, 1)
+    assert week["top_moment"]["rating"] == 5
+
+
+def test_log_rejects_a_bad_time_clearly(tandem) -> None:
+    code, _, err = tandem("log", "hug", "--at", "yesterday evening")
+    assert code == 2 and "ISO time" in err
+
+
+def test_forget_all_asks_first_and_yes_skips_the_question(tandem) -> None:
+    tandem("log", "hug")
+    code, _, err = tandem("forget", "--all")  # no terminal to answer: nothing is deleted
+    assert code == 2 and "nothing was forgotten" in err
+    assert len(Journal.open(tandem.journal)) == 1
+    code, out, _ = tandem("forget", "--all", "--yes")
+    assert json.loads(out) == {"forgotten": 1}
+
+
+def test_export_to_a_private_file(tandem, tmp_path: Path) -> None:
+    tandem("log", "walk", "--at", "2026-01-05T18:00:00+01:00")
+    target = tmp_path / "out.csv"
+    assert tandem("export", "--format", "csv", "--output", str(target))[0] == 0
+    assert target.read_text().splitlines()[1].startswith("walk,2026-01-05T18:00:00+01:00")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_a_corrupt_journal_is_reported_once_and_repaired_by_command(tandem) -> None:
+    tandem("log", "hug", "--at", "2026-01-05T20:00:00+01:00")
+    journal = Journal.open(tandem.journal)
+    journal._storage.compact()
+    journal.close()
+    tandem.journal.write_bytes(tandem.journal.read_bytes()[:-2])  # the outer braces only
+    code, _, err = tandem("journal", "check")
+    assert code == 0 and "journal repair" in err
+    backup = next(tandem.journal.parent.glob("journal.json.corrupt-*"))
+    code, out, err = tandem("journal", "repair", str(backup))
+    assert json.loads(out)["added"] == 1 and err == ""
+    code, out, _ = tandem("journal", "check", "--json")
+    assert json.loads(out)["moments"] == 1
+
+
+def test_the_installed_command_runs_as_a_separate_process(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "report", "--week", "--json", "--journal", str(tmp_path / "j.json")],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total"] == 0
