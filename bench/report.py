@@ -55,6 +55,8 @@ class Row:
     def value_text(self) -> str:
         if self.value is None:
             return "n/a"
+        if self.unit == "%":
+            return f"{self.value:.1f} %"
         return f"{_number(self.value)}{_unit_gap(self.unit)}{self.unit}"
 
 

@@ -98,22 +98,18 @@ class EngineMissing(Exception):
 
 
 def vosk_model_missing() -> str | None:
-    """Why vosk cannot run here, or None when a model is installed."""
+    """Why vosk cannot run here, or None when a model is installed (Tandem's own lookup decides)."""
     try:
         import vosk  # noqa: F401
     except ImportError:
         return "vosk is not installed"
     try:
-        from assistant.recognize import models
+        from assistant.recognize.models import installed_vosk_model, vosk_model_dir
     except ImportError:
-        return "Tandem's vosk model lookup (assistant/recognize/models.py) is not there yet"
-    finder = getattr(models, "find_model", None) or getattr(models, "installed_model", None)
-    if finder is None:
-        return None  # cannot tell in-process: let the subprocess say
-    try:
-        return None if finder() else "no vosk model installed"
-    except Exception:  # noqa: BLE001 - the lookup's own error means the same thing here
-        return "no vosk model installed"
+        return "no vosk model installed (Tandem's model lookup is not there yet)"
+    if installed_vosk_model() is None:
+        return f"no vosk model installed (looked in {vosk_model_dir()})"
+    return None
 
 
 def understand_audio(paths: list[Path], engine: str, intents: Path | None = None,

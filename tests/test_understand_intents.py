@@ -42,7 +42,9 @@ def test_samples_carry_their_slots(intent_set):
 
 
 def test_templates_use_spoken_words_only(intent_set):
-    assert all(word.replace("'", "").isalpha() for word in intent_set.vocabulary())
+    """The speech grammar is compiled from the same files: no digits, symbols or stray apostrophes."""
+    words = intent_set.vocabulary()
+    assert all(word.replace("'", "").isalpha() and word.strip("'") == word for word in words)
 
 
 def test_a_yaml_syntax_error_names_the_file(tmp_path):
@@ -96,6 +98,21 @@ def test_wrong_types_are_named(tmp_path, body, key):
     with pytest.raises(DataError) as caught:
         load_intents(tmp_path)
     assert caught.value.key == key
+
+
+def test_a_list_defined_in_two_files_names_the_second(tmp_path):
+    write(tmp_path, "a.yaml", GOOD_COMMON)
+    bad = write(tmp_path, "b.yaml", GOOD_COMMON + ORDER)
+    with pytest.raises(DataError) as caught:
+        load_intents(tmp_path)
+    assert caught.value.path == str(bad) and caught.value.key == "lists.size"
+
+
+def test_a_file_that_is_not_a_mapping_is_named(tmp_path):
+    bad = write(tmp_path, "a.yaml", "- just\n- a list\n")
+    with pytest.raises(DataError) as caught:
+        load_intents(tmp_path)
+    assert caught.value.path == str(bad)
 
 
 def test_an_empty_folder_is_a_clear_error(tmp_path):

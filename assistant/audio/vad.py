@@ -122,7 +122,6 @@ class Vad:
         self._utterance: list[np.ndarray] = []
         self._utt_first = 0  # frame index of the utterance audio's first frame
         self._last_speech = 0
-        self._sent_pending = 0  # samples of a partial frame already handed out with speech_start
         self.in_speech = False
         """True between speech_start and speech_end."""
         self.last_score = 0.0
@@ -159,7 +158,6 @@ class Vad:
             # A streaming recognizer gets everything fed so far, the partial frame included.
             last = events[-1]
             events[-1] = VadEvent(last.kind, last.t, np.concatenate([last.audio, self._pending]), last.start)
-            self._sent_pending = len(self._pending)
         return events
 
     def _score(self, frame: np.ndarray) -> float:
@@ -193,13 +191,12 @@ class Vad:
             if len(recent) >= self._open_n and float(np.mean(recent[-self._open_n:])) > s.open_db:
                 return [self._open(index)]
             return []
-        if self._sent_pending:
-            # The partial frame that went out with speech_start is the head of this frame.
-            self._utterance[-1] = self._utterance[-1][: len(self._utterance[-1]) - self._sent_pending]
-            self._sent_pending = 0
         self._utterance.append(frame)
         if keep > s.keep_db:
-            self._last_speech = index
+            # The newest frame of the keep window that is loud itself; smoothing smears it SMOOTH-1 frames late.
+            loud = [j for j, v in enumerate(recent[-self._keep_n:]) if v > s.keep_db]
+            newest = index - (len(recent[-self._keep_n:]) - 1 - loud[-1]) if loud else index
+            self._last_speech = max(self._last_speech, newest - (SMOOTH - 1))
         if index - self._last_speech >= self._end_n:
             return [self._close("silence")]
         if index + 1 - self._utt_first >= self._max_n:
@@ -212,7 +209,7 @@ class Vad:
         back = 0
         while back + 1 < len(keeps) and keeps[-(back + 2)] > self.settings.keep_db:
             back += 1
-        first = max(index - back - self._keep_n + 1, index - len(keeps) + 1)  # the keep window lags its frames
+        first = index - back
         oldest = index - len(self._recent) + 1
         self._utt_first = max(oldest, first - self._pre_n)
         self._utterance = list(self._recent)[self._utt_first - oldest:]
@@ -225,7 +222,6 @@ class Vad:
         event = VadEvent("speech_end", self._time(self._last_speech + 1), audio, self._time(self._utt_first), reason)
         self.in_speech = False
         self._utterance = []
-        self._sent_pending = 0
         self._recent.clear()
         self._recent_keep.clear()
         self._scores.clear()
@@ -235,6 +231,6 @@ class Vad:
         """End of input: close an open utterance, with any partial frame still buffered."""
         if not self.in_speech:
             return []
-        if len(self._pending) and not self._sent_pending:
+        if len(self._pending):
             self._utterance.append(self._pending)
         return [self._close(reason)]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from assistant.datafiles import intents_dir
-from assistant.errors import DataError
+from assistant.errors import DataError, ModelError
 from assistant.messages import IntentMatch, NoMatch
 
 
@@ -43,13 +43,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_audio(args: argparse.Namespace, intent_set: Any, matcher: Any) -> None:
-    from assistant.recognize.batch import transcribe_files
-    from assistant.recognize.select import load_recognizer
-
     paths = [Path(p) for p in args.audio]
     for path in paths:
         if not path.is_file():
             raise DataError(path, "", "no such audio file", "give the path of a WAV file")
+    try:  # speech recognition is optional and heavy: only loaded for --audio
+        from assistant.recognize.batch import transcribe_files
+        from assistant.recognize.select import load_recognizer
+    except ImportError as error:
+        raise ModelError(f"speech recognition is not available: {error}",
+                         "install Tandem with its speech engines (see README)") from error
     recognizer = load_recognizer(args.engine, intent_set, Path(args.model) if args.model else None)
     for path, transcript in transcribe_files(paths, recognizer):
         texts = [transcript.text, *transcript.alternatives]

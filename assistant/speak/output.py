@@ -53,6 +53,9 @@ class AudioOutput(Protocol):
     def is_playing(self, t: float) -> bool:
         """True when some sound is (or was) playing at Clock time `t`."""
 
+    def overlaps(self, t0: float, t1: float, tail: float = 0.0) -> bool:
+        """True when any sound played between `t0` and `t1` (each extended by `tail` seconds of echo)."""
+
     def spans(self, since: float = float("-inf")) -> list[PlayHandle]:
         """What played or will play, with real ends after any `stop()`, ending after `since`."""
 

@@ -72,6 +72,7 @@ class _Engine:
     _executor: ThreadPoolExecutor | None = None
     _engine: Any = None
     _voices: list[Any] = []
+    default_voice: str | None = None
     _lock = threading.Lock()
 
     @classmethod
@@ -97,6 +98,7 @@ class _Engine:
             except Exception as error:  # OSError (no libespeak-ng), RuntimeError, pyttsx3's own errors
                 raise AudioError(f"the speech engine cannot start ({error})", ESPEAK_FIX) from None
             cls._voices = list(cls._engine.getProperty("voices"))
+            cls.default_voice = cls._engine.getProperty("voice")
         return cls._engine
 
 
@@ -139,7 +141,7 @@ class SpeechSynth:
     def _start(self) -> str | None:
         engine = _Engine.engine()
         if self.settings.voice is None:
-            return None
+            return _Engine.default_voice  # set explicitly: another synth may have changed the shared engine's voice
         voice = _resolve_voice(self.settings.voice, _Engine._voices)
         if voice is None:
             english = ", ".join(str(v.id).split("/")[-1] for v in _Engine._voices if "/en" in str(v.id))
@@ -164,8 +166,9 @@ class SpeechSynth:
         engine = _Engine.engine()
         if self._voice_id:
             engine.setProperty("voice", self._voice_id)
-        engine.setProperty("rate", self.settings.rate)
-        engine.setProperty("volume", self.settings.volume)
+        for _ in range(2):  # espeak-ng drops a parameter change made once between two syntheses; twice sticks
+            engine.setProperty("rate", self.settings.rate)
+            engine.setProperty("volume", self.settings.volume)
         fd, name = tempfile.mkstemp(prefix="tandem-tts-", suffix=".wav")
         os.close(fd)
         path = Path(name)

@@ -2,8 +2,8 @@
 
 The matcher compares what was said against these *skeletons* (slot values left out), so a
 template with a number range costs one skeleton, not hundreds. Expansion is bounded: a template
-with more variants than `cap` is sampled with a fixed seed instead of enumerated, which keeps
-start-up fast and still touches every alternative word with high probability.
+with more variants than `cap` is covered (every alternative appears at least once) and then
+sampled with a fixed seed instead of enumerated, which keeps start-up fast.
 """
 
 from __future__ import annotations
@@ -94,29 +94,6 @@ class Expander:
             parts = [list(self.all(i, depth)) for i in expr.items]
             for combo in itertools.product(*parts):
                 yield _join(combo)
-
-    def one(self, expr: Expression, rng: random.Random, depth: int = 0) -> Variant:
-        """One variant picked at random (each alternative equally likely)."""
-        if depth > _MAX_RULE_DEPTH:
-            return ()
-        if isinstance(expr, TextChunk):
-            return (expr.text,) if expr.text else ()
-        if isinstance(expr, ListReference):
-            return (SlotRef(expr.slot_name, expr.list_name),)
-        if isinstance(expr, RuleReference):
-            rule = self.rules.get(expr.rule_name)
-            return () if rule is None else self.one(rule.expression, rng, depth + 1)
-        if isinstance(expr, Alternative):
-            if not expr.items or (expr.is_optional and rng.random() < 0.5):
-                return ()  # an optional part is left out half the time: people speak briefly
-            return self.one(rng.choice(expr.items), rng, depth)
-        if isinstance(expr, Permutation):
-            items = list(expr.items)
-            rng.shuffle(items)
-            return _join([self.one(i, rng, depth) for i in items], spaced=True)
-        if isinstance(expr, Group):
-            return _join([self.one(i, rng, depth) for i in expr.items])
-        return ()
 
     def bounded(self, expr: Expression, cap: int, seed: int = 0) -> list[Variant]:
         """All variants when there are at most `cap`, else up to `cap` that still use every word.

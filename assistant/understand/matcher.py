@@ -1,15 +1,19 @@
-"""Understand a line of text: hassil's exact match first, then a calibrated fuzzy match.
+"""Understand a line of text: exact first, then a calibrated fuzzy match.
 
-The fuzzy step compares the words said with every template skeleton (slot values replaced by
-tags on both sides), keeps the best skeleton per intent, and accepts the best intent only when
-it clears a threshold *and* beats the next intent by a margin. Slot values are then read from
-the words said, aligned to the winning skeleton, never copied from a sample sentence.
+1. Normalise: lowercase words, punctuation and control characters dropped, digits spoken
+   ("90" -> "ninety"), filler dropped ("um", "please", the intents' skip words).
+2. Exact: the words are one of the expanded templates (a dictionary look-up), or hassil's own
+   `recognize` accepts them (tried on the few intents the fuzzy scores put first).
+3. Fuzzy: every expanded template ("skeleton", slot values replaced by tags on both sides) is
+   scored at once by weighted shared words (`scoring.WordIndex`), the best few by rapidfuzz's
+   character ratio too; the best intent wins if it clears `THRESHOLD` and leads the next intent
+   by `MARGIN`. Slot values are read from the words said, aligned to the winning skeleton,
+   never copied from a sample sentence.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Collection, Sequence
+from typing import Any, Collection, NamedTuple, Sequence
 
 from hassil import Intents, recognize
 from hassil.intents import RangeSlotList, WildcardSlotList
@@ -17,15 +21,16 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from assistant.messages import IntentMatch, NoMatch
+from assistant.messages import IntentMatch, NoMatch, Understanding
+from assistant.understand.cache import cached
 from assistant.understand.expand import SlotRef
 from assistant.understand.intents import IntentSet, Template
-from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
+from assistant.understand.lexicon import WILDCARD_TAG, Lexicon, Reading
 from assistant.understand.normalize import FILLERS, Fillers, tokens
 from assistant.understand.numbers import share_with_hassil
 from assistant.understand.scoring import WordIndex
 
-Understanding = IntentMatch | NoMatch
+
 
 THRESHOLD = 0.76
 """Least fuzzy score (0..1) accepted; calibrated with `python -m bench.text --calibrate`."""
@@ -43,9 +48,11 @@ EXACT_TRIES = 3
 """...at most this many, best first: an exact sentence always scores high for its own intent."""
 
 
-@dataclass(frozen=True)
-class Skeleton:
-    """One expanded template as tagged words, with the slot each tag stands for."""
+class Skeleton(NamedTuple):
+    """One expanded template as tagged words, with the slot each tag stands for.
+
+    A named tuple, not a dataclass: thousands are built at start-up.
+    """
 
     template: Template
     words: tuple[str, ...]
@@ -57,8 +64,10 @@ class Skeleton:
 class Matcher:
     """Text -> `IntentMatch` or `NoMatch`, for any intents folder. Never raises for a str."""
 
-    def __init__(self, intent_set: IntentSet, threshold: float = THRESHOLD, margin: float = MARGIN) -> None:
+    def __init__(self, intent_set: IntentSet, threshold: float = THRESHOLD, margin: float = MARGIN,
+                 use_cache: bool = True) -> None:
         self.intents = intent_set
+        self.use_cache = use_cache
         self.threshold = threshold
         self.margin = margin
         self.fillers = Fillers([*intent_set.skip_words, *FILLERS.get(intent_set.language.split("-")[0], ())])
@@ -86,7 +95,7 @@ class Matcher:
         try:
             return self._match(text, None if allowed is None else frozenset(allowed))
         except Exception:  # never let a strange input take the loop down
-            return NoMatch(text if isinstance(text, str) else "")
+            return NoMatch(text if isinstance(text, str) else "")  # pragma: no cover
 
     def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None) -> Understanding:
         """The best understanding over alternative transcripts (an n-best list, best first).
@@ -116,6 +125,8 @@ class Matcher:
     # -- steps ------------------------------------------------------------------------------
 
     def _match(self, text: str, allowed: frozenset[str] | None) -> Understanding:
+        if not isinstance(text, str):
+            return NoMatch("")
         said = self._words(text)
         if not said or len(said) > MAX_TOKENS:
             return NoMatch(text)
@@ -274,30 +285,51 @@ class Matcher:
     # -- set-up -----------------------------------------------------------------------------
 
     def _skeletons(self) -> list[Skeleton]:
-        """Tag every expanded template the way a query is tagged (fillers dropped, values as tags)."""
-        out: list[Skeleton] = []
+        """Every template expanded and tagged, from the on-disk cache when the files are unchanged."""
+        files = sorted(self.intents.folder.glob("*.yaml"))
+        rows = cached(files, self._tag_skeletons) if self.use_cache else self._tag_skeletons()
+        templates = self.intents.templates
+        try:
+            return [Skeleton(templates[t], tuple(words), " ".join(words),
+                             tuple((pos, SlotRef(slot, name)) for pos, slot, name in refs))
+                    for t, words, refs in rows]
+        except (IndexError, TypeError, ValueError):  # a cache from elsewhere: rebuild
+            return [Skeleton(templates[t], tuple(w), " ".join(w), tuple((p, SlotRef(s, n)) for p, s, n in r))
+                    for t, w, r in self._tag_skeletons()]
+
+    def _tag_skeletons(self) -> list[list[Any]]:
+        """Tag every expanded template the way a query is tagged (fillers dropped, values as tags).
+
+        Rows of [template index, tagged words, [[word index, slot, list], ...]] (JSON for the cache).
+        """
+        out: list[list[Any]] = []
         seen: set[tuple[str, str]] = set()
-        memo: dict[str, tuple[list[str], list[str]]] = {}
+        memo: dict[tuple[str, bool], list[str]] = {}
+        index = {id(tpl): i for i, tpl in enumerate(self.intents.templates)}
+
+        def tagged(seg: str, strip: bool) -> list[str]:
+            if (seg, strip) not in memo:
+                plain = tokens(seg)
+                memo[seg, strip] = self.lexicon.tag(self.fillers.strip(plain) if strip else plain)[0]
+            return memo[seg, strip]
+
         for tpl, variant in self.intents.skeletons:
             for strip in (True, False):  # a template of nothing but fillers ("okay") keeps them
                 skel_words: list[str] = []
-                slot_pos: list[tuple[int, SlotRef]] = []
+                refs: list[list[Any]] = []
                 for seg in variant:
                     if isinstance(seg, SlotRef):
-                        slot_pos.append((len(skel_words), seg))
+                        refs.append([len(skel_words), seg.slot, seg.list_name])
                         skel_words.append(self.lexicon.list_tag(tpl.lists.get(seg.list_name), seg.list_name))
                     else:
-                        if seg not in memo:
-                            plain = tokens(seg)
-                            memo[seg] = (self.lexicon.tag(self.fillers.strip(plain))[0], self.lexicon.tag(plain)[0])
-                        skel_words.extend(memo[seg][0 if strip else 1])
+                        skel_words.extend(tagged(seg, strip))
                 if skel_words:
                     break
             text = " ".join(skel_words)
             if not text or (tpl.intent, text) in seen:
                 continue
             seen.add((tpl.intent, text))
-            out.append(Skeleton(tpl, tuple(skel_words), text, tuple(slot_pos)))
+            out.append([index[id(tpl)], skel_words, refs])
         return out
 
     def _warm_up(self) -> None:

@@ -14,6 +14,7 @@ MAX_CHARS = 400
 """Longer input is not a spoken command; it is cut here so matching stays fast."""
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+_PLAIN = re.compile(r"[a-z ]{0,400}")
 _NOT_WORD = re.compile(r"[^\w']+")
 _DIGITS_WORD = re.compile(r"(?<=\d)(?=[^\W\d])|(?<=[^\W\d])(?=\d)")
 
@@ -22,6 +23,8 @@ def tokens(text: str, max_chars: int = MAX_CHARS) -> list[str]:
     """Lowercase word tokens: punctuation, symbols and control characters become spaces."""
     if not isinstance(text, str):
         return []
+    if _PLAIN.fullmatch(text):  # the common case (templates, typed lowercase): no work to do
+        return text.split()
     text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars]
     text = text.translate(_APOSTROPHES).lower().replace("_", " ")
     text = _DIGITS_WORD.sub(" ", text)  # "90s" -> "90 s", "5min" -> "5 min"

@@ -28,12 +28,8 @@ class NumberWords:
         """The engine's own spellings ("twenty-five"), as hassil's matcher stores them."""
         self.by_phrase: dict[tuple[str, ...], int] = {}
         self.longest = 1
-        try:
-            from hassil.numbers import get_rbnf_engine
-
-            self._engine = get_rbnf_engine(language)
-        except Exception:  # no number words for this language: digits only
-            self._engine = None
+        self._engine: Any = None
+        self._english = language.lower().replace("_", "-").split("-")[0] == "en"
         for slot_list in ranges:
             for number in _numbers(slot_list):
                 self.words(number)
@@ -43,7 +39,10 @@ class NumberWords:
         if number in self._words:
             return self._words[number]
         forms: list[str] = []
-        if self._engine is not None:
+        if self._english and 0 <= number < 1_000_000:
+            self.raw[number] = [english_cardinal(number)]
+            forms = [_clean(self.raw[number][0])]
+        elif self._load_engine() is not None:
             try:
                 result = self._engine.format_number(number)
                 self.raw[number] = sorted({t for t in result.text_by_ruleset.values() if t})
@@ -56,6 +55,17 @@ class NumberWords:
             self.by_phrase.setdefault(key, number)
             self.longest = max(self.longest, len(key))
         return forms
+
+    def _load_engine(self) -> Any:
+        """hassil's RBNF engine, loaded only when needed: loading it costs a tenth of a second."""
+        if self._engine is None:
+            try:
+                from hassil.numbers import get_rbnf_engine
+
+                self._engine = get_rbnf_engine(self.language)
+            except Exception:  # no number words for this language: digits only
+                self._engine = False
+        return self._engine or None
 
     def spoken(self, number: int) -> str:
         """The main spoken form of a number, or its digits when no words are known."""
@@ -79,6 +89,25 @@ class NumberWords:
             if number is not None:
                 return number, size
         return None
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+         "fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def english_cardinal(number: int) -> str:
+    """0..999999 spelled as CLDR's English spellout-cardinal does ("one hundred twenty-one")."""
+    if number < 20:
+        return _ONES[number]
+    if number < 100:
+        tens, ones = divmod(number, 10)
+        return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+    if number < 1000:
+        hundreds, rest = divmod(number, 100)
+        return f"{_ONES[hundreds]} hundred" + (f" {english_cardinal(rest)}" if rest else "")
+    thousands, rest = divmod(number, 1000)
+    return f"{english_cardinal(thousands)} thousand" + (f" {english_cardinal(rest)}" if rest else "")
 
 
 def _numbers(slot_list: RangeSlotList) -> Iterator[int]:

@@ -36,29 +36,26 @@ class WordIndex:
 
     def __init__(self, skeletons: Sequence[Sequence[str]], intents: Sequence[str]) -> None:
         vocab: dict[str, int] = {}
-        owners: dict[str, set[str]] = {}
-        for words, intent in zip(skeletons, intents):
-            for word in words:
-                vocab.setdefault(word, len(vocab))
-                owners.setdefault(word, set()).add(intent)
-        n_intents = max(1, len(set(intents)))
-        self.vocab = vocab
-        self.words = list(vocab)
-        self.weights = np.array([word_weight(n_intents, len(owners[w])) for w in self.words], dtype=np.float32)
-        # One row per word (not per skeleton): a query touches only the rows of its few words.
-        rows, cols = [], []
+        rows: list[int] = []
+        cols: list[int] = []
         for col, words in enumerate(skeletons):
             for word in set(words):
-                rows.append(vocab[word])
+                rows.append(vocab.setdefault(word, len(vocab)))
                 cols.append(col)
         row_index, col_index = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+        names = {name: k for k, name in enumerate(sorted(set(intents)))}
+        self.intent_of = np.array([names[i] for i in intents], dtype=np.int64)
+        uses = np.zeros((len(vocab), len(names)), dtype=bool)  # which intents use which word
+        uses[row_index, self.intent_of[col_index]] = True
+        n_intents = max(1, len(names))
+        self.vocab = vocab
+        self.words = list(vocab)
+        self.weights = (np.log((n_intents + 1) / np.maximum(uses.sum(axis=1), 1)) + FLOOR).astype(np.float32)
+        # One row per word (not per skeleton): a query touches only the rows of its few words.
         self.by_word = np.zeros((len(vocab), len(skeletons)), dtype=np.float32)
         self.by_word[row_index, col_index] = self.weights[row_index]
         self.totals = self.by_word.sum(axis=0)
-        names = {name: k for k, name in enumerate(sorted(set(intents)))}
-        self.intent_of = np.array([names[i] for i in intents], dtype=np.int64)
-        self.by_word_intent = np.zeros((len(vocab), len(names)), dtype=np.float32)
-        self.by_word_intent[row_index, self.intent_of[col_index]] = self.weights[row_index]
+        self.by_word_intent = uses * self.weights[:, None]
         self._spelling: dict[str, str | None] = {}
         self.unknown_weight = UNKNOWN_SHARE * word_weight(n_intents, 1)
 
