@@ -20,13 +20,14 @@ COMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with `only` one subcommand's (imports only that module: fast start-up)."""
     parser = argparse.ArgumentParser(
         prog="tandem", description="An offline voice assistant for a couple's small moments of connection."
     )
     parser.add_argument("--version", action="version", version=f"tandem {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in (only,) if only else COMMANDS:
         try:
             module = importlib.import_module(f"assistant.commands.{name}")
         except ModuleNotFoundError as error:
@@ -39,10 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(chosen if chosen in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args([*argv, "listen"])
+        args = build_parser("listen").parse_args([*argv, "listen"])
     try:
         return int(args.func(args) or 0)
     except TandemError as error:

@@ -7,9 +7,10 @@ dialog -> `Reply` made of `Say` and `Chime` actions plus `Event`s for the event 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is only needed by those who touch audio; keep `tandem understand` start-up light
+    import numpy as np
 
 SAMPLE_RATE = 16_000
 """Hertz. Everything that hears works on 16 kHz mono signed 16-bit audio."""

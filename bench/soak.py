@@ -250,9 +250,25 @@ class Day:
 
 
 def _memory() -> dict[str, float]:
+    """RSS without tracemalloc's own bookkeeping, and the Python heap traced since warm-up."""
     gc.collect()
-    traced = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else 0
-    return {"rss_mb": rss_bytes() / 2**20, "traced_mb": traced / 2**20}
+    traced = overhead = 0
+    if tracemalloc.is_tracing():
+        traced = tracemalloc.get_traced_memory()[0]
+        overhead = tracemalloc.get_tracemalloc_memory()
+    return {"rss_mb": (rss_bytes() - overhead) / 2**20, "traced_mb": traced / 2**20}
+
+
+def _top_growth(limit: int = 6) -> list[tuple[str, float]]:
+    """Where the memory allocated after warm-up and still alive was allocated (file, KB)."""
+    if not tracemalloc.is_tracing():
+        return []
+    root = str(Path(__file__).resolve().parent.parent)
+    stats = tracemalloc.take_snapshot().statistics("filename")[:limit]
+    def short(name: str) -> str:
+        return name[len(root) + 1:] if name.startswith(root + "/") else "/".join(Path(name).parts[-2:])
+
+    return [(short(str(s.traceback[0].filename)), s.size / 1024) for s in stats]
 
 
 def run_dialog(days: int = 30, rounds: int = ROUNDS, seed: int = 1, folder: Path | None = None,
@@ -283,11 +299,12 @@ def run_dialog(days: int = 30, rounds: int = ROUNDS, seed: int = 1, folder: Path
                 warm = _memory()
                 if trace:
                     tracemalloc.start()
-            curve.append((day + 1, rss_bytes() / 2**20, sum(tally.started.values())))
+            curve.append((day + 1, _memory()["rss_mb"] if (day + 1) % 5 == 0 else 0.0, sum(tally.started.values())))
             if progress and (day + 1) % 5 == 0:
                 progress(f"day {day + 1}: {sum(tally.started.values())} rituals, RSS {curve[-1][1]:.1f} MB")
         driver.wait(3600)
         end = _memory()
+        top = _top_growth()
         moments = journal.moments()
         statuses = Counter(m.status for m in moments)
         journal_bytes = sum(p.stat().st_size for p in where.glob("journal.json*") if p.is_file())
@@ -311,7 +328,7 @@ def run_dialog(days: int = 30, rounds: int = ROUNDS, seed: int = 1, folder: Path
         "rss_growth_pct": 100 * (end["rss_mb"] - warm.get("rss_mb", end["rss_mb"])) / max(warm.get("rss_mb", 1), 1e-9),
         "heap_growth_mb": end["traced_mb"] if trace else None,
         "heap_growth_per_ritual_bytes": (end["traced_mb"] * 2**20 / max(started, 1)) if trace else None,
-        "curve": curve,
+        "curve": [c for c in curve if c[1]], "top_growth_kb": top,
     }
 
 
@@ -373,7 +390,7 @@ def run_audio(utterances: int = 300, seed: int = 1, warmup: int = 36) -> dict[st
         loop = SpeechLoop(dialog=dialog, recognizer=recognizer, synth=synth, output=NullOutput(clock),
                           clock=clock, events=events, follow_input=True)
         began = time.perf_counter()
-        marks: dict[str, dict[str, float]] = {}
+        marks: dict[str, Any] = {}
         chunk = int(0.1 * rate)
 
         def chunks():
@@ -391,11 +408,11 @@ def run_audio(utterances: int = 300, seed: int = 1, warmup: int = 36) -> dict[st
                 if n + 1 == warmup:
                     marks["warm"] = _memory()
                     tracemalloc.start()
-                events.events.clear()  # the event list is the caller's record, not the loop's memory
 
         try:
             loop.run(chunks())
             marks["end"] = _memory()
+            marks["top"] = _top_growth()
         finally:
             tracemalloc.stop()
             if dialog.running:
@@ -410,7 +427,8 @@ def run_audio(utterances: int = 300, seed: int = 1, warmup: int = 36) -> dict[st
         "journal_statuses": dict(statuses), "running_left": statuses.get("running", 0),
         "rss_warm_mb": warm["rss_mb"], "rss_end_mb": end["rss_mb"],
         "rss_growth_pct": 100 * (end["rss_mb"] - warm["rss_mb"]) / warm["rss_mb"],
-        "heap_growth_mb": end["traced_mb"],
+        "heap_growth_mb": end["traced_mb"], "events_kept": len(events.events),
+        "top_growth_kb": marks.get("top", []),
     }
 
 
@@ -455,18 +473,55 @@ def table(result: dict[str, Any]) -> str:
     if d["heap_growth_mb"] is not None:
         rows.append(("Python heap kept after warm-up", f"{d['heap_growth_mb']:.2f} MB "
                                                       f"({d['heap_growth_per_ritual_bytes']:.0f} B per ritual)"))
+    for where, kb in d.get("top_growth_kb", [])[:4]:
+        rows.append(("  kept by " + where, f"{kb:.0f} KB"))
     if "rss_growth_pct" in a:
         rows += [
             ("audio leg", f"{a['utterances']} utterances, {a['simulated_hours']:.0f} h simulated in {a['wall_seconds']:.0f} s; "
                           f"journal {a['journal_statuses']}"),
             ("audio RSS warm -> end", f"{a['rss_warm_mb']:.1f} MB -> {a['rss_end_mb']:.1f} MB ({a['rss_growth_pct']:+.1f} %), "
-                                      f"heap kept {a['heap_growth_mb']:.2f} MB"),
+                                      f"heap kept {a['heap_growth_mb']:.2f} MB, {a['events_kept']} events kept"),
         ]
+        rows += [("  kept by " + where, f"{kb:.0f} KB") for where, kb in a.get("top_growth_kb", [])[:4]]
     else:
         rows.append(("audio leg", a.get("unavailable") or a.get("error", "")))
     rows.append(("verdict", "pass" if result["ok"] else "FAIL"))
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+TITLE = "Long runs: a simulated month"
+
+
+def section(quick: bool = False) -> Any:
+    """The soak as a `bench.report.Section`, for `python -m bench` (quick: 3 days, 36 utterances)."""
+    from bench.report import Row, Section, Table, Target
+
+    result = run(days=3 if quick else 30, audio=36 if quick else 300)
+    d, a = result["dialog"], result["audio"]
+    method = " ".join((__doc__ or "").split("\n\n")[2:4]).replace("\n", " ")
+    s = Section("soak", TITLE, method)
+    s.rows = [
+        Row("simulated days", d["days"], note=f"{d['simulated_hours']:.0f} h on a virtual clock"),
+        Row("rituals run", d["rituals_started"], note=", ".join(f"{k} {v}" for k, v in sorted(d["rituals_by_kind"].items()))),
+        Row("rituals left running or missing from the journal", d["running_left"] + d["unaccounted"] + d["stuck"],
+            target=Target("<=", 0)),
+        Row("dialog: RSS growth after the warm-up day", round(d["rss_growth_pct"], 1), "%", Target("<", GROWTH_LIMIT),
+            f"{d['rss_warm_mb']:.1f} -> {d['rss_end_mb']:.1f} MB"),
+        Row("dialog: Python heap kept after warm-up", round(d["heap_growth_mb"] or 0.0, 2), "MB",
+            note=f"{d['heap_growth_per_ritual_bytes'] or 0:.0f} B per ritual, mostly the journal's index"),
+    ]
+    if "rss_growth_pct" in a:
+        s.rows += [
+            Row("speech loop: utterances", a["utterances"], note=f"{a['simulated_hours']:.0f} h simulated"),
+            Row("speech loop: RSS growth after warm-up", round(a["rss_growth_pct"], 1), "%", Target("<", GROWTH_LIMIT),
+                f"{a['rss_warm_mb']:.1f} -> {a['rss_end_mb']:.1f} MB"),
+        ]
+    else:
+        s.rows.append(Row("speech loop", None, note="not available: " + (a.get("unavailable") or a.get("error", ""))))
+    s.tables.append(Table("Memory over the month (dialog leg)", ["day", "rituals so far", "RSS MB"],
+                          [[str(day), str(n), f"{mb:.1f}"] for day, mb, n in d["curve"]]))
+    return s
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -123,6 +123,19 @@ def test_steady_fan_noise_never_opens_it():
     assert run(np.round(fan + hum).astype(np.int16)) == []
 
 
+def test_a_fan_switching_on_is_recognised_as_noise_within_a_second_or_so():
+    rng = np.random.default_rng(1)
+    fan = np.convolve(rng.standard_normal(20 * RATE), np.ones(8) / 8, mode="same") * 1500
+    voice_at = 12 * RATE
+    fan[voice_at:voice_at + RATE] += voiced(1.0, level=20000)
+    audio = quiet_room(np.zeros(5 * RATE), fan)
+    found = utterances(run(audio))
+    (start, end), (voice_start, voice_end) = found
+    assert start.t == pytest.approx(5.0, abs=0.1)
+    assert end.reason == "noise" and end.t - start.t < 1.6  # the floor relearned at once, not after 4 s
+    assert voice_start.t == pytest.approx(17.0, abs=0.1) and voice_end.reason == "silence"
+
+
 def test_digital_silence_and_faint_hiss_never_open_it():
     assert run(np.zeros(10 * RATE, dtype=np.int16)) == []
     hiss = np.random.default_rng(0).normal(0, 3, 10 * RATE)

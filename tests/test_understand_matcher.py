@@ -67,6 +67,13 @@ def test_the_spoken_forms_in_the_brief_read_exactly(matcher, text, intent, slots
     assert (got.intent, got.slots) == (intent, slots)
 
 
+def test_free_text_keeps_the_words_as_they_were_typed(matcher):
+    exact = matcher.match("I appreciate You, Sam!")
+    fuzzy = matcher.match("um, I really appreciate how you cooked tonight.")
+    assert exact.slots == {"text": "You, Sam"}
+    assert isinstance(fuzzy, IntentMatch) and fuzzy.slots == {"text": "how you cooked tonight"}
+
+
 def test_filler_words_and_punctuation_do_not_stop_a_match(matcher):
     got = matcher.match("Um, could you start our HUG timer, please?")
     assert isinstance(got, IntentMatch) and got.intent == "StartHug"
@@ -177,3 +184,28 @@ def test_another_intents_folder_with_text_slots_works_the_same_way(tmp_path):
     assert isinstance(fuzzy, IntentMatch) and fuzzy.method == "fuzzy"
     assert fuzzy.slots == {"size": "medium", "drink": "flat_white", "milk": "whole"}
     assert isinstance(coffee.match("pass the salt"), NoMatch)
+
+
+def test_two_intents_may_each_have_a_local_list_of_the_same_name(tmp_path):
+    (tmp_path / "shop.yaml").write_text("""
+language: en
+intents:
+  BuyFruit:
+    data:
+      - sentences: ["[i want to] buy [some] {item} [please]"]
+        lists:
+          item:
+            values: [apples, pears]
+  BuyTool:
+    data:
+      - sentences: ["[i want to] borrow [a] {item} [please]"]
+        lists:
+          item:
+            values: [hammer, saw]
+""", encoding="utf-8")
+    shop = Matcher(load_intents(tmp_path))
+    fruit = shop.match("I want to buy pears today")
+    tool = shop.match("can I borrow a hammer")
+    assert isinstance(fruit, IntentMatch) and fruit.method == "fuzzy"
+    assert (fruit.intent, fruit.slots) == ("BuyFruit", {"item": "pears"})
+    assert isinstance(tool, IntentMatch) and (tool.intent, tool.slots) == ("BuyTool", {"item": "hammer"})

@@ -37,7 +37,8 @@ class VadEvent:
     start: float = 0.0
     """Input time of `audio[0]`."""
     reason: str = ""
-    """Why a speech_end came: "silence", "max_length", "gap" (input jumped) or "flush"."""
+    """Why a speech_end came: "silence", "max_length", "gap" (input jumped), "flush" (end of input) or
+    "noise" (it was a steady noise switching on, not a voice: nothing to recognize)."""
 
     @property
     def duration(self) -> float:
@@ -55,11 +56,16 @@ class VadSettings:
     open_db: float = 14.0
     """Mean excess over the noise floor (dB, averaged over bands and over `start_window`) that opens an utterance."""
     start_window: float = 0.2
-    keep_db: float = 7.0
+    keep_db: float = 5.0
     """Mean excess (averaged over `keep_window`) that still counts as speech once open."""
     keep_window: float = 0.1
-    lookback: float = 1.0
-    """How far back from the opening the start is searched (where the score first rose above `keep_db`)."""
+    onset_db: float = 7.0
+    lookback: float = 0.8
+    """How far back from the opening the start is searched: where the score last rose above `onset_db`."""
+    steady_window: float = 1.0
+    steady_db: float = 2.5
+    """An open utterance whose band energies varied less than this (dB, std over `steady_window`) is a noise
+    that just started (a fan, a tap), not a voice: it is closed with reason "noise" and the floor relearned."""
     max_utterance: float = 15.0
     """An utterance is cut here, so a radio talking on and on cannot hold the recognizer forever."""
     floor_window: float = 4.0
@@ -112,6 +118,8 @@ class Vad:
         self._pre_n = round(s.pre_roll / self._frame_s)
         self._max_n = frames(s.max_utterance)
         self._scores: deque[float] = deque(maxlen=max(self._open_n, self._keep_n))
+        self._steady_n = frames(s.steady_window)
+        self._bands_recent: deque[np.ndarray] = deque(maxlen=self._steady_n)
         self._back_n = frames(s.lookback)
         self._recent: deque[np.ndarray] = deque(maxlen=self._pre_n + self._back_n)
         self._recent_keep: deque[float] = deque(maxlen=self._back_n)
@@ -167,6 +175,7 @@ class Vad:
             x = np.zeros_like(x)  # too quiet to be anyone talking to us
         self._power.append(self._bands @ (np.abs(np.fft.rfft(x * self._window, FFT)) ** 2))
         bands = 10 * np.log10(np.mean(self._power, axis=0) + 1.0)
+        self._bands_recent.append(bands)
         self._history[self._written % len(self._history)] = bands
         self._written += 1
         self._filled = min(self._written, len(self._history))
@@ -199,15 +208,29 @@ class Vad:
             self._last_speech = max(self._last_speech, newest - (SMOOTH - 1))
         if index - self._last_speech >= self._end_n:
             return [self._close("silence")]
+        if index - self._utt_first >= self._steady_n and self._steady():
+            return [self._close("noise")]
         if index + 1 - self._utt_first >= self._max_n:
             return [self._close("max_length")]
         return []
 
+    def _steady(self) -> bool:
+        """True when the last `steady_window` was a steady noise; then the floor is relearned from it."""
+        if len(self._bands_recent) < self._steady_n:
+            return False
+        recent = np.array(self._bands_recent)
+        if float(np.mean(np.std(recent, axis=0))) >= self.settings.steady_db:
+            return False
+        self._history[: len(recent)] = recent
+        self._written = self._filled = len(recent)
+        self._floor = np.percentile(recent, self.settings.floor_percentile, axis=0)
+        return True
+
     def _open(self, index: int) -> VadEvent:
-        """Speech has persisted over the start window; it began where the score last rose above `keep_db`."""
+        """Speech has persisted over the start window; it began where the score last rose above `onset_db`."""
         keeps = list(self._recent_keep)
         back = 0
-        while back + 1 < len(keeps) and keeps[-(back + 2)] > self.settings.keep_db:
+        while back + 1 < len(keeps) and keeps[-(back + 2)] > self.settings.onset_db:
             back += 1
         first = index - back
         oldest = index - len(self._recent) + 1

@@ -84,8 +84,9 @@ def _parse(path: Path, data: bytes) -> tuple[WavInfo, memoryview]:
                 if size < 40:
                     raise _fail(path, "truncated WAV header (the extensible fmt chunk is cut short)")
                 fmt = (struct.unpack_from("<H", data, start + 24)[0], *fmt[1:])
-        elif cid == b"data" and fmt is not None:
+        elif cid == b"data" and payload is None:
             payload = memoryview(data)[start:start + size]
+        if fmt is not None and payload is not None:
             break
     if fmt is None:
         raise _fail(path, "truncated WAV header (no fmt chunk before the end of the file)")

@@ -67,10 +67,6 @@ def installed_vosk_model(model: Path | str | None = None, configured: str = "") 
     return folder if looks_like_vosk_model(folder) else None
 
 
-installed_model = installed_vosk_model
-"""Alias looked up by `tandem doctor`."""
-
-
 def require_vosk_model(folder: Path | str) -> Path:
     """`folder` if it looks like a vosk model, else a `ModelError` naming it and the fix."""
     folder = Path(folder).expanduser()

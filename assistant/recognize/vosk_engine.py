@@ -25,7 +25,7 @@ from assistant.errors import ModelError
 from assistant.messages import SAMPLE_RATE, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.recognize.grammar import GrammarCompiler, normalize_words
-from assistant.recognize.models import install_fix, require_vosk_model
+from assistant.recognize.models import install_fix, require_vosk_model, vosk_model_dir
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,14 @@ class VoskRecognizer(Recognizer):
 
     name = "vosk"
 
-    def __init__(self, model_path: Path | str, intent_set: Any, wake_phrase: str = "hey tandem", *,
+    def __init__(self, model_path: Path | str | None, intent_set: Any, wake_phrase: str = "hey tandem", *,
                  max_alternatives: int = MAX_ALTERNATIVES, sample_rate: int = SAMPLE_RATE,
                  warm: bool = True) -> None:
-        self.folder = require_vosk_model(model_path)
+        """Load the model in `model_path` (None: the platform data folder's small English model).
+
+        Raises `ModelError` naming the folder and the fix when it is missing, empty or damaged.
+        """
+        self.folder = require_vosk_model(vosk_model_dir(model_path))
         self._vosk = _import_vosk()
         self.model = _load_model(self._vosk, self.folder)
         self.sample_rate = sample_rate

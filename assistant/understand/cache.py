@@ -32,7 +32,7 @@ def cache_dir() -> Path | None:
 
 def key(files: list[Path]) -> str:
     """A digest of the intent files and of the code that turns them into skeletons."""
-    digest = hashlib.sha256(f"format {FORMAT}".encode())
+    digest = hashlib.sha256(f"format {FORMAT} hassil {_hassil_version()}".encode())
     here = Path(__file__).resolve().parent
     for path in [*sorted(files), *(here / name for name in _CODE)]:
         digest.update(str(path.name).encode())
@@ -41,6 +41,18 @@ def key(files: list[Path]) -> str:
         except OSError:
             digest.update(b"?")
     return digest.hexdigest()[:32]
+
+
+def _hassil_version() -> str:
+    """hassil parses the templates, so its parser is part of the key (its source file's size and time:
+    reading package metadata would cost more than the cache saves)."""
+    try:
+        import hassil.parse_expression as parser
+
+        stat = Path(parser.__file__).stat()
+        return f"{stat.st_size}-{int(stat.st_mtime)}"
+    except Exception:
+        return "?"
 
 
 def cached(files: list[Path], build: Callable[[], Any], folder: Path | None = None) -> Any:

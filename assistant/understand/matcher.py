@@ -13,10 +13,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Collection, NamedTuple, Sequence
 
 from hassil import Intents, recognize
-from hassil.intents import RangeSlotList, WildcardSlotList
+from hassil.intents import RangeSlotList, SlotList, WildcardSlotList
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -71,10 +72,15 @@ class Matcher:
         self.threshold = threshold
         self.margin = margin
         self.fillers = Fillers([*intent_set.skip_words, *FILLERS.get(intent_set.language.split("-")[0], ())])
-        lists: dict = {}
+        # Lists by a key of their own: two intents may each have a local list of the same name.
+        lists: dict[str, SlotList] = {}
+        self._list_key: dict[int, str] = {}
         for tpl in intent_set.templates:
             for name, slot_list in tpl.lists.items():
-                lists.setdefault(name, slot_list)
+                if id(slot_list) not in self._list_key:
+                    key = name if name not in lists else f"{name}~{len(lists)}"
+                    self._list_key[id(slot_list)] = key
+                    lists[key] = slot_list
         self.lists = lists
         self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules)
         self.skeletons = self._skeletons()
@@ -140,7 +146,7 @@ class Matcher:
         candidates = frozenset(n for n in ranked_names if scores[n][0] >= EXACT_GATE)
         candidates |= self._wildcard_candidates(words, allowed)
         if candidates:
-            exact = self._exact(" ".join(said), candidates)  # hassil drops its skip words itself
+            exact = self._exact(" ".join(said), candidates, text)  # hassil drops its skip words itself
             if exact is not None:
                 intent, slots = exact
                 return IntentMatch(intent, slots, 1.0, text, "exact")
@@ -152,7 +158,7 @@ class Matcher:
         if score < self.threshold or score - runner_up < self.margin:
             return NoMatch(text, name, round(score, 3))
         if WILDCARD_TAG in skel.words:
-            slots = self._read_wildcard(skel, words)
+            slots = self._read_wildcard(skel, words, text)
         else:
             slots = self._read_slots(skel, tagged, readings, words)
             if slots is None:  # a value was said but its list does not allow it ("zero stars")
@@ -175,11 +181,16 @@ class Matcher:
         words = tokens(text)
         return [self.intents.numbers.spoken(int(w)) if w.isdigit() and len(w) < 7 else w for w in words]
 
-    def _exact(self, text: str, candidates: frozenset[str] | None = None) -> tuple[str, dict[str, Any]] | None:
+    def _exact(self, text: str, candidates: frozenset[str] | None = None,
+               typed: str = "") -> tuple[str, dict[str, Any]] | None:
+        """hassil's own match of the normalised `text`; free text is given back as `typed` had it."""
         result = recognize(text, self._hassil_for(candidates), language=self.intents.language)
         if result is None:
             return None
         slots = {name: _plain(entity.value) for name, entity in result.entities.items()}
+        for name, entity in result.entities.items():
+            if entity.is_wildcard and isinstance(entity.value, str):
+                slots[name] = as_said(typed, entity.value)
         return result.intent.name, slots
 
     def _scores(self, tagged: list[str], words: list[str],
@@ -242,12 +253,12 @@ class Matcher:
     def _wildcard_score(self, skel: Skeleton, words: list[str]) -> float:
         return self._wildcard_split(skel, words)[0]
 
-    def _read_wildcard(self, skel: Skeleton, words: list[str]) -> dict[str, Any]:
+    def _read_wildcard(self, skel: Skeleton, words: list[str], typed: str) -> dict[str, Any]:
         slots: dict[str, Any] = dict(skel.template.fixed_slots)
         free = self._wildcard_split(skel, words)[1]
         for _, ref in skel.slots:
             if isinstance(skel.template.lists.get(ref.list_name), WildcardSlotList) and free:
-                slots[ref.slot] = " ".join(free)
+                slots[ref.slot] = as_said(typed, " ".join(free))
         return slots
 
     def _read_slots(self, skel: Skeleton, tagged: list[str], readings: list[Reading | None],
@@ -273,7 +284,7 @@ class Matcher:
                 reading = readings[i]
                 if i in used or reading is None:
                     continue
-                value = self.lexicon.value(ref.list_name, slot_list, reading)
+                value = self.lexicon.value(self._list_key.get(id(slot_list), ref.list_name), slot_list, reading)
                 if value is not None:
                     slots[ref.slot] = value
                     used.add(i)
@@ -320,7 +331,9 @@ class Matcher:
                 for seg in variant:
                     if isinstance(seg, SlotRef):
                         refs.append([len(skel_words), seg.slot, seg.list_name])
-                        skel_words.append(self.lexicon.list_tag(tpl.lists.get(seg.list_name), seg.list_name))
+                        slot_list = tpl.lists.get(seg.list_name)
+                        key = self._list_key.get(id(slot_list), seg.list_name)
+                        skel_words.append(self.lexicon.list_tag(slot_list, key))
                     else:
                         skel_words.extend(tagged(seg, strip))
                 if skel_words:
@@ -358,6 +371,16 @@ class Matcher:
                 settings=full.settings,
             )
         return self._hassil[allowed]
+
+
+def as_said(text: str, words: str) -> str:
+    """Free text as it was typed ("You, Sam!"), found again from its normalised words; else the words."""
+    parts = words.split()
+    if not parts or len(text) > 4 * MAX_TOKENS * 20:
+        return words
+    pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(p).replace("'", "['\u2019]") for p in parts) + r"(?!\w)"
+    found = re.search(pattern, text, flags=re.IGNORECASE)
+    return text[found.start():found.end()] if found else words
 
 
 def _plain(value: Any) -> Any:
