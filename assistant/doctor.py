@@ -259,12 +259,38 @@ def check_device(kind: str, spec: str, sd: Any = None) -> Check:
     module = sd if sd is not None else load_sounddevice()
     device = find_device(spec or None, kind, module)
     detail = f"{device.name} (index {device.index}, {device.rate:.0f} Hz)"
+    rate = int(device.rate) or 16_000
     if kind == "input":
         try:
             module.check_input_settings(device=device.index, channels=1, dtype="int16", samplerate=16_000)
+            rate = 16_000
         except Exception:  # noqa: BLE001 - PortAudioError or ValueError: the loop resamples
             detail += "; records at its own rate, resampled to 16 kHz"
+    problem = _open_briefly(module, kind, device.index, rate)
+    if problem:
+        option = "--input-device" if kind == "input" else "--output-device"
+        return Check(name, False, f"{device.name} is there but cannot be opened ({problem})",
+                     f"close other programs using it, or choose another with {option} (see `tandem devices`)")
     return Check(name, True, detail + (f", chosen by config {spec!r}" if spec else ", the system default"))
+
+
+def _open_briefly(sd: Any, kind: str, index: int, rate: int) -> str:
+    """Open, start and close a stream on the device (no sound is played): '' when it works."""
+    def silence(*args: Any) -> None:
+        if kind == "output":
+            args[0].fill(0)
+
+    opener = sd.InputStream if kind == "input" else sd.OutputStream
+    try:
+        stream = opener(device=index, channels=1, samplerate=rate, dtype="int16", callback=silence)
+        try:
+            stream.start()
+            stream.stop()
+        finally:
+            stream.close()
+    except Exception as error:  # noqa: BLE001 - PortAudioError and friends
+        return str(error) or type(error).__name__
+    return ""
 
 
 # ---- recognizers ------------------------------------------------------------------------------

@@ -27,7 +27,9 @@ class FakeStream:
         self.active = False
         self.closed = False
         if sd.fail_open:
-            raise PortAudioError("Error opening InputStream: Device unavailable [PaErrorCode -9985]")
+            raise PortAudioError("Error opening stream: Device unavailable [PaErrorCode -9985]")
+        if kwargs.get("channels") not in (sd.output_channels if kind == "output" else sd.input_channels):
+            raise PortAudioError("Error opening stream: Invalid number of channels [PaErrorCode -9998]")
         sd.streams.append(self)
 
     def start(self) -> None:
@@ -42,14 +44,17 @@ class FakeStream:
             self.finished_callback()
 
     def push(self, samples: np.ndarray, overflow: bool = False) -> None:
-        """The device delivers one block of int16 input."""
-        self.callback(np.asarray(samples, dtype=np.int16).reshape(-1, 1), len(samples), None, _Flags(overflow))
+        """The device delivers one block of int16 input (frames, or frames x channels)."""
+        block = np.asarray(samples, dtype=np.int16)
+        block = block.reshape(len(block), -1)
+        self.callback(block, len(block), None, _Flags(overflow))
 
     def pull(self, frames: int) -> np.ndarray:
-        """The device asks for `frames` samples of output."""
-        out = np.full((frames, 1), 12345, dtype=np.int16)  # garbage the callback must overwrite
+        """The device asks for `frames` samples of output (returned as frames x channels when stereo)."""
+        channels = self.kwargs.get("channels", 1)
+        out = np.full((frames, channels), 12345, dtype=np.int16)  # garbage the callback must overwrite
         self.callback(out, frames, None, _Flags(False))
-        return out[:, 0].copy()
+        return out[:, 0].copy() if channels == 1 else out.copy()
 
     def vanish(self) -> None:
         """The USB cable is pulled: PortAudio ends the stream."""
@@ -70,17 +75,20 @@ class FakeSoundDevice:
     PortAudioError = PortAudioError
 
     def __init__(self, devices: list[dict] | None = None, default: tuple[int, int] = (0, 1),
-                 input_rates: tuple[int, ...] = (16_000, 44_100, 48_000)) -> None:
+                 input_rates: tuple[int, ...] = (16_000, 44_100, 48_000),
+                 input_channels: tuple[int, ...] = (1, 2), output_channels: tuple[int, ...] = (1, 2)) -> None:
         self.devices = devices if devices is not None else [
             {"name": "USB Kitchen Mic", "max_input_channels": 1, "max_output_channels": 0,
              "default_samplerate": 48_000.0, "hostapi": 0},
             {"name": "Speaker Bar", "max_input_channels": 0, "max_output_channels": 2,
              "default_samplerate": 48_000.0, "hostapi": 0},
-            {"name": "USB Headset", "max_input_channels": 1, "max_output_channels": 2,
+            {"name": "USB Headset", "max_input_channels": 2, "max_output_channels": 2,
              "default_samplerate": 44_100.0, "hostapi": 0},
         ]
         self.default = SimpleNamespace(device=list(default))
         self.input_rates = input_rates
+        self.input_channels = input_channels
+        self.output_channels = output_channels
         self.streams: list[FakeStream] = []
         self.fail_open = False
 
@@ -93,6 +101,8 @@ class FakeSoundDevice:
     def check_input_settings(self, device: int, channels: int, dtype: str, samplerate: int) -> None:
         if samplerate not in self.input_rates:
             raise PortAudioError("Invalid sample rate")
+        if channels not in self.input_channels:
+            raise PortAudioError("Invalid number of channels")
 
     def InputStream(self, **kwargs: Any) -> FakeStream:  # noqa: N802 (sounddevice's name)
         return FakeStream(self, "input", **kwargs)

@@ -16,7 +16,7 @@ from fake_sounddevice import FakeSoundDevice
 def test_devices_are_listed_with_channels_rates_and_defaults():
     listed = list_devices(FakeSoundDevice())
     assert [(d.index, d.name, d.inputs, d.outputs) for d in listed] == [
-        (0, "USB Kitchen Mic", 1, 0), (1, "Speaker Bar", 0, 2), (2, "USB Headset", 1, 2)]
+        (0, "USB Kitchen Mic", 1, 0), (1, "Speaker Bar", 0, 2), (2, "USB Headset", 2, 2)]
     assert listed[0].default_input and listed[1].default_output and listed[0].rate == 48_000
     assert listed[0].hostapi == "ALSA"
 

@@ -82,6 +82,17 @@ def test_a_microphone_that_only_runs_at_48_khz_is_resampled_to_16_khz():
     assert freqs[np.argmax(np.abs(np.fft.rfft(y)))] == pytest.approx(300, abs=2)
 
 
+def test_a_stereo_only_microphone_is_mixed_down_to_mono():
+    sd = FakeSoundDevice(input_channels=(2,))
+    mic = MicSource("headset", sd=sd)
+    stream = sd.streams[0]
+    assert stream.kwargs["channels"] == 2 and stream.samplerate == RATE
+    stream.push(np.stack([np.full(320, 1000), np.full(320, 3000)], axis=1))
+    mic.close()
+    chunk, = list(mic)
+    assert chunk.samples.shape == (320,) and set(chunk.samples) == {2000}
+
+
 def test_a_microphone_pulled_out_mid_stream_raises_device_lost_after_what_it_heard():
     sd = FakeSoundDevice()
     mic = MicSource(sd=sd)

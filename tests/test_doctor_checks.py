@@ -72,6 +72,22 @@ def test_a_microphone_without_a_speaker_is_one_problem(home):
     assert not checks["speaker"].ok
 
 
+def test_a_microphone_another_program_holds_is_a_problem_with_a_fix(home):
+    busy = FakeSoundDevice()
+    busy.fail_open = True
+    checks = checks_for(home, "microphone", "speaker", sd=busy)
+    assert not checks["microphone"].ok and "cannot be opened" in checks["microphone"].detail
+    assert "close other programs" in checks["microphone"].fix
+    assert not checks["speaker"].ok
+
+
+def test_the_device_checks_open_and_close_their_streams(home):
+    sd = FakeSoundDevice()
+    checks_for(home, "microphone", "speaker", sd=sd)
+    assert [s.kind for s in sd.streams] == ["input", "output"]
+    assert all(s.closed and not s.active for s in sd.streams)
+
+
 def test_a_configured_microphone_that_is_not_plugged_in_lists_the_ones_that_are(home, tmp_path):
     config = tmp_path / "mic.toml"
     config.write_text('[audio]\ninput_device = "Blue Yeti"\n')

@@ -133,6 +133,36 @@ def test_a_zip_with_paths_outside_the_folder_is_refused(site, tmp_path):
     assert not (tmp_path / "escaped.txt").exists() and not dest.exists()
 
 
+class _CutOff(http.server.BaseHTTPRequestHandler):
+    """Promises a megabyte, sends a little, and hangs up."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        self.send_response(200)
+        self.send_header("Content-Length", str(1 << 20))
+        self.end_headers()
+        self.wfile.write(b"PK" + b"\0" * 1000)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def test_a_download_cut_off_midway_installs_nothing(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutOff)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    dest = tmp_path / "vosk-model"
+    try:
+        with pytest.raises(ModelError, match="cut off"):
+            models.download_vosk_model(dest, url=f"http://127.0.0.1:{server.server_address[1]}/m.zip",
+                                       sha256="0" * 64, progress=False, timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not dest.exists() and leftovers(tmp_path) == []
+
+
 def test_a_missing_file_on_the_site_names_the_http_status(site, tmp_path):
     url, _ = site
     with pytest.raises(ModelError, match="404"):

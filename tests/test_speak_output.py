@@ -181,6 +181,14 @@ def test_the_speaker_resamples_to_its_own_rate():
     assert sum(int(np.count_nonzero(sd.streams[0].pull(4800))) for _ in range(6)) > 20_000
 
 
+def test_a_stereo_only_speaker_gets_the_same_sound_on_both_channels():
+    sd = FakeSoundDevice(output_channels=(2,))
+    out = SoundDeviceOutput("speaker bar", VirtualClock(), rate=RATE, sd=sd)
+    out.play(np.full(100, 1500, dtype=np.int16), RATE)
+    got = sd.streams[0].pull(128)
+    assert got.shape == (128, 2) and np.array_equal(got[:, 0], got[:, 1]) and got[:100, 0].tolist() == [1500] * 100
+
+
 def test_a_speaker_that_vanishes_is_reported_on_the_next_play():
     sd = FakeSoundDevice()
     out = SoundDeviceOutput(None, VirtualClock(), sd=sd)

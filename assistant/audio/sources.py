@@ -86,26 +86,32 @@ class MicSource:
         self.dropped = 0
         """Blocks dropped because nobody read the queue for `queue_seconds`."""
         self._closed = False
-        self.device_rate = self._pick_rate()
+        self.device_rate, self.channels = self._pick_format()
         block = max(1, round(chunk_seconds * self.device_rate))
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=max(4, round(queue_seconds / chunk_seconds)))
         self._resampler = StreamResampler(self.device_rate, rate) if self.device_rate != rate else None
         try:
             self._stream = self._sd.InputStream(
-                device=self.info.index, channels=1, samplerate=self.device_rate, dtype="int16",
+                device=self.info.index, channels=self.channels, samplerate=self.device_rate, dtype="int16",
                 blocksize=block, callback=self._callback, finished_callback=self._finished)
             self._stream.start()
         except Exception as error:  # sounddevice.PortAudioError and friends
             raise AudioError(f"cannot open the microphone {self.info.name!r} ({error})",
                              "check it is plugged in and not used by another program; see `tandem devices`") from None
 
-    def _pick_rate(self) -> int:
-        """16 kHz when the device takes it, else its own default rate (resampled on our side)."""
-        try:
-            self._sd.check_input_settings(device=self.info.index, channels=1, dtype="int16", samplerate=self.rate)
-            return self.rate
-        except Exception:
-            return int(self.info.rate) or self.rate
+    def _pick_format(self) -> tuple[int, int]:
+        """(rate, channels): 16 kHz mono when the device takes it, else its own rate and/or two channels,
+        converted on our side (never in the callback)."""
+        rates = [self.rate] + ([int(self.info.rate)] if int(self.info.rate) not in (0, self.rate) else [])
+        channels = [1] + ([2] if self.info.inputs >= 2 else [])
+        for ch in channels:
+            for rate in rates:
+                try:
+                    self._sd.check_input_settings(device=self.info.index, channels=ch, dtype="int16", samplerate=rate)
+                    return rate, ch
+                except Exception:  # PortAudioError: this combination is not supported
+                    continue
+        return rates[-1], 1  # let InputStream report the real problem
 
     # PortAudio's thread: copy and enqueue, nothing else.
     def _callback(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
@@ -132,9 +138,10 @@ class MicSource:
             if block is None:
                 if self._closed:
                     return
+                self._release()  # free the dead stream now; the loop opens a new MicSource
                 raise DeviceLost(f"the microphone {self.info.name!r} stopped sending audio",
                                  "check its cable or USB port; Tandem keeps retrying")
-            samples = block.reshape(-1)
+            samples = block.reshape(-1) if self.channels == 1 else block.mean(axis=1).astype(np.int16)
             if self._resampler:
                 samples = to_int16(self._resampler.process(samples.astype(np.float32) / 32768.0))
             if len(samples):
@@ -146,12 +153,15 @@ class MicSource:
         if self._closed:
             return
         self._closed = True
+        self._release()
+        self._finished()
+
+    def _release(self) -> None:
         try:
             self._stream.stop()
             self._stream.close()
         except Exception:  # a vanished device cannot be closed cleanly; it is gone either way
             pass
-        self._finished()
 
     def __enter__(self) -> "MicSource":
         return self

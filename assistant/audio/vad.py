@@ -1,12 +1,14 @@
 """Voice activity detection that learns the kitchen: an adaptive noise floor per frequency band.
 
-A running kitchen (extractor fan, tap, radio, clatter) is loud but mostly *steady* and sits in its
-own bands; speech comes and goes across the speech bands. So each 20 ms frame is split into bands,
-each band's noise floor is a low percentile of its recent energies (it rises slowly as noise grows
-and falls at once when noise stops), and a frame is speech when it stands out from that floor by
-`margin_db` on average. Speech must persist (`start_min` within `start_window`) before an utterance
-opens, so a clink of cutlery does not; it closes after `end_silence` of quiet, quickly, because
-reply latency waits on it.
+A running kitchen (extractor fan, tap, radio, clatter) is loud, but its noise sits in its own bands
+and is either steady or brief; speech comes and goes across the voice bands (100-2000 Hz) for
+hundreds of milliseconds. So each 20 ms frame is split into bands, each band's noise floor is a low
+percentile of its last few seconds (it rises slowly as noise grows and falls at once when it stops),
+and a frame's score is how far it stands above that floor, averaged over bands. An utterance opens
+only when the score stays high over `start_window` (a clink of cutlery does not), and its start is
+traced back to where the score first rose. It closes after `end_silence` below `keep_db`, quickly,
+because the reply waits on it. A noise that switches on (a fan) may open it, but its energies do not
+move like a voice's, so it is closed within `steady_window` as "noise" and the floor relearned.
 
 Feeding a recognizer:
 - batch: decode `speech_end.audio` (the whole utterance, with `pre_roll` before and the silence after);
@@ -144,6 +146,8 @@ class Vad:
 
     def feed(self, chunk: AudioChunk) -> list[VadEvent]:
         """Process one chunk; return the events it caused (usually none)."""
+        if chunk.rate != self.rate:
+            raise ValueError(f"Vad runs at {self.rate} Hz, got a chunk at {chunk.rate} Hz")
         events: list[VadEvent] = []
         if self._expected is not None and abs(chunk.timestamp - self._expected) > 0.05:
             # The input jumped (a reopened microphone): close what was open, keep the learned floor.

@@ -71,8 +71,9 @@ def _parse(path: Path, data: bytes) -> tuple[WavInfo, memoryview]:
         raise _fail(path, "not a WAV audio file (too short to be one)")
     riff, _, wave_id = struct.unpack_from("<4sI4s", data, 0)
     if riff != b"RIFF" or wave_id != b"WAVE":
-        kind = "big-endian RIFX WAV" if riff == b"RIFX" else f"not a WAV audio file (it starts with {data[:4]!r})"
-        raise _fail(path, kind)
+        if riff in (b"RIFX", b"RF64", b"BW64"):
+            raise _fail(path, f"unsupported WAV variant ({riff.decode()})")
+        raise _fail(path, f"not a WAV audio file (it starts with {data[:4]!r})")
     fmt = None
     payload = None
     for cid, start, size in _chunks(path, data):
@@ -159,6 +160,8 @@ def read_wav(path: str | os.PathLike, rate: int = SAMPLE_RATE) -> np.ndarray:
     """Read any PCM or float WAV as int16 mono at `rate` hertz (channels averaged, resampled)."""
     p = Path(path)
     info, raw = _parse(p, _read_bytes(p))
+    if info.encoding == "pcm" and info.bits == 16 and info.channels == 1 and info.rate == rate:
+        return np.frombuffer(raw, dtype="<i2").astype(np.int16)  # already right: one copy, no float detour
     x = _to_float(info, raw)
     mono = x[:, 0] if info.channels == 1 else x.mean(axis=1, dtype=np.float32)
     return to_int16(resample(mono, info.rate, rate))

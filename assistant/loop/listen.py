@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import numpy as np
 
+from assistant.audio.sources import reopen_with_backoff
 from assistant.audio.vad import Vad, VadEvent
 from assistant.clock import Clock
 from assistant.errors import DeviceLost, TandemError
@@ -101,8 +102,8 @@ class SpeechLoop:
 
     def step(self, chunk: AudioChunk) -> None:
         """One chunk: timers due before it, then voice activity and recognition."""
-        self._run_timers(until=chunk.timestamp)
         if self.follow_input:
+            self._run_timers(until=chunk.timestamp)
             self.clock.sleep_until(chunk.timestamp + chunk.duration)
         self.stats.audio_seconds += chunk.duration
         vad_events = self.vad.feed(chunk)
@@ -258,26 +259,42 @@ def _mode_name(mode: ListenMode) -> str:
     return "command" if mode.intents is None else "restricted"
 
 
-def chunks_with_reconnect(open_source: Any, clock: Clock, events: EventLog, on_idle: Any,
-                          max_wait: float = 30.0) -> Iterator[AudioChunk]:
-    """Chunks from a live source that reopens it with backoff when the device is lost.
+class _TickingClock:
+    """A clock whose waits keep the dialog's timers running (a hug still ends while the mic is gone)."""
 
-    `on_idle()` keeps timers running while the device is gone, so a hug in progress still ends.
+    def __init__(self, clock: Clock, on_idle: Callable[[], None]) -> None:
+        self._clock = clock
+        self._on_idle = on_idle
+
+    def now(self) -> float:
+        return self._clock.now()
+
+    def wall(self) -> Any:
+        return self._clock.wall()
+
+    def sleep_until(self, t: float) -> None:
+        while self._clock.now() < t:
+            self._on_idle()
+            self._clock.sleep_until(min(t, self._clock.now() + 0.02))
+
+
+def chunks_with_reconnect(open_source: Callable[[float], Iterable[AudioChunk]], clock: Clock, events: EventLog,
+                          on_idle: Callable[[], None]) -> Iterator[AudioChunk]:
+    """Chunks from a live source, reopened with backoff whenever the device is lost.
+
+    The first open is not retried: no microphone at all is a clear error at start. After a loss,
+    retries go on (0.5 s, 1 s, 2 s... capped) until the device is back, with timers still ticking.
     """
-    wait = 0.5
-    origin = 0.0
+    # Timestamps start at the clock's present each time, so heard audio and timers share one timeline.
+    ticking = _TickingClock(clock, on_idle)
+    source = open_source(clock.now())
     while True:
         try:
-            source = open_source(origin)
-            wait = 0.5
-            for chunk in source:
-                origin = chunk.timestamp + chunk.duration
-                yield chunk
+            yield from source
             return
         except DeviceLost as error:
-            events.emit("error", message=str(error), retry_in=wait)
-            until = clock.now() + wait
-            while clock.now() < until:
-                on_idle()
-                clock.sleep_until(min(until, clock.now() + 0.05))
-            wait = min(wait * 2, max_wait)
+            events.emit("error", message=str(error))
+        source = reopen_with_backoff(
+            lambda: open_source(clock.now()), ticking,
+            on_retry=lambda attempt, delay, error: events.emit("error", message=str(error), retry_in=delay))
+        events.emit("device_back")

@@ -162,21 +162,29 @@ def parse_rules(jsgf: str) -> tuple[str, dict[str, list[str]]]:
     return public, rules
 
 
-def _closure(arcs: list[list[tuple[str | None, int]]], states: Iterable[int]) -> frozenset[int]:
-    stack = list(states)
-    seen = set(stack)
-    while stack:
-        state = stack.pop()
-        for word, nxt in arcs[state]:
-            if word is EPS and nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return frozenset(seen)
+def _closures(arcs: list[list[tuple[str | None, int]]]) -> list[frozenset[int]]:
+    """Epsilon closure of every state, computed once (subset construction asks for them often)."""
+    memo: list[frozenset[int] | None] = [None] * len(arcs)
+    for first in range(len(arcs)):
+        if memo[first] is not None:
+            continue
+        stack = [first]
+        seen = {first}
+        while stack:
+            state = stack.pop()
+            for word, nxt in arcs[state]:
+                if word is EPS and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        memo[first] = frozenset(seen)
+    return memo  # type: ignore[return-value]
 
 
 def _determinize(arcs: list[list[tuple[str | None, int]]], starts: Iterable[int],
                  finals: set[int]) -> tuple[list[dict[str, int]], set[int]]:
-    first = _closure(arcs, starts)
+    closures = _closures(arcs)
+    words_of = [[(w, n) for w, n in row if w is not EPS] for row in arcs]
+    first = frozenset().union(*(closures[s] for s in starts))
     index = {first: 0}
     order = [first]
     out: list[dict[str, int]] = []
@@ -184,20 +192,20 @@ def _determinize(arcs: list[list[tuple[str | None, int]]], starts: Iterable[int]
     i = 0
     while i < len(order):
         subset = order[i]
-        if subset & finals:
+        if not finals.isdisjoint(subset):
             dfinals.add(i)
         moves: dict[str, set[int]] = defaultdict(set)
         for state in subset:
-            for word, nxt in arcs[state]:
-                if word is not EPS:
-                    moves[word].add(nxt)
+            for word, nxt in words_of[state]:
+                moves[word].update(closures[nxt])
         row: dict[str, int] = {}
         for word, targets in moves.items():
-            closed = _closure(arcs, targets)
-            if closed not in index:
-                index[closed] = len(order)
+            closed = frozenset(targets)
+            found = index.get(closed)
+            if found is None:
+                found = index[closed] = len(order)
                 order.append(closed)
-            row[word] = index[closed]
+            row[word] = found
         out.append(row)
         i += 1
     return out, dfinals

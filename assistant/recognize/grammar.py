@@ -35,6 +35,7 @@ from hassil import (
 log = logging.getLogger(__name__)
 
 NULL = "<NULL>"
+VOID = "<VOID>"
 MAX_PERMUTATION_ITEMS = 5
 """Permutations of more items than this keep only their written order (5! = 120 orders is plenty)."""
 MAX_GLUED_EXPANSION = 400
@@ -169,7 +170,7 @@ class GrammarCompiler:
             for data in self.intents.intents[name].data:
                 for sentence in data.sentences:
                     body = self._expr(build, sentence.expression, data, name)
-                    if body and body != NULL:
+                    if body and body != NULL and VOID not in body:
                         alternatives.append(body)
             if not alternatives:
                 del build.rules[rule]
@@ -205,17 +206,11 @@ class GrammarCompiler:
             else:
                 values = [self._expr(build, v.text_in, data, intent) for v in slot_list.values]
                 body = " | ".join(f"({v})" for v in dict.fromkeys(values) if v and v != NULL)
-        else:  # wildcard or unknown list: free speech cannot be a grammar; say any grammar word
-            body = self._any_word_loop(build)
+        else:  # wildcard or unknown list: free speech is no grammar; free_text mode hears those
+            del build.rules[rule]
+            return VOID
         build.rules[rule] = body or NULL
         return f"<{rule}>"
-
-    def _any_word_loop(self, build: _Build) -> str:
-        if "any_word" not in build.rules:
-            build.rules["any_word"] = NULL
-            words = sorted(w for w in build.words if w) or ["<NULL>"]
-            build.rules["any_word"] = " | ".join(words)
-        return "<any_word>+"
 
     def _find_list(self, name: str, data: object, intent: str) -> tuple[SlotList | None, str]:
         local = getattr(data, "slot_lists", {}) or {}

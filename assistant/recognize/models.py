@@ -9,6 +9,7 @@ network connection, and it installs atomically so a half-fetched model never loo
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import shutil
 import socket
@@ -122,42 +123,57 @@ def download_vosk_model(dest: Path | str | None = None, url: str = VOSK_MODEL_UR
 
 
 def _fetch(url: str, dest: Path, expected: str, progress: bool, timeout: float) -> Path:
-    """Stream `url` to a temporary file in `dest`'s parent; its sha256 must be `expected`."""
-    from tqdm import tqdm
+    """Stream `url` to a temporary file in `dest`'s parent; its sha256 must be `expected`.
 
+    The temporary file is removed on any failure, Ctrl-C included.
+    """
     handle, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".zip.part")
     archive = Path(name)
+    try:
+        got = _stream(url, handle, dest, progress, timeout)
+        if got != expected:
+            raise ModelError(f"the download from {url} is corrupt or not the expected file "
+                             f"(sha256 {got}, expected {expected}); nothing was installed",
+                             "try again; if it keeps failing, the file on the site changed: check it and "
+                             "pass its checksum with --sha256")
+    except BaseException:
+        archive.unlink(missing_ok=True)
+        raise
+    return archive
+
+
+def _stream(url: str, handle: int, dest: Path, progress: bool, timeout: float) -> str:
+    """Copy `url` into the open file `handle` with a progress bar; return the sha256 of the bytes."""
+    from tqdm import tqdm
+
     digest = hashlib.sha256()
     try:
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=Path(url).name or "model",
                       disable=not progress, leave=False) as bar:
+                received = 0
                 while chunk := response.read(CHUNK_BYTES):
                     out.write(chunk)
                     digest.update(chunk)
                     bar.update(len(chunk))
+                    received += len(chunk)
+        if total is not None and received < total:
+            raise http.client.IncompleteRead(b"", total - received)
     except urllib.error.HTTPError as error:
-        archive.unlink(missing_ok=True)
         raise ModelError(f"the vosk model site answered {error.code} {error.reason} for {url}",
                          manual_install_hint(dest, url)) from error
     except (urllib.error.URLError, socket.timeout, ConnectionError, TimeoutError) as error:
-        archive.unlink(missing_ok=True)
         reason = getattr(error, "reason", error)
         raise ModelError(f"the vosk model site is unreachable ({url}: {reason})",
                          manual_install_hint(dest, url)) from error
+    except http.client.HTTPException as error:  # the connection dropped mid-file
+        raise ModelError(f"the download from {url} was cut off ({error!r})",
+                         f"try again; {manual_install_hint(dest, url)}") from error
     except OSError as error:  # disk full, folder not writable
-        archive.unlink(missing_ok=True)
         raise ModelError(f"cannot write the download next to {dest} ({error})",
                          "free some space or choose another place with --dest DIR") from error
-    got = digest.hexdigest()
-    if got != expected:
-        archive.unlink(missing_ok=True)
-        raise ModelError(f"the download from {url} is corrupt or not the expected file "
-                         f"(sha256 {got}, expected {expected}); nothing was installed",
-                         "try again; if it keeps failing, the file on the site changed: check it and "
-                         "pass its checksum with --sha256")
-    return archive
+    return digest.hexdigest()
 
 
 def _install(archive: Path, dest: Path, url: str) -> Path:

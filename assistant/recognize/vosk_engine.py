@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable
@@ -166,7 +167,7 @@ class VoskRecognizer(Recognizer):
         if missing:
             raise ModelError(f"the wake phrase {self.wake_phrase!r} has words the vosk model in {self.folder} "
                              f"does not know: {', '.join(missing)}",
-                             "choose another [wake] phrase in the config, or another model")
+                             "set [wake] phrase in the config to words this model knows, or use another model")
         if warm:  # the grammar heard most (wake phrase, then any command) is built before the first word
             self.warm(ListenMode(wake=True, intents=None, free_text=False))
 
@@ -196,7 +197,7 @@ class VoskRecognizer(Recognizer):
         if recognizer is not None:
             self.release(None if phrases is None else _key(mode), recognizer)
 
-    def session(self, mode: ListenMode) -> "VoskSession":
+    def session(self, mode: ListenMode = ListenMode()) -> "VoskSession":
         """A fresh utterance decoder for `mode` (from the pool when one is idle)."""
         phrases = self.phrases(mode)
         key = None if phrases is None else _key(mode)
@@ -228,6 +229,11 @@ class VoskRecognizer(Recognizer):
         """Take back a decoder whose utterance is finished (vosk resets it after FinalResult)."""
         with self._lock:
             self._idle.setdefault(key, []).append(recognizer)
+
+    def close(self) -> None:
+        """Drop the idle decoders; the model itself is freed with this object."""
+        with self._lock:
+            self._idle.clear()
 
 
 class VoskSession(RecognizerSession):
@@ -347,7 +353,8 @@ def supports_grammar(folder: Path) -> bool:
     """Small vosk models decode with a runtime graph and accept a phrase grammar; big ones
     (a static HCLG.fst) ignore it."""
     graph = Path(folder) / "graph"
-    return (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file() or not (graph / "HCLG.fst").is_file()
+    runtime = (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
+    return runtime or not (graph / "HCLG.fst").is_file()
 
 
 def _import_vosk() -> Any:
@@ -361,7 +368,7 @@ def _import_vosk() -> Any:
 
 def _load_model(vosk: Any, folder: Path) -> Any:
     """`vosk.Model(folder)`, with Kaldi's own complaint (written to stderr) moved into the error."""
-    with _captured_stderr() as captured:
+    with _CapturedStderr() as captured:
         try:
             model = vosk.Model(str(folder))
         except Exception as error:  # noqa: BLE001 - vosk raises a bare Exception for a bad folder
@@ -381,15 +388,16 @@ def _kaldi_error(log_text: str) -> str:
     return errors[-1] if errors else ""
 
 
-class _captured_stderr:
+class _CapturedStderr:
     """Redirects file descriptor 2 (where Kaldi logs) into a temporary file for a moment.
     What was captured is written back to stderr unless it was Kaldi's error (then it is reported)."""
 
     def __init__(self) -> None:
         self.text = ""
 
-    def __enter__(self) -> "_captured_stderr":
+    def __enter__(self) -> "_CapturedStderr":
         self._file = tempfile.TemporaryFile()
+        sys.stderr.flush()
         try:
             self._saved = os.dup(2)
             os.dup2(self._file.fileno(), 2)
@@ -398,6 +406,7 @@ class _captured_stderr:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        sys.stderr.flush()
         if self._saved >= 0:
             os.dup2(self._saved, 2)
             os.close(self._saved)

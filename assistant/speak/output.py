@@ -238,18 +238,27 @@ class SoundDeviceOutput(_Timeline):
         self._current: np.ndarray | None = None
         self._current_gen = 0
         self._pos = 0
-        try:
-            self._stream = self._sd.OutputStream(
-                device=self.info.index, channels=1, samplerate=self.rate, dtype="int16",
-                callback=self._callback, finished_callback=self._finished, latency="low")
-            self._stream.start()
-        except Exception as error:  # sounddevice.PortAudioError and friends
-            raise AudioError(f"cannot open the speaker {self.info.name!r} ({error})",
-                             "check it is plugged in and not used by another program; see `tandem devices`") from None
+        self.channels = 1
+        for channels in (1, 2) if self.info.outputs >= 2 else (1,):  # some devices only take stereo
+            try:
+                self.channels = channels
+                self._stream = self._sd.OutputStream(
+                    device=self.info.index, channels=channels, samplerate=self.rate, dtype="int16",
+                    callback=self._callback, finished_callback=self._finished, latency="low")
+                self._stream.start()
+                break
+            except Exception as error:  # sounddevice.PortAudioError and friends
+                failure = error
+        else:
+            raise AudioError(f"cannot open the speaker {self.info.name!r} ({failure})",
+                             "check it is plugged in and not used by another program; see `tandem devices`")
+        reported = getattr(self._stream, "latency", None)
+        if isinstance(reported, (int, float)) and reported > 0:
+            self.latency = float(reported)  # what PortAudio says sound takes to reach the air
 
     # PortAudio's thread: copy queued samples out, nothing else.
     def _callback(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
-        out = outdata.reshape(-1)
+        out = outdata[:, 0]
         filled = 0
         while filled < frames:
             if self._current is None or self._current_gen != self._generation or self._pos >= len(self._current):
@@ -265,6 +274,8 @@ class SoundDeviceOutput(_Timeline):
             filled += n
             self._pos += n
         out[filled:] = 0
+        if self.channels > 1:
+            outdata[:, 1:] = outdata[:, :1]
 
     def _finished(self) -> None:
         self.lost = not self._closing

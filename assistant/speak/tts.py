@@ -139,7 +139,7 @@ class SpeechSynth:
         self._voice_id = _Engine.submit(self._start).result()  # fail at start-up, not mid-ritual
 
     def _start(self) -> str | None:
-        engine = _Engine.engine()
+        _Engine.engine()
         if self.settings.voice is None:
             return _Engine.default_voice  # set explicitly: another synth may have changed the shared engine's voice
         voice = _resolve_voice(self.settings.voice, _Engine._voices)
@@ -147,7 +147,7 @@ class SpeechSynth:
             english = ", ".join(str(v.id).split("/")[-1] for v in _Engine._voices if "/en" in str(v.id))
             raise DataError(self.settings_path, "voice", f"no speech voice called {self.settings.voice!r}",
                             f"use one of: {english or 'see `espeak-ng --voices`'}")
-        return voice if engine else None
+        return voice
 
     def render(self, text: str) -> Future:
         """A Future of the spoken `text` (int16 mono at `rate`); cached lines come back already done."""
