@@ -164,7 +164,7 @@ class SpeechLoop:
         elif event.kind == "speech_end":
             self.events.emit("speech_end", t=event.t, reason=event.reason)
             utterance, self._utterance = self._utterance, None
-            if utterance is not None:
+            if utterance is not None and event.reason != "noise":  # a fan switching on is not an utterance
                 self._finish(utterance, event)
 
     def _accept(self, samples: np.ndarray) -> None:

@@ -1,0 +1,82 @@
+"""The speech loop's own duties: timers keep running whatever the microphone does."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.audio.sources import MicSource
+from assistant.clock import VirtualClock
+from assistant.config import Settings
+from assistant.dialog.setup import build_dialog
+from assistant.errors import AudioError, DeviceLost
+from assistant.journal.journal import Journal
+from assistant.loop.events import EventLog
+from assistant.loop.listen import SpeechLoop, chunks_with_reconnect
+from assistant.recognize.select import load_recognizer
+from assistant.speak.output import NullOutput
+from assistant.speak.tts import SpeechSynth
+from fake_sounddevice import FakeSoundDevice
+
+SILENCE = np.zeros(320, dtype=np.int16)
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    return load_recognizer("pocketsphinx")
+
+
+def make_loop(tmp_path: Path, clock: VirtualClock, recognizer) -> tuple[SpeechLoop, Journal]:
+    journal = Journal.open(tmp_path / "journal.json")
+    dialog = build_dialog(Settings(), journal, clock, random.Random(3))
+    events = EventLog(tmp_path / "events.jsonl", clock.now)
+    loop = SpeechLoop(dialog=dialog, recognizer=recognizer, synth=SpeechSynth(), output=NullOutput(clock),
+                      clock=clock, events=events)
+    return loop, journal
+
+
+def test_a_microphone_pulled_out_mid_hug_does_not_stop_the_hug_and_is_reopened(tmp_path, recognizer):
+    clock = VirtualClock()
+    loop, journal = make_loop(tmp_path, clock, recognizer)
+    loop.perform(loop.dialog.start("hug", seconds=2))
+    sd = FakeSoundDevice()
+    opened: list[float] = []
+
+    def open_mic(origin: float) -> MicSource:
+        opened.append(clock.now())
+        if 2 <= len(opened) <= 5:  # still unplugged on the first four retries
+            raise DeviceLost("the microphone is gone", "plug it back in")
+        mic = MicSource(sd=sd, origin=origin, stall_seconds=0.05)
+        for _ in range(10):
+            sd.streams[-1].push(SILENCE)
+        if len(opened) == 1:
+            sd.streams[-1].vanish()
+        else:
+            mic.close()
+        return mic
+
+    chunks = list(chunks_with_reconnect(open_mic, clock, loop.events, on_idle=loop.tick_timers))
+    for chunk in chunks:
+        loop.step(chunk)
+
+    assert opened[1:] == pytest.approx([0.0, 0.5, 1.5, 3.5, 7.5])
+    assert len(chunks) == 20  # nothing heard before or after the loss is dropped
+    names = [e["event"] for e in loop.events.events]
+    assert "error" in names and "device_back" in names
+    (hug,) = [m for m in journal.moments() if m.ritual == "hug"]
+    assert hug.status == "completed"  # its end came while the microphone was away
+    journal.close()
+
+
+def test_no_microphone_at_all_is_a_clear_error_at_start(tmp_path, recognizer):
+    clock = VirtualClock()
+    loop, journal = make_loop(tmp_path, clock, recognizer)
+    sd = FakeSoundDevice(devices=[])
+    with pytest.raises(AudioError) as caught:
+        next(chunks_with_reconnect(lambda origin: MicSource(sd=sd, origin=origin), clock, loop.events,
+                                   on_idle=loop.tick_timers))
+    assert caught.value.fix
+    journal.close()
