@@ -8,11 +8,13 @@ damaged one is not set aside. A check that fails says what is wrong and the one 
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,11 @@ LOCK_WAIT = 1.0
 SPEECH_WAIT = 20.0
 """Seconds the speech engine may take for one word before it counts as hung."""
 MODEL_DOWNLOAD_FIX = "run `tandem model download` once (it needs the internet), or set [recognizer] model to a vosk model folder"
+
+
+CHECKS = ("config", "intents", "voices", "rituals", "journal", "journal lock", "journal privacy",
+          "microphone", "speaker", "recognizer", "vosk model", "speech voice")
+"""Every check's name, in the order they run."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class _Context:
     settings: Settings = field(default_factory=Settings)
     intent_set: Any = None
     voices: Any = None
+    notes: list[str] = field(default_factory=list)
 
 
 def healthy(checks: list[Check]) -> bool:
@@ -322,8 +330,9 @@ def check_pocketsphinx(ctx: _Context) -> Check:
     engine = ctx.settings.recognizer.engine
     if engine == "auto":
         engine = "auto: vosk" if find_vosk_model(ctx.settings) else "auto: pocketsphinx (no vosk model)"
+    notes = "".join(f"; note: {note}" for note in ctx.notes)
     return Check("recognizer", True, f"{used} with the English model in its wheel loads ({took:.1f} s); "
-                 f"engine {engine}")
+                 f"engine {engine}{notes}")
 
 
 def _load_real_recognizer(ctx: _Context) -> str | None:
@@ -336,8 +345,30 @@ def _load_real_recognizer(ctx: _Context) -> str | None:
         from assistant.understand.intents import load_intents
 
         ctx.intent_set = load_intents(intents_dir())
-    recognizer = load_recognizer("pocketsphinx", ctx.intent_set, None, wake_phrase=ctx.settings.wake.phrase)
+    with _collected_warnings("assistant.recognize") as notes:
+        recognizer = load_recognizer("pocketsphinx", ctx.intent_set, None, wake_phrase=ctx.settings.wake.phrase)
+    ctx.notes = list(dict.fromkeys(notes))
     return str(getattr(recognizer, "name", "pocketsphinx"))
+
+
+@contextmanager
+def _collected_warnings(logger_name: str) -> Iterator[list[str]]:
+    """Warnings a library logs while it loads, kept for the check's line instead of printed raw."""
+    notes: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            notes.append(record.getMessage())
+
+    logger = logging.getLogger(logger_name)
+    handler, propagate = Keep(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield notes
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _models() -> Any:

@@ -9,6 +9,7 @@ unless `--write` is given.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -80,6 +81,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
 def run_one(name: str, quick: bool) -> Section:
     """Run a benchmark; a missing or failing part becomes a 'not available' row, with the reason."""
     title, func = BENCHMARKS[name]
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     try:
         section = func(quick)
@@ -91,6 +93,9 @@ def run_one(name: str, quick: bool) -> Section:
         traceback.print_exc(file=sys.stderr)
         section = Section.unavailable(name, title, "", f"{type(e).__name__}: {str(e)[:200]}")
     section.seconds = time.perf_counter() - start
+    section.notes.append(f"Machine load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at "
+                         f"the end, on {os.cpu_count()} cores: above {os.cpu_count()} means other work competed "
+                         "for the CPU and timings are pessimistic.")
     section.mode = "quick" if quick else "full"
     section.date = now_text()
     return section

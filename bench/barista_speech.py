@@ -70,7 +70,7 @@ def run(quick: bool = False, jobs: int = 2) -> Section:
     def one(job: tuple[str, int | None]) -> tuple[str, int | None, Score | str]:
         engine, snr = job
         try:
-            heard, _ = understand_audio(files[snr], engine, INTENTS)
+            heard, _ = understand_audio(files[snr], engine, INTENTS, label=f"{engine} {_condition(snr)}")
         except EngineMissing as e:
             return engine, snr, f"skipped: {e}"
         return engine, snr, score([(want[h.path.name], h) for h in heard])

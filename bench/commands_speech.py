@@ -73,7 +73,7 @@ def run(quick: bool = False, jobs: int = 2) -> Section:
     def one(job: tuple[str, int | None]):
         engine, snr = job
         try:
-            heard, _ = understand_audio(files[snr], engine)
+            heard, _ = understand_audio(files[snr], engine, label=f"{engine} {snr or 'clean'}")
         except EngineMissing as e:
             return engine, snr, str(e)
         return engine, snr, score([(wants[h.path.name], h) for h in heard])

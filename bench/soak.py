@@ -395,6 +395,11 @@ def audio_missing() -> str | None:
     return None
 
 
+def _searches(recognizer: Any) -> int:
+    """How many decoder searches the recognizer has compiled so far (each costs memory once)."""
+    return len(getattr(recognizer, "_searches", {}) or {})
+
+
 def run_audio(utterances: int = 300, seed: int = 1, warmup: int = 36, trace: bool = False) -> dict[str, Any]:
     """The audio leg: `utterances` spoken commands through the real speech loop (pocketsphinx)."""
     import numpy as np
@@ -429,6 +434,7 @@ def run_audio(utterances: int = 300, seed: int = 1, warmup: int = 36, trace: boo
                           clock=clock, events=events, follow_input=True)
         began = time.perf_counter()
         marks: dict[str, Any] = {}
+        curve: list[tuple[int, float, dict[str, int]]] = []
         chunk = int(0.1 * rate)
 
         def chunks():
@@ -445,6 +451,8 @@ def run_audio(utterances: int = 300, seed: int = 1, warmup: int = 36, trace: boo
                     yield AudioChunk(piece, t)
                     t += len(piece) / rate
                 t += gap - tail  # the rest of the pause passes without audio: timers still run on time
+                if (n + 1) % len(AUDIO_SCRIPT) == 0:
+                    curve.append((n + 1, _memory()["rss_mb"], dict(searches=_searches(recognizer))))
                 if n + 1 == warmup:
                     marks["warm"] = _memory()
                     if trace:
@@ -469,7 +477,7 @@ def run_audio(utterances: int = 300, seed: int = 1, warmup: int = 36, trace: boo
         "rss_warm_mb": warm["rss_mb"], "rss_end_mb": end["rss_mb"],
         "rss_growth_pct": 100 * (end["rss_mb"] - warm["rss_mb"]) / warm["rss_mb"],
         "heap_growth_mb": end["traced_mb"] if trace else None, "events_kept": len(events.events),
-        "top_growth_kb": marks.get("top", []),
+        "top_growth_kb": marks.get("top", []), "curve": curve,
     }
 
 
@@ -528,6 +536,8 @@ def table(result: dict[str, Any]) -> str:
                                       f"{a['events_kept']} events kept in the session's list"),
         ]
         rows += [("  kept by " + where, f"{kb:.0f} KB") for where, kb in a.get("top_growth_kb", [])[:4]]
+        rows.append(("audio RSS per round", ", ".join(f"{n}: {mb:.0f} MB ({x['searches']} searches)"
+                                                      for n, mb, x in a.get("curve", []))))
     else:
         rows.append(("audio leg", a.get("unavailable") or a.get("error", "")))
     rows.append(("verdict", "pass" if result["ok"] else "FAIL"))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -113,29 +115,47 @@ def vosk_model_missing() -> str | None:
 
 
 def understand_audio(paths: list[Path], engine: str, intents: Path | None = None,
-                     timeout: float | None = None) -> tuple[list[Heard], float]:
-    """Run the files through `tandem understand --audio --json`; return results and wall seconds."""
+                     timeout: float | None = None, label: str = "") -> tuple[list[Heard], float]:
+    """Run the files through `tandem understand --audio --json`; return results and wall seconds.
+
+    Answers are read as they come (progress on stderr); the default timeout is a generous minute per file."""
     cmd = [sys.executable, "-m", "assistant", "understand", "--json", "--engine", engine]
     if intents is not None:
         cmd += ["--intents", str(intents)]
     cmd += ["--audio", *map(str, paths)]
+    limit = timeout or 300 + 60 * len(paths)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout or 120 + 10 * len(paths))
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        err = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
-        check_stderr(proc.stderr, "tandem understand --audio")
-        if engine == "vosk" and "model" in proc.stderr.lower():
-            raise EngineMissing(f"no vosk model installed ({err[:120]})")
-        raise RuntimeError(f"tandem understand --engine {engine} failed ({proc.returncode}): {err[:300]}")
     by_path: dict[str, Heard] = {}
-    for line in proc.stdout.splitlines():
-        if not line.startswith("{"):
-            continue
-        rec = json.loads(line)
-        by_path[rec["input"]] = Heard(Path(rec["input"]), rec.get("transcript", ""), rec.get("intent"),
-                                      rec.get("slots") or {})
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
+        timer = threading.Timer(limit, proc.kill)
+        timer.start()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if not line.startswith("{"):
+                    continue
+                rec = json.loads(line)
+                by_path[rec["input"]] = Heard(Path(rec["input"]), rec.get("transcript", ""), rec.get("intent"),
+                                              rec.get("slots") or {})
+                if len(by_path) % 25 == 0:
+                    print(f"   {label or engine}: {len(by_path)}/{len(paths)} files, "
+                          f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            code = proc.wait()
+        finally:
+            timer.cancel()
+        err.seek(0)
+        stderr = err.read()
+    wall = time.perf_counter() - start
+    if code != 0:
+        if wall >= limit:
+            raise RuntimeError(f"tandem understand --engine {engine} still ran after {limit:.0f} s "
+                               f"({len(by_path)} of {len(paths)} files done)")
+        last = (stderr.strip().splitlines() or ["(no message)"])[-1]
+        check_stderr(stderr, "tandem understand --audio")
+        if engine == "vosk" and "model" in stderr.lower():
+            raise EngineMissing(f"no vosk model installed ({last[:120]})")
+        raise RuntimeError(f"tandem understand --engine {engine} failed ({code}): {last[:300]}")
     missing = [p for p in paths if str(p) not in by_path]
     if missing:
         raise RuntimeError(f"tandem understand gave no answer for {len(missing)} of {len(paths)} files")

@@ -153,6 +153,7 @@ def _recognizer_ready() -> str | None:
 
 
 @pytest.mark.audio
+@pytest.mark.slow
 @pytest.mark.skipif(_recognizer_ready() is not None, reason=str(_recognizer_ready()))
 def test_a_spoken_session_opens_no_connection(no_network, tmp_path):
     import numpy as np
@@ -161,7 +162,7 @@ def test_a_spoken_session_opens_no_connection(no_network, tmp_path):
     from assistant.loop.session import ListenOptions, run_session
 
     speech = np.concatenate([audio_gen.speak("hey tandem start a ten second hug"),
-                             np.zeros(16_000 * 14, dtype=np.int16)])
+                             np.zeros(16_000 * 2, dtype=np.int16)])
     wav = audio_gen.write_wav16(tmp_path / "session.wav", audio_gen.mix(speech, 18.0))
     config = write_config(Settings(), tmp_path / "config.toml")
     result = run_session(ListenOptions(config=config, journal=tmp_path / "journal.json", input=wav,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from assistant.commands.common import add_common
-from assistant.doctor import Check, healthy, run_checks
+from assistant.doctor import CHECKS, Check, healthy, run_checks
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_common(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object per check")
     parser.add_argument("--no-speech", action="store_true", help="skip rendering a test word with the speech voice")
-    parser.add_argument("--only", action="append", metavar="CHECK",
+    parser.add_argument("--only", action="append", metavar="CHECK", choices=CHECKS,
                         help="run only this check (repeatable), e.g. --only journal --only microphone")
     parser.set_defaults(func=run)
 
@@ -31,11 +31,11 @@ def run(args: argparse.Namespace) -> int:
     checks = run_checks(Path(args.config) if args.config else None,
                         Path(args.journal) if args.journal else None, speech=not args.no_speech,
                         only=args.only)
-    show(checks, as_json=args.json)
+    show(checks, as_json=args.json, partial=bool(args.only))
     return 0 if healthy(checks) else 1
 
 
-def show(checks: list[Check], as_json: bool = False, out: IO[str] | None = None) -> None:
+def show(checks: list[Check], as_json: bool = False, out: IO[str] | None = None, partial: bool = False) -> None:
     stream = out or sys.stdout
     if as_json:
         for check in checks:
@@ -49,5 +49,7 @@ def show(checks: list[Check], as_json: bool = False, out: IO[str] | None = None)
             line += f"  -> fix: {check.fix}"
         print(line, file=stream)
     needed = [c for c in checks if not c.ok and c.required]
-    print(f"\n{len(needed)} problem(s) to fix before Tandem can run" if needed
-          else "\neverything Tandem needs works", file=stream)
+    if needed:
+        print(f"\n{len(needed)} problem(s) to fix before Tandem can run", file=stream)
+    else:
+        print("\nthese checks pass" if partial else "\neverything Tandem needs works", file=stream)

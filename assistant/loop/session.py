@@ -77,6 +77,11 @@ def run_session(options: ListenOptions) -> SessionResult:
     else:
         clock = VirtualClock(start=options.start or datetime.now().astimezone())
 
+    if live:  # no microphone or speaker is a clear error before any model is loaded
+        from assistant.audio.devices import find_device
+
+        find_device(_device(options.input_device, settings.audio.input_device), "input")
+        find_device(_device(options.output_device, settings.audio.output_device), "output")
     intent_set = load_intents(options.intents or intents_dir())
     model = options.model or (Path(settings.recognizer.model) if settings.recognizer.model else None)
     recognizer = load_recognizer(options.engine or settings.recognizer.engine, intent_set, model,

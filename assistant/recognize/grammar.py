@@ -127,7 +127,7 @@ class GrammarCompiler:
         skip = self._skip_rule(build)
         core = "(" + " | ".join(bodies) + ")" if bodies else NULL
         if skip:
-            core = f"{skip}* {core} {skip}*"
+            core = f"[{skip}] {core} [{skip}]"
         if wake_phrase:
             wake = self._words(build, wake_phrase) or NULL
             build.rules["wake"] = wake

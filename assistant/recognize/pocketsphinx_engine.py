@@ -169,6 +169,8 @@ def transcript_of(words: list[str], wake_phrase: str, mode: ListenMode,
 def garbage_transitions(graph: WordGraph, settings: DecoderSettings) -> tuple[int, int, list[tuple]]:
     """`create_fsg` arguments: the command graph beside a phone loop that stands for other speech."""
     start, final, transitions = graph.transitions()
+    if settings.garbage_weight <= 0:
+        return start, final, transitions
     loop = final + 1
     enter = settings.garbage_weight
     transitions = [(s, d, p * (1.0 - enter) if s == start else p, *w) for s, d, p, *w in transitions]
