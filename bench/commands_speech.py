@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.audio import noisy_copies, speak
 from bench.report import Row, Section, Table, Target, pct
-from bench.speech import ENGINES, EngineMissing, Expected, score, slot_errors, understand_audio, \
+from bench.speech import ENGINES, EngineMissing, Expected, blame, score, slot_errors, understand_audio, \
     vosk_model_missing, word_errors
 
 TITLE = "Tandem's commands as speech"
@@ -57,7 +57,7 @@ def pick_samples(per_intent: int, seed: int = 4) -> list[Expected]:
 
 
 def run(quick: bool = False, jobs: int = 2) -> Section:
-    per_intent, n_voices = (1, 2) if quick else (4, 3)
+    per_intent, n_voices = (1, 1) if quick else (4, 3)
     snrs = SNRS_QUICK if quick else SNRS_FULL
     samples = pick_samples(per_intent)
     clips: list[tuple[Expected, Path]] = []
@@ -100,6 +100,7 @@ def run(quick: bool = False, jobs: int = 2) -> Section:
         fails = [f for s in snrs for f in results[engine, s].failures]
         section.tables.append(Table(f"{engine}: failure analysis", ["What", "Counts"], [
             ["confusions", "; ".join(f"{k} x{v}" for k, v in slot_errors(fails).most_common(10)) or "none"],
+            ["whose fault", ", ".join(f"{k} {v}" for k, v in blame(fails).most_common()) or "none"],
             ["words not in the transcript", ", ".join(f"{k} {v}" for k, v in word_errors(fails).most_common(15))
              or "none"]]))
         at12 = results.get((engine, 12))

@@ -186,3 +186,24 @@ def word_errors(failures: list[tuple[Expected, Heard]]) -> Counter:
             if w not in heard:
                 missed[w] += 1
     return missed
+
+
+def blame(failures: list[tuple[Expected, Heard]]) -> Counter:
+    """Per wrong slot, whose fault: the recognizer (the labelled phrase is not in the transcript) or the
+    matcher (the phrase is there, word for word, yet the slot came back missing or different)."""
+    out: Counter = Counter()
+    for want, got in failures:
+        heard = f" {' '.join(got.transcript.lower().split())} "
+        for k, v in want.slots.items():
+            if k in got.slots and _norm(got.slots[k]) == _norm(v):
+                continue
+            phrase = f" {_norm(v)} " if not isinstance(v, (int, float)) else None
+            if phrase is None:
+                out[f"{k}: value not checkable in text"] += 1
+            elif phrase in heard:
+                out[f"matcher: {k} heard but not read"] += 1
+            else:
+                out[f"recognizer: {k} not heard"] += 1
+        if got.intent is None:
+            out["no intent at all" + (" (empty transcript)" if not got.transcript.strip() else "")] += 1
+    return out

@@ -25,9 +25,10 @@ VOICES = ("en-us", "en-us+f3", "en-gb+m3", "en-us+m7", "en-gb-scotland+f2", "en-
 _CACHE = Path(os.environ.get("TANDEM_TEST_CACHE", Path(__file__).resolve().parent / ".cache" / "speech"))
 
 
-def available() -> bool:
-    """True when espeak-ng and sox are installed (tests skip otherwise)."""
-    return shutil.which("espeak-ng") is not None and shutil.which("sox") is not None
+def available(voice: str = "en-us") -> bool:
+    """True when the synthesiser for `voice` and sox are installed (tests skip otherwise)."""
+    tts = "flite" if voice.startswith("flite:") else "espeak-ng"
+    return shutil.which(tts) is not None and shutil.which("sox") is not None
 
 
 def read_wav16(path: Path) -> np.ndarray:
@@ -57,14 +58,19 @@ def _key(*parts: object) -> str:
 
 
 def speak(text: str, voice: str = "en-us", speed: int = 160, pad: float = 0.3) -> np.ndarray:
-    """`text` spoken by espeak-ng as int16 16 kHz, with `pad` seconds of silence each side."""
+    """`text` spoken by espeak-ng (or flite, for a voice named "flite:slt") as int16 16 kHz, with
+    `pad` seconds of silence each side."""
     path = _CACHE / f"tts-{_key(text, voice, speed, pad)}.wav"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             raw = Path(tmp) / "raw.wav"
-            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
-                           check=True, capture_output=True)
+            if voice.startswith("flite:"):
+                subprocess.run(["flite", "-voice", voice[6:], "-t", text, "-o", str(raw)],
+                               check=True, capture_output=True)
+            else:
+                subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
+                               check=True, capture_output=True)
             out = Path(tmp) / "out.wav"
             subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
                             "pad", str(pad), str(pad)], check=True, capture_output=True)
@@ -85,11 +91,11 @@ def _peak_frame_power(x: np.ndarray, frame: int = 2048) -> float:
     return float((frames**2).mean(axis=1).max()) or 1e-9
 
 
-def noise_clip(seconds: float, offset: float = 0.0) -> np.ndarray:
-    """`seconds` of kitchen noise starting `offset` seconds in (wrapping around)."""
+def noise_clip(seconds: float, offset: float = 0.0, count: int | None = None) -> np.ndarray:
+    """`seconds` (or `count` samples) of kitchen noise starting `offset` seconds in (wrapping)."""
     noise = kitchen_noise()
     start = int(offset * RATE) % len(noise)
-    count = int(seconds * RATE)
+    count = int(round(seconds * RATE)) if count is None else count
     reps = (start + count) // len(noise) + 1
     return np.tile(noise, reps)[start : start + count]
 
@@ -100,7 +106,7 @@ def mix(speech: np.ndarray, snr_db: float, offset: float = 0.0) -> np.ndarray:
     The noise is scaled so that the loudest 2048-sample frame of speech and of noise have the wanted
     energy ratio; the mix is then normalised to avoid clipping.
     """
-    noise = noise_clip(len(speech) / RATE, offset).astype(np.float64)
+    noise = noise_clip(0, offset, count=len(speech)).astype(np.float64)
     gain = np.sqrt(_peak_frame_power(speech) / (_peak_frame_power(noise) * 10 ** (snr_db / 10)))
     mixed = speech.astype(np.float64) + gain * noise
     peak = np.abs(mixed).max() or 1.0

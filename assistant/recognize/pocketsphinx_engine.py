@@ -1,17 +1,18 @@
 """pocketsphinx behind Tandem's `Recognizer` interface, with the English model inside its wheel.
 
-Commands are decoded against a word graph compiled from `intents/` (see grammar.py and fsg.py).
-A constrained grammar always outputs *something*, so the graph has a rival path: a loop of single
-phones (a "garbage" model) that any speech can follow at a fixed cost per phone. Speech that fits a
-command scores better on the command path; other speech and noise fit the phone loop better, and
-the session reports empty text, which the matcher turns into no intent. Free answers use the
-wheel's general language model. One decoder holds every search; a session activates the one its
-`ListenMode` needs.
+Commands are decoded with a trigram model of the intents' own sample sentences (lm.py): measured,
+it is both faster and more accurate than the grammar (FSG) search on Tandem's broad templates,
+whose every arc gets its own word models. The grammar search stays available (`search="fsg"`), with
+an optional phone-loop rival path for rejection. Free answers use the wheel's general language
+model. One decoder holds every search; a session activates the one its `ListenMode` needs.
+Rejection: the transcript goes to the matcher, whose fuzzy threshold turns off-topic words into
+no intent; the phone loop of the grammar search is the stricter (and slower) alternative.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.recognize.fsg import WordGraph, jsgf_to_graph
 from assistant.recognize.grammar import GrammarCompiler, normalize_words
+from assistant.recognize.lm import arpa
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ PHONES = ("AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY
           "UH UW V W Y Z ZH").split()
 GARBAGE_PREFIX = "gbg_"
 FREE_SEARCH = "free"
+MAX_ALTERNATIVES = 4
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,19 @@ class DecoderSettings:
     `phone_weight` the cost of each phone in it: lower values accept more (and reject less).
     """
 
-    beam: float = 1e-40
-    wbeam: float = 1e-30
-    pbeam: float = 1e-40
+    beam: float = 1e-30
+    wbeam: float = 1e-20
+    pbeam: float = 1e-30
     lw: float = 6.5
     wip: float = 0.65
     pip: float = 1.0
     remove_noise: bool = True
-    garbage_weight: float = 1e-3
+    garbage_weight: float = 0.0
     phone_weight: float = 0.05
+    kws_threshold: float = 1e-20
+    """Keyphrase-spotting threshold that confirms the wake phrase (lower: more wakes, more false ones)."""
+    search: str = "lm"
+    """"lm" (trigram of the sample sentences) or "fsg" (the compiled grammar)."""
 
 
 class PocketsphinxRecognizer(Recognizer):
@@ -84,8 +91,15 @@ class PocketsphinxRecognizer(Recognizer):
             self.decoder.add_word(GARBAGE_PREFIX + phone.lower(), phone, False)
         self.compiler = GrammarCompiler(intent_set, self.has_word,
                                         source=getattr(intent_set, "folder", None))
+        self._kws = None
+        if self.wake_phrase and all(self.has_word(w) for w in self.wake_phrase.split()):
+            self._kws = pocketsphinx.Decoder(config)
+            self._kws.add_keyphrase("wake", self.wake_phrase)
+            self._kws.activate_search("wake")
+            self._kws.config["kws_threshold"] = settings.kws_threshold
         self._searches: dict[tuple, str] = {}
         self._free_loaded = False
+        self._tmp = tempfile.TemporaryDirectory(prefix="tandem-lm-")
         self._lock = threading.Lock()
         self.search_name(ListenMode(wake=True))
 
@@ -106,17 +120,44 @@ class PocketsphinxRecognizer(Recognizer):
         name = self._searches.get(key)
         if name is None:
             name = f"cmd{len(self._searches)}"
-            graph = self.graph(intents, mode.wake)
-            start, final, transitions = garbage_transitions(graph, self.settings)
-            fsg = self.decoder.create_fsg(name, start, final, transitions)
-            self.decoder.add_fsg(name, fsg)
+            if self.settings.search == "fsg":
+                graph = self.graph(intents, mode.wake)
+                start, final, transitions = garbage_transitions(graph, self.settings)
+                fsg = self.decoder.create_fsg(name, start, final, transitions)
+                self.decoder.add_fsg(name, fsg)
+            else:
+                path = Path(self._tmp.name) / f"{name}.arpa"
+                path.write_text(arpa(self.sentences(intents, mode.wake)), encoding="utf-8")
+                self.decoder.add_lm_file(name, str(path))
             self._searches[key] = name
         return name
+
+    def sentences(self, intents: Collection[str] | None, wake_only: bool) -> list[str]:
+        """The command sentences (dictionary words only), with the wake phrase before them:
+        always when `wake`, optionally otherwise (people say it anyway)."""
+        samples = getattr(self.intent_set, "samples", None)
+        if samples is None:
+            texts = self.compiler.phrases(intents)
+        else:
+            texts = [x.text for x in samples if intents is None or x.intent in intents]
+        commands: set[str] = set()
+        for text in texts:
+            words = [w for w in normalize_words(text).split() if self.has_word(w)]
+            if words:
+                commands.add(" ".join(words))
+        wake = self.wake_phrase
+        if not wake:
+            return sorted(commands)
+        woken = [f"{wake} {c}" for c in sorted(commands)] + [wake]
+        return woken if wake_only else sorted(commands) + woken
 
     def graph(self, intents: Collection[str] | None, wake: bool) -> WordGraph:
         grammar = self.compiler.compile(intents, wake_phrase=self.wake_phrase or None,
                                         wake_optional=not wake)
         return jsgf_to_graph(grammar.jsgf)
+
+    def close(self) -> None:
+        self._tmp.cleanup()
 
     def session(self, mode: ListenMode = ListenMode()) -> "PocketsphinxSession":
         with self._lock:
@@ -133,21 +174,53 @@ class PocketsphinxSession(RecognizerSession):
         self.decoder = owner.decoder
         self.decoder.activate_search(search)
         self.decoder.start_utt()
+        self.kws = owner._kws if mode.wake else None
+        if self.kws is not None:
+            self.kws.start_utt()
         self._open = True
 
     def accept(self, samples: np.ndarray) -> None:
         if not self._open or len(samples) == 0:
             return
-        data = np.asarray(samples, dtype=np.int16)
-        self.decoder.process_raw(data.tobytes(), False, False)
+        data = np.asarray(samples, dtype=np.int16).tobytes()
+        self.decoder.process_raw(data, False, False)
+        if self.kws is not None:
+            self.kws.process_raw(data, False, False)
 
     def finish(self) -> Transcript:
+        spotted = True
         if self._open:
             self.decoder.end_utt()
+            if self.kws is not None:
+                self.kws.end_utt()
+                spotted = self.kws.hyp() is not None
             self._open = False
+        if not spotted:  # the wake phrase was not really said: whatever the grammar forced, drop it
+            return Transcript(text="", confidence=0.0, engine=self.owner.name)
         hyp = self.decoder.hyp()
         words = [] if hyp is None else [w for w in hyp.hypstr.split() if w]
-        return transcript_of(words, self.owner.wake_phrase, self.mode)
+        transcript = transcript_of(words, self.owner.wake_phrase, self.mode)
+        if transcript.text and not self.mode.free_text:
+            transcript = replace(transcript, alternatives=self._alternatives(transcript))
+        return transcript
+
+    def _alternatives(self, best: Transcript, limit: int = MAX_ALTERNATIVES) -> tuple[str, ...]:
+        """Other hypotheses from the lattice, wake phrase stripped, best first, without repeats."""
+        seen = {best.text}
+        out: list[str] = []
+        try:
+            for hyp, _ in zip(self.decoder.nbest(), range(4 * limit)):
+                if hyp is None:
+                    break
+                other = transcript_of(hyp.hypstr.split(), self.owner.wake_phrase, self.mode)
+                if other.text and other.text not in seen:
+                    seen.add(other.text)
+                    out.append(other.text)
+                if len(out) >= limit:
+                    break
+        except (RuntimeError, AttributeError):  # no lattice for this utterance
+            pass
+        return tuple(out)
 
 
 def transcript_of(words: list[str], wake_phrase: str, mode: ListenMode,
