@@ -24,7 +24,7 @@ from assistant.loop.events import EventLog
 from assistant.messages import AudioChunk, Chime, IntentMatch, Reply, Say, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.speak.chimes import chime
-from assistant.speak.output import AudioOutput
+from assistant.speak.output import AudioOutput, PlayHandle
 
 log = logging.getLogger(__name__)
 
@@ -214,29 +214,38 @@ class SpeechLoop:
 
     # --- speaking -------------------------------------------------------------------------
     def perform(self, reply: Reply) -> None:
+        """Say and chime what the dialog asked for, then tell it when a timed step may begin.
+
+        A timed step starts once the speech before it has been heard, but a chime *marks* a moment
+        (the hug begins as its start chime sounds), so the timer starts at a chime's onset.
+        """
+        ready_at: float | None = None
         for action in reply.actions:
             if isinstance(action, Say):
-                self._say(action)
+                handle = self._say(action)
+                ready_at = handle.end if handle else ready_at
             elif isinstance(action, Chime):
-                self._play_chime(action.name)
+                ready_at = self._play_chime(action.name).start
         for event in reply.events:
             self.events.emit(event.event, **event.details)
-        if reply.actions:
-            self.dialog.output_busy_until(self.output.busy_until())
+        if ready_at is not None:
+            self.dialog.output_busy_until(ready_at)
 
-    def _say(self, say: Say) -> None:
+    def _say(self, say: Say) -> PlayHandle | None:
         try:
             samples = self.synth.render(say.text).result()
         except TandemError as error:
             self._error(error)
-            return
+            return None
         handle = self.output.play(samples, self.synth.rate, label=say.key)
         self.events.emit("say_start", t=handle.start, key=say.key, text=say.text)
         self.events.emit("say_end", t=handle.end, key=say.key)
+        return handle
 
-    def _play_chime(self, name: str) -> None:
+    def _play_chime(self, name: str) -> PlayHandle:
         handle = self.output.play(chime(name), _CHIME_RATE, label=f"chime:{name}")
         self.events.emit("chime", t=handle.start, name=name, end=round(handle.end, 3))
+        return handle
 
     def _error(self, error: TandemError) -> None:
         self.stats.errors += 1

@@ -12,6 +12,7 @@ no intent; the phone loop of the grammar search is the stricter (and slower) alt
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 import threading
 from collections.abc import Collection
@@ -44,9 +45,9 @@ class DecoderSettings:
     `phone_weight` the cost of each phone in it: lower values accept more (and reject less).
     """
 
-    beam: float = 1e-30
-    wbeam: float = 1e-20
-    pbeam: float = 1e-30
+    beam: float = 1e-48
+    wbeam: float = 7e-29
+    pbeam: float = 1e-48
     lw: float = 6.5
     wip: float = 0.65
     pip: float = 1.0
@@ -55,6 +56,10 @@ class DecoderSettings:
     phone_weight: float = 0.05
     kws_threshold: float = 1e-20
     """Keyphrase-spotting threshold that confirms the wake phrase (lower: more wakes, more false ones)."""
+    min_log_posterior: float = -7.0
+    """Utterances whose best path has a lattice posterior below this (natural log, per 100 frames,
+    i.e. per second) are dropped as not Tandem's sentences. Measured at 12 dB: commands -1 to -6,
+    unrelated talk -3 to -9.5; -7 only drops clear misfits. Set to -inf to keep everything."""
     search: str = "lm"
     """"lm" (trigram of the sample sentences) or "fsg" (the compiled grammar)."""
 
@@ -201,8 +206,17 @@ class PocketsphinxSession(RecognizerSession):
         words = [] if hyp is None else [w for w in hyp.hypstr.split() if w]
         transcript = transcript_of(words, self.owner.wake_phrase, self.mode)
         if transcript.text and not self.mode.free_text:
+            per_second = self._log_posterior_per_second()
+            if per_second < self.owner.settings.min_log_posterior:
+                return Transcript(text="", confidence=0.0, engine=self.owner.name)
+            transcript = replace(transcript, confidence=round(min(1.0, math.exp(per_second / 5)), 3))
+        if transcript.text and not self.mode.free_text:
             transcript = replace(transcript, alternatives=self._alternatives(transcript))
         return transcript
+
+    def _log_posterior_per_second(self) -> float:
+        frames = max(1, self.decoder.n_frames())
+        return 100.0 * math.log(max(self.decoder.get_prob(), 1e-300)) / frames
 
     def _alternatives(self, best: Transcript, limit: int = MAX_ALTERNATIVES) -> tuple[str, ...]:
         """Other hypotheses from the lattice, wake phrase stripped, best first, without repeats."""
