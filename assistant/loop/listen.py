@@ -48,6 +48,8 @@ class LoopSettings:
     """At the end of a recording, how far the virtual clock may run to let a ritual finish."""
     stop_intents: frozenset[str] = frozenset({"Stop"})
     """What is still heard while Tandem itself is speaking."""
+    barge_in_confidence: float = 0.9
+    """How sure the recognizer must be of a "stop" heard over Tandem's own voice."""
 
 
 @dataclass
@@ -140,7 +142,7 @@ class SpeechLoop:
     # --- hearing --------------------------------------------------------------------------
     def _mode(self, at: float) -> tuple[ListenMode, bool]:
         """What to listen for now: (mode, heard while Tandem itself was sounding)."""
-        if self.output.overlaps(at, self.clock.now(), tail=self.settings.self_tail):
+        if self._speaking_between(at, self.clock.now()):
             return ListenMode(wake=False, intents=self.settings.stop_intents), True
         if at <= self._window_until:
             return ListenMode(wake=False), False
@@ -148,6 +150,16 @@ class SpeechLoop:
         if expecting.wake_needed:
             return ListenMode(wake=True), False
         return ListenMode(wake=False, intents=expecting.intents, free_text=expecting.free_text), False
+
+    def _speaking_between(self, t0: float, t1: float) -> bool:
+        """Was Tandem's own voice in the room (plus its echo tail) between two times?
+
+        Only speech counts: a chime is a tone the recognizer does not mistake for words, and the
+        couple often answer the "listening" chime before it has faded.
+        """
+        tail = self.settings.self_tail
+        return any(span.start < t1 and span.end + tail > t0 and not span.label.startswith("chime:")
+                   for span in self.output.spans(since=t0 - tail))
 
     def _on_vad(self, event: VadEvent) -> None:
         if event.kind == "speech_start":
@@ -191,7 +203,10 @@ class SpeechLoop:
                 return
             self.stats.wakes += 1
             self.events.emit("wake")
-            if not transcript.text.strip():
+            if not transcript.text.strip() or not isinstance(
+                    self.dialog.matcher.match_best(_hypotheses(transcript), allowed=utterance.mode.intents),
+                    IntentMatch):
+                # "hey tandem" alone, or with a pause after it that cut the command off: listen on.
                 self._window_until = self.clock.now() + self.settings.listen_window
                 self._play_chime("listening")
                 return
@@ -202,7 +217,7 @@ class SpeechLoop:
         if utterance.self_heard:
             # Tandem is sounding: only "stop" gets through, and it silences Tandem first.
             understanding = self.dialog.matcher.match_best(_hypotheses(transcript), allowed=self.settings.stop_intents)
-            if not isinstance(understanding, IntentMatch):
+            if not isinstance(understanding, IntentMatch) or transcript.confidence < self.settings.barge_in_confidence:
                 return
             self.output.stop()
             self.perform(self.dialog.hear_understanding(understanding, transcript.text))
