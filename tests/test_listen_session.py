@@ -137,3 +137,17 @@ def test_room_noise_and_chatter_alone_start_nothing(tmp_path: Path) -> None:
     events, _said, journal = listen(tmp_path, wav)
     assert not [e for e in events if e["event"] in ("intent", "ritual_start")]
     assert moments(journal) == []
+
+
+def test_a_hug_asked_for_after_a_pause_and_stopped_aloud_at_forty_seconds_is_partial(tmp_path: Path) -> None:
+    wav = session_wav(tmp_path / "hug40.wav", [
+        ("gap", 1.0), ("say", "hey tandem"), ("gap", 1.0), ("say", "start our hug timer"),
+        ("gap", 40.0), ("say", "stop"), ("gap", 6.0),
+    ])
+    events, _said, journal = listen(tmp_path, wav)
+    assert [e["name"] for e in events if e["event"] == "chime"][:2] == ["listening", "start"]
+    (hug,) = moments(journal)
+    assert hug.status == "partial"
+    assert 36 <= hug.actual_seconds <= 42
+    (said_partial,) = [e for e in events if e["event"] == "say_start" and e["key"] == "hug_partial"]
+    assert "second" in said_partial["text"] or "minute" in said_partial["text"]

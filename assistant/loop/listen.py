@@ -48,6 +48,8 @@ class LoopSettings:
     """At the end of a recording, how far the virtual clock may run to let a ritual finish."""
     stop_intents: frozenset[str] = frozenset({"Stop"})
     """What is still heard while Tandem itself is speaking."""
+    command_confidence: float = 0.5
+    """Below this, words heard after the wake phrase are taken as noise and Tandem just listens on."""
     barge_in_confidence: float = 0.9
     """How sure the recognizer must be of a "stop" heard over Tandem's own voice."""
 
@@ -203,9 +205,9 @@ class SpeechLoop:
                 return
             self.stats.wakes += 1
             self.events.emit("wake")
-            if not transcript.text.strip() or not isinstance(
-                    self.dialog.matcher.match_best(_hypotheses(transcript), allowed=utterance.mode.intents),
-                    IntentMatch):
+            if (not transcript.text.strip() or transcript.confidence < self.settings.command_confidence
+                    or not isinstance(self.dialog.matcher.match_best(_hypotheses(transcript),
+                                                                     allowed=utterance.mode.intents), IntentMatch)):
                 # "hey tandem" alone, or with a pause after it that cut the command off: listen on.
                 self._window_until = self.clock.now() + self.settings.listen_window
                 self._play_chime("listening")

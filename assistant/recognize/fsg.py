@@ -225,10 +225,9 @@ def jsgf_to_graph(jsgf: str) -> WordGraph:
     nfa = _Nfa()
     start, end = _Parser(rules, nfa).rule(public)
     dfa, finals = _determinize(nfa.arcs, [start], {end})
-    for _ in range(2):
+    for _ in range(2):  # a determinized automaton always starts in state 0
         rev, starts = _reverse(dfa, finals)
-        dfa, finals = _determinize(rev, starts, {0} if _ == 0 else {0})
-    # After two reversals the start of the second determinization is the original start's image.
+        dfa, finals = _determinize(rev, starts, {0})
     return _trim(dfa, finals)
 
 

@@ -29,7 +29,6 @@ from hassil import (
     SlotList,
     TextChunk,
     TextSlotList,
-    WildcardSlotList,
 )
 
 log = logging.getLogger(__name__)

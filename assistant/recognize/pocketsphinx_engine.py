@@ -5,8 +5,9 @@ it is both faster and more accurate than the grammar (FSG) search on Tandem's br
 whose every arc gets its own word models. The grammar search stays available (`search="fsg"`), with
 an optional phone-loop rival path for rejection. Free answers use the wheel's general language
 model. One decoder holds every search; a session activates the one its `ListenMode` needs.
-Rejection: the transcript goes to the matcher, whose fuzzy threshold turns off-topic words into
-no intent; the phone loop of the grammar search is the stricter (and slower) alternative.
+Rejection, in three layers: an utterance whose best path has a low lattice posterior per second
+is dropped; the matcher's fuzzy threshold turns off-topic words into no intent; in wake mode a
+keyphrase-spotting decoder must confirm the wake phrase on the same audio.
 """
 
 from __future__ import annotations
