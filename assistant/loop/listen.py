@@ -58,6 +58,8 @@ class LoopSettings:
 class _Utterance:
     session: RecognizerSession
     mode: ListenMode
+    accepted: frozenset[str] | None
+    """Intents that make sense without the wake phrase (None: any)."""
     started: float
     self_heard: bool
 
@@ -142,16 +144,20 @@ class SpeechLoop:
             self.perform(self.dialog.tick())
 
     # --- hearing --------------------------------------------------------------------------
-    def _mode(self, at: float) -> tuple[ListenMode, bool]:
-        """What to listen for now: (mode, heard while Tandem itself was sounding)."""
+    def _mode(self, at: float) -> tuple[ListenMode, frozenset[str] | None, bool]:
+        """What to listen for now: (recognizer mode, intents accepted without the wake phrase, self-heard).
+
+        The recognizer keeps one command model for every situation (a model per intent subset
+        would be built while someone waits); what makes sense right now is enforced by the matcher.
+        """
         if self._speaking_between(at, self.clock.now()):
-            return ListenMode(wake=False, intents=self.settings.stop_intents), True
+            return ListenMode(), self.settings.stop_intents, True
         if at <= self._window_until:
-            return ListenMode(wake=False), False
+            return ListenMode(), None, False
         expecting = self.dialog.expecting()
         if expecting.wake_needed:
-            return ListenMode(wake=True), False
-        return ListenMode(wake=False, intents=expecting.intents, free_text=expecting.free_text), False
+            return ListenMode(wake=True), None, False
+        return ListenMode(free_text=expecting.free_text), expecting.intents, False
 
     def _speaking_between(self, t0: float, t1: float) -> bool:
         """Was Tandem's own voice in the room (plus its echo tail) between two times?
@@ -166,13 +172,13 @@ class SpeechLoop:
     def _on_vad(self, event: VadEvent) -> None:
         if event.kind == "speech_start":
             self.events.emit("speech_start", t=event.t)
-            mode, self_heard = self._mode(event.t)
+            mode, accepted, self_heard = self._mode(event.t)
             try:
                 session = self.recognizer.session(mode)
             except TandemError as error:
                 self._error(error)
                 return
-            self._utterance = _Utterance(session, mode, event.t, self_heard)
+            self._utterance = _Utterance(session, mode, accepted, event.t, self_heard)
             self.stats.utterances += 1
             self._accept(event.audio)
         elif event.kind == "speech_end":
@@ -199,7 +205,7 @@ class SpeechLoop:
             return
         self.stats.transcripts += 1
         self.events.emit("transcript", text=transcript.text, woke=transcript.woke,
-                         confidence=round(transcript.confidence, 3), mode=_mode_name(utterance.mode))
+                         confidence=round(transcript.confidence, 3), mode=_mode_name(utterance))
         if utterance.mode.wake:
             if not transcript.woke:
                 return
@@ -216,15 +222,23 @@ class SpeechLoop:
         self._understood(transcript, utterance)
 
     def _understood(self, transcript: Transcript, utterance: _Utterance) -> None:
+        hypotheses = _hypotheses(transcript)
         if utterance.self_heard:
             # Tandem is sounding: only "stop" gets through, and it silences Tandem first.
-            understanding = self.dialog.matcher.match_best(_hypotheses(transcript), allowed=self.settings.stop_intents)
+            understanding = self.dialog.matcher.match_best(hypotheses, allowed=utterance.accepted)
             if not isinstance(understanding, IntentMatch) or transcript.confidence < self.settings.barge_in_confidence:
                 return
             self.output.stop()
-            self.perform(self.dialog.hear_understanding(understanding, transcript.text))
+            self.perform(self.dialog.hear_understanding(understanding, transcript.text, addressed=False))
             return
-        reply = self.dialog.hear_transcript(transcript)
+        if utterance.accepted is not None and not transcript.woke and not utterance.mode.free_text:
+            # Inside a ritual, unwoken talk counts only when it is one of the answers the ritual expects.
+            understanding = self.dialog.matcher.match_best(hypotheses, allowed=utterance.accepted)
+            if not isinstance(understanding, IntentMatch):
+                return
+            reply = self.dialog.hear_understanding(understanding, transcript.text, addressed=False)
+        else:
+            reply = self.dialog.hear_transcript(transcript)
         if any(e.event == "intent" and e.details.get("intent") in self.settings.stop_intents for e in reply.events):
             self.output.stop()
         self.perform(reply)
@@ -277,12 +291,14 @@ def _hypotheses(transcript: Transcript) -> list[str]:
     return [transcript.text, *transcript.alternatives]
 
 
-def _mode_name(mode: ListenMode) -> str:
-    if mode.wake:
+def _mode_name(utterance: _Utterance) -> str:
+    if utterance.self_heard:
+        return "over_own_voice"
+    if utterance.mode.wake:
         return "wake"
-    if mode.free_text:
+    if utterance.mode.free_text:
         return "free"
-    return "command" if mode.intents is None else "restricted"
+    return "command" if utterance.accepted is None else "ritual"
 
 
 class _TickingClock:
