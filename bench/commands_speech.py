@@ -56,6 +56,15 @@ def pick_samples(per_intent: int, seed: int = 4) -> list[Expected]:
     return out
 
 
+def round_robin(samples: list[Expected], intents: tuple[str, ...]) -> list[Expected]:
+    """The samples of `intents`, taking one intent after another, so any prefix mixes the intents."""
+    groups = [[s for s in samples if s.intent == name] for name in intents]
+    out = []
+    for i in range(max((len(g) for g in groups), default=0)):
+        out += [g[i] for g in groups if i < len(g)]
+    return out
+
+
 def run(quick: bool = False, jobs: int = 2) -> Section:
     per_intent, n_voices = (1, 1) if quick else (4, 3)
     snrs = SNRS_QUICK if quick else SNRS_FULL

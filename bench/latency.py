@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.audio import cache_dir, kitchen_noise, read16, speak, write16
-from bench.commands_speech import VOICES, pick_samples
+from bench.commands_speech import VOICES, pick_samples, round_robin
 from bench.report import Row, Section, Table, Target
 from bench.sessions import ListenRun, build, events_between, listen
 from bench.speech import ENGINES, EngineMissing, vosk_model_missing
@@ -40,7 +40,7 @@ def _speech_end_offset(clip: np.ndarray) -> float:
 
 
 def reply_session(n: int, folder: Path) -> tuple[Path, list]:
-    samples = [s for s in pick_samples(6) if s.intent in QUICK_REPLY_INTENTS]
+    samples = round_robin(pick_samples(6), QUICK_REPLY_INTENTS)
     parts: list = [2.0]
     for i in range(n):
         want = samples[i % len(samples)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.audio import BARISTA, cache_dir, read16, speak
-from bench.commands_speech import VOICES, pick_samples
+from bench.commands_speech import VOICES, pick_samples, round_robin
 from bench.report import Row, Section, Table, Target
 from bench.sessions import build, events_between, listen
 from bench.speech import ENGINES, EngineMissing, vosk_model_missing
@@ -41,9 +41,7 @@ def _method(cues: int, snrs: list, hours: float) -> str:
 
 
 def miss_session(n: int, snr: int | None, folder: Path) -> tuple[Path, list]:
-    samples = [s for s in pick_samples(6) if s.intent in QUICK_REPLY_INTENTS]
-    rng = random.Random(11)
-    rng.shuffle(samples)
+    samples = round_robin(pick_samples(6), QUICK_REPLY_INTENTS)
     parts: list = [2.0]
     for i in range(n):
         want = samples[i % len(samples)]

@@ -80,3 +80,27 @@ def test_no_microphone_at_all_is_a_clear_error_at_start(tmp_path, recognizer):
                                    on_idle=loop.tick_timers))
     assert caught.value.fix
     journal.close()
+
+
+def test_an_extractor_fan_switching_on_does_not_stop_tandem_hearing_the_next_command(tmp_path, recognizer):
+    import audio_gen
+    from assistant.audio.sources import WavSource
+
+    if not audio_gen.available("flite:rms"):
+        pytest.skip("flite and sox are needed to make test speech")
+    rng = np.random.default_rng(7)
+    fan = np.convolve(rng.normal(0, 1, 16_000 * 8), np.ones(8) / 8, mode="same") * 600
+    command = audio_gen.speak("hey tandem, start our hug timer", "flite:rms").astype(np.float64)
+    audio = np.concatenate([np.zeros(16_000 * 2), fan, np.zeros(len(command) + 16_000 * 3)])
+    audio[-(len(command) + 16_000 * 2):-16_000 * 2] += command
+    audio[16_000 * 2:] += np.resize(fan, len(audio) - 16_000 * 2)
+    clock = VirtualClock()
+    loop, journal = make_loop(tmp_path, clock, recognizer)
+    loop.follow_input = True
+    loop.run(WavSource.from_samples(np.clip(audio, -32768, 32767).astype(np.int16)))
+
+    reasons = [e.get("reason") for e in loop.events.events if e["event"] == "speech_end"]
+    assert "noise" in reasons  # the fan opened the detector once...
+    assert loop.stats.errors == 0  # ...without breaking the recognizer
+    assert any(e["event"] == "ritual_start" and e["ritual"] == "hug" for e in loop.events.events)
+    journal.close()

@@ -48,6 +48,8 @@ class LoopSettings:
     """At the end of a recording, how far the virtual clock may run to let a ritual finish."""
     stop_intents: frozenset[str] = frozenset({"Stop"})
     """What is still heard while Tandem itself is speaking."""
+    log_free_text: bool = False
+    """Whether the couple's own words (thanks, appreciations) may appear in the event log (opt-in)."""
     command_confidence: float = 0.5
     """Below this, words heard after the wake phrase are taken as noise and Tandem just listens on."""
     barge_in_confidence: float = 0.9
@@ -173,10 +175,8 @@ class SpeechLoop:
         if event.kind == "speech_start":
             self.events.emit("speech_start", t=event.t)
             mode, accepted, self_heard = self._mode(event.t)
-            try:
-                session = self.recognizer.session(mode)
-            except TandemError as error:
-                self._error(error)
+            session = self._guarded(lambda: self.recognizer.session(mode))
+            if session is None:
                 return
             self._utterance = _Utterance(session, mode, accepted, event.t, self_heard)
             self.stats.utterances += 1
@@ -184,27 +184,42 @@ class SpeechLoop:
         elif event.kind == "speech_end":
             self.events.emit("speech_end", t=event.t, reason=event.reason)
             utterance, self._utterance = self._utterance, None
-            if utterance is not None and event.reason != "noise":  # a fan switching on is not an utterance
-                self._finish(utterance, event)
+            if utterance is None:
+                return
+            if event.reason == "noise":  # a fan switching on is not an utterance: close the session unheard
+                self._guarded(utterance.session.finish)
+                return
+            self._finish(utterance, event)
 
     def _accept(self, samples: np.ndarray) -> None:
         assert self._utterance is not None
         begun = time.perf_counter()
-        self._utterance.session.accept(samples)
+        if self._guarded(lambda: self._utterance.session.accept(samples) or True) is None:  # type: ignore[union-attr]
+            self._utterance = None
         self.stats.decode_seconds += time.perf_counter() - begun
+
+    def _guarded(self, call: Callable[[], Any]) -> Any:
+        """Run a recognizer call; a failure is logged and costs one utterance, never the session."""
+        try:
+            return call()
+        except TandemError as error:
+            self._error(error)
+        except Exception as error:  # an engine's own exception (e.g. pocketsphinx's KeyError) must not end the loop
+            log.exception("recognizer failed")
+            self._error(TandemError(f"the speech recognizer failed on one utterance ({error!r})"))
+        return None
 
     def _finish(self, utterance: _Utterance, event: VadEvent) -> None:
         begun = time.perf_counter()
-        try:
-            transcript = utterance.session.finish()
-        except TandemError as error:
-            self._error(error)
-            return
+        transcript = self._guarded(utterance.session.finish)
         self.stats.decode_seconds += time.perf_counter() - begun
+        if transcript is None:
+            return
         if not transcript.text and not transcript.woke:
             return
         self.stats.transcripts += 1
-        self.events.emit("transcript", text=transcript.text, woke=transcript.woke,
+        private = utterance.mode.free_text and not self.settings.log_free_text
+        self.events.emit("transcript", text="..." if private else transcript.text, woke=transcript.woke,
                          confidence=round(transcript.confidence, 3), mode=_mode_name(utterance))
         if utterance.mode.wake:
             if not transcript.woke:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Iterable
@@ -101,13 +101,14 @@ def run_session(options: ListenOptions) -> SessionResult:
             output = SoundDeviceOutput(_device(options.output_device, settings.audio.output_device), clock)
         else:
             output = NullOutput(clock)
+        loop_settings = replace(options.loop, log_free_text=settings.privacy.keep_gratitude_text)
         loop = SpeechLoop(dialog=dialog, recognizer=recognizer, synth=synth, output=output, clock=clock,
-                          events=events, settings=options.loop, follow_input=isinstance(clock, VirtualClock))
+                          events=events, settings=loop_settings, follow_input=isinstance(clock, VirtualClock))
         notice = getattr(journal, "notice", None)
         if notice is not None:
             loop.perform(dialog.notice(notice.key))
         loop.run(_chunks(options, settings, clock, events, loop))
-        return SessionResult(events.events, loop.stats, recognizer.name)
+        return SessionResult(list(events.events), loop.stats, recognizer.name)
     finally:
         if dialog is not None and dialog.running:
             events.emit("ritual_interrupted", ritual=dialog.running)

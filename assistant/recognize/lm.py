@@ -10,8 +10,9 @@ while tolerating a word dropped or added by the person.
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 DISCOUNT = 0.5
 """Absolute discount taken from every seen n-gram and given to the lower order (interpolated)."""
@@ -78,3 +79,38 @@ def _lower(probs: list[dict[tuple, float]], gram: tuple) -> float:
 
 def _log(p: float) -> float:
     return math.log10(p) if p > 0 else -99.0
+
+
+def lm_sentences(intent_set: object, intents: Collection[str] | None = None,
+                 fills: int | None = None) -> list[str]:
+    """Training sentences for the model: every template path the intent set expands to, each
+    filled `fills` times (default: as many times as its longest slot list has values, cycling
+    every list in a shuffled order), so each path and each value weighs the same in the counts."""
+    from hassil.intents import WildcardSlotList
+
+    from assistant.understand.expand import SlotRef
+
+    out: list[str] = []
+    rng = random.Random(0)
+    orders: dict[int, list] = {}
+    for tpl, variant in getattr(intent_set, "skeletons"):
+        if intents is not None and tpl.intent not in intents:
+            continue
+        refs = [seg for seg in variant if isinstance(seg, SlotRef)]
+        if any(isinstance(tpl.lists.get(r.list_name), WildcardSlotList) for r in refs):
+            continue  # free text: no words to learn
+        values = {}
+        for ref in refs:
+            slot_list = tpl.lists[ref.list_name]
+            if id(slot_list) not in orders:
+                texts = [text for text, _ in intent_set.list_values(slot_list)]
+                rng.shuffle(texts)
+                orders[id(slot_list)] = texts
+            values[ref] = orders[id(slot_list)]
+        n = fills or max((len(v) for v in values.values()), default=1)
+        start = rng.randrange(1000)
+        for k in range(n if values else 1):
+            words = [values[s][(start + k) % len(values[s])] if isinstance(s, SlotRef) else str(s)
+                     for s in variant]
+            out.append(" ".join(" ".join(words).split()))
+    return out

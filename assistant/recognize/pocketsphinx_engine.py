@@ -16,6 +16,7 @@ import logging
 import math
 import tempfile
 import threading
+from functools import lru_cache
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +28,8 @@ from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.recognize.fsg import WordGraph, jsgf_to_graph
 from assistant.recognize.grammar import GrammarCompiler, normalize_words
-from assistant.recognize.lm import arpa
+from assistant.recognize.lm import arpa, lm_sentences
+from assistant.recognize.model_cache import cache_root, cached_text, files_key, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,13 @@ class DecoderSettings:
 
 
 class PocketsphinxRecognizer(Recognizer):
-    """The wheel's en-us model, loaded once; grammars compiled per listening mode and cached."""
+    """The wheel's en-us model, loaded once, with every search a session can need built at load.
+
+    Start-up is dominated by pocketsphinx digesting its 126,000-word dictionary, so the command
+    decoders get a small dictionary of the intents' own words (cached on disk with the language
+    models, see model_cache.py); only the free-text decoder needs the whole dictionary, and it is
+    built in a background thread while Tandem already listens.
+    """
 
     name = "pocketsphinx"
 
@@ -82,44 +90,98 @@ class PocketsphinxRecognizer(Recognizer):
         self.wake_phrase = normalize_words(wake_phrase or "")
         model = Path(pocketsphinx.get_model_path()) / "en-us"
         self._model = model
-        config = pocketsphinx.Config(
-            hmm=str(model / "en-us"), dict=str(model / "cmudict-en-us.dict"), lm=None,
-            samprate=16000, loglevel="FATAL", dither=True, beam=settings.beam, wbeam=settings.wbeam,
-            pbeam=settings.pbeam, lw=settings.lw, wip=settings.wip, pip=settings.pip,
-            remove_noise=settings.remove_noise,
-        )
+        self._tmp = tempfile.TemporaryDirectory(prefix="tandem-lm-")
+        self._dir = self._cache_dir()
+        self.compiler = GrammarCompiler(intent_set, self.has_word,
+                                        source=getattr(intent_set, "folder", None))
+        words = cached_text(self._dir / "words.dict", self._dictionary_text, lambda t: t.endswith("\n"))
         try:
-            self.decoder = pocketsphinx.Decoder(config)
+            self.decoder = pocketsphinx.Decoder(self._config(words))
         except (RuntimeError, ValueError) as error:
             raise ModelError(f"pocketsphinx could not load its model in {model}",
                              "reinstall pocketsphinx: pip install --force-reinstall pocketsphinx") from error
         for phone in PHONES:
             self.decoder.add_word(GARBAGE_PREFIX + phone.lower(), phone, False)
-        self.compiler = GrammarCompiler(intent_set, self.has_word,
-                                        source=getattr(intent_set, "folder", None))
         self._kws = None
         if self.wake_phrase and all(self.has_word(w) for w in self.wake_phrase.split()):
-            self._kws = pocketsphinx.Decoder(config)
+            self._kws = pocketsphinx.Decoder(self._config(words))
             self._kws.add_keyphrase("wake", self.wake_phrase)
             self._kws.activate_search("wake")
             self._kws.config["kws_threshold"] = settings.kws_threshold
         self._searches: dict[tuple, str] = {}
-        self._free_loaded = False
-        self._tmp = tempfile.TemporaryDirectory(prefix="tandem-lm-")
+        self._free_decoder = None
+        self._free_error: BaseException | None = None
         self._lock = threading.Lock()
         self.search_name(ListenMode(wake=True))
+        self.search_name(ListenMode())
+        self._free_thread = threading.Thread(target=self._load_free, name="pocketsphinx-free", daemon=True)
+        self._free_thread.start()
+
+    def _config(self, dictionary: Path, **extra: object):
+        s = self.settings
+        return self._ps.Config(
+            hmm=str(self._model / "en-us"), dict=str(dictionary), lm=None, samprate=16000, loglevel="FATAL",
+            dither=True, beam=s.beam, wbeam=s.wbeam, pbeam=s.pbeam, lw=s.lw, wip=s.wip, pip=s.pip,
+            remove_noise=s.remove_noise, **extra)
+
+    def _cache_dir(self) -> Path:
+        """Where this intent set's dictionary and language models live (a temporary folder without a cache)."""
+        folder = getattr(self.intent_set, "folder", None)
+        root = cache_root() if folder is not None else None
+        if root is None:
+            return Path(self._tmp.name)
+        files = [p for p in Path(folder).rglob("*") if p.suffix in (".yaml", ".yml")]
+        here = Path(__file__).parent
+        code = [Path(__file__), here / "lm.py", here / "grammar.py", here / "fsg.py"]
+        from assistant import __version__
+
+        extra = f"{self.wake_phrase}|{self.settings.search}|{__version__}|{self._model}"
+        return root / files_key(files, code, extra)
+
+    def _load_free(self) -> None:
+        """The general-English decoder for open answers (whole dictionary: seconds to load)."""
+        try:
+            decoder = self._ps.Decoder(self._config(self._model / "cmudict-en-us.dict"))
+            decoder.add_lm_file(FREE_SEARCH, str(self._model / "en-us.lm.bin"))
+            decoder.activate_search(FREE_SEARCH)
+            self._free_decoder = decoder
+        except BaseException as error:  # reported when a free-text session asks for it
+            self._free_error = error
+
+    def free_decoder(self):
+        self._free_thread.join()
+        if self._free_decoder is None:
+            raise ModelError(f"pocketsphinx could not load its general language model in {self._model}: "
+                             f"{self._free_error}", "reinstall pocketsphinx: pip install --force-reinstall pocketsphinx")
+        return self._free_decoder
 
     def has_word(self, word: str) -> bool:
-        return self.decoder.lookup_word(word) is not None
+        return word in lexicon(str(self._model / "cmudict-en-us.dict"))
+
+    def _dictionary_text(self) -> str:
+        """The pronunciations of every word the intents can produce (and the wake phrase)."""
+        lex = lexicon(str(self._model / "cmudict-en-us.dict"))
+        vocabulary = getattr(self.intent_set, "vocabulary", None)
+        words = {w for text in self.sentences(None, False) for w in text.split()}
+        if callable(vocabulary):
+            words |= {w for text in vocabulary() for w in normalize_words(text).split()}
+        words |= set(self.wake_phrase.split())
+        return "".join(_entries(w, lex[w]) for w in sorted(words) if w in lex)
+
+    def _ensure_words(self, words: Collection[str]) -> None:
+        """Add to the decoder any grammar word the small dictionary lacks (a list value beyond the samples)."""
+        lex = None
+        for word in words:
+            if self.decoder.lookup_word(word) is None:
+                lex = lex or lexicon(str(self._model / "cmudict-en-us.dict"))
+                if word in lex:
+                    self.decoder.add_word(word, lex[word][0], False)
 
     # -- searches -----------------------------------------------------------------------------------
 
     def search_name(self, mode: ListenMode) -> str:
-        """The decoder search for `mode`, compiled on first use."""
+        """The decoder search for `mode` (the command searches are built at load, others on first use)."""
         if mode.free_text:
-            if not self._free_loaded:
-                self.decoder.add_lm_file(FREE_SEARCH, str(self._model / "en-us.lm.bin"))
-                self._free_loaded = True
             return FREE_SEARCH
         intents = None if mode.intents is None else frozenset(mode.intents)
         key = (intents, mode.wake)
@@ -129,23 +191,27 @@ class PocketsphinxRecognizer(Recognizer):
             if self.settings.search == "fsg":
                 graph = self.graph(intents, mode.wake)
                 start, final, transitions = garbage_transitions(graph, self.settings)
+                self._ensure_words({w for _, _, _, *rest in transitions for w in rest})
                 fsg = self.decoder.create_fsg(name, start, final, transitions)
                 self.decoder.add_fsg(name, fsg)
             else:
-                path = Path(self._tmp.name) / f"{name}.arpa"
-                path.write_text(arpa(self.sentences(intents, mode.wake)), encoding="utf-8")
-                self.decoder.add_lm_file(name, str(path))
+                label = "all" if intents is None else files_key([], [], "|".join(sorted(intents)))
+                path = self._dir / f"{'wake' if mode.wake else 'cmd'}-{label}.arpa"
+                build = lambda: arpa(self.sentences(intents, mode.wake))  # noqa: E731
+                cached_text(path, build, lambda t: t.rstrip().endswith("\\end\\"))
+                try:
+                    self.decoder.add_lm_file(name, str(path))
+                except (RuntimeError, ValueError):  # a damaged cache file: build it again
+                    write_atomic(path, build())
+                    self.decoder.add_lm_file(name, str(path))
             self._searches[key] = name
         return name
 
     def sentences(self, intents: Collection[str] | None, wake_only: bool) -> list[str]:
         """The command sentences (dictionary words only), with the wake phrase before them:
         always when `wake`, optionally otherwise (people say it anyway)."""
-        samples = getattr(self.intent_set, "samples", None)
-        if samples is None:
-            texts = self.compiler.phrases(intents)
-        else:
-            texts = [x.text for x in samples if intents is None or x.intent in intents]
+        texts = lm_sentences(self.intent_set, intents) if hasattr(self.intent_set, "skeletons") \
+            else self.compiler.phrases(intents)
         commands: set[str] = set()
         for text in texts:
             words = [w for w in normalize_words(text).split() if self.has_word(w)]
@@ -166,18 +232,40 @@ class PocketsphinxRecognizer(Recognizer):
         self._tmp.cleanup()
 
     def session(self, mode: ListenMode = ListenMode()) -> "PocketsphinxSession":
+        if mode.free_text:
+            return PocketsphinxSession(self, FREE_SEARCH, mode, self.free_decoder())
         with self._lock:
             name = self.search_name(mode)
-            return PocketsphinxSession(self, name, mode)
+            return PocketsphinxSession(self, name, mode, self.decoder)
+
+
+@lru_cache(maxsize=2)
+def lexicon(path: str) -> dict[str, tuple[str, ...]]:
+    """A pocketsphinx dictionary file as word -> its pronunciations (read once per process)."""
+    out: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            word = parts[0]
+            if word.endswith(")") and "(" in word:
+                word = word[: word.index("(")]
+            out.setdefault(word, []).append(" ".join(parts[1:]))
+    return {w: tuple(p) for w, p in out.items()}
+
+
+def _entries(word: str, pronunciations: tuple[str, ...]) -> str:
+    return "".join(f"{word if i == 0 else f'{word}({i + 1})'} {p}\n" for i, p in enumerate(pronunciations))
 
 
 class PocketsphinxSession(RecognizerSession):
     """One utterance: audio goes to the decoder as it arrives; `finish` reads the best path."""
 
-    def __init__(self, owner: PocketsphinxRecognizer, search: str, mode: ListenMode) -> None:
+    def __init__(self, owner: PocketsphinxRecognizer, search: str, mode: ListenMode, decoder) -> None:
         self.owner = owner
         self.mode = mode
-        self.decoder = owner.decoder
+        self.decoder = decoder
         self.decoder.activate_search(search)
         self.decoder.start_utt()
         self.kws = owner._kws if mode.wake else None
