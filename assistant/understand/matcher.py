@@ -9,6 +9,8 @@
    character ratio too; the best intent wins if it clears `THRESHOLD` and leads the next intent
    by `MARGIN`. Slot values are read from the words said, aligned to the winning skeleton,
    never copied from a sample sentence.
+4. Verbatim: a slot of the winning intent that alignment missed is still read when one of its
+   values was said word for word: one stray word must not lose the slots around it.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class Matcher:
         self.lists = lists
         self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules)
         self.skeletons = self._skeletons()
+        self._intent_slots = self._slots_by_intent()
         self._wild = [s for s in self.skeletons if s.words.count(WILDCARD_TAG) == 1]
         self.plain = [s for s in self.skeletons if WILDCARD_TAG not in s.words]
         self.index = WordIndex([s.words for s in self.plain], [s.template.intent for s in self.plain])
@@ -160,9 +163,11 @@ class Matcher:
         if WILDCARD_TAG in skel.words:
             slots = self._read_wildcard(skel, words, text)
         else:
-            slots = self._read_slots(skel, tagged, readings, words)
-            if slots is None:  # a value was said but its list does not allow it ("zero stars")
+            aligned = self._align_slots(skel, tagged, readings)
+            if aligned is None:  # a value was said but its list does not allow it ("zero stars")
                 return NoMatch(text, name, round(score, 3))
+            slots, used = aligned
+            self._fill_verbatim(name, slots, readings, used)
         return IntentMatch(name, slots, round(min(score, 0.99), 3), text, "fuzzy")
 
     def _known_sentence(self, tagged: list[str], readings: list[Reading | None], words: list[str],
@@ -267,14 +272,54 @@ class Matcher:
 
         None when a value stands right where a slot is but its list does not hold it.
         """
+        aligned = self._align_slots(skel, tagged, readings)
+        return None if aligned is None else aligned[0]
+
+    def _fill_verbatim(self, intent: str, slots: dict[str, Any], readings: list[Reading | None],
+                       used: set[int]) -> None:
+        """Fill the intent's slots that alignment missed from values said word for word.
+
+        A stray word shifts the alignment and leaves slots unread although their phrases were
+        said verbatim. `readings` are whole-word phrases, longest first and non-overlapping (the
+        lexicon's tagging); one not read by alignment fills a still-empty slot of this intent whose
+        list holds it. Alignment's values are never overridden; of two values for one empty slot
+        the longer phrase wins; a phrase that fits two empty slots is left alone (no guessing).
+        """
+        lists = self._intent_slots.get(intent)
+        if not lists:
+            return
+        found: dict[str, tuple[int, Any]] = {}
+        for i, reading in enumerate(readings):
+            if reading is None or i in used:
+                continue
+            fits = []
+            for slot, refs in lists.items():
+                if slot in slots:
+                    continue
+                for key, slot_list in refs:
+                    value = self.lexicon.value(key, slot_list, reading)
+                    if value is not None:
+                        fits.append((slot, value))
+                        break
+            if len(fits) != 1:
+                continue
+            slot, value = fits[0]
+            if slot not in found or reading.size > found[slot][0]:
+                found[slot] = (reading.size, value)
+        for slot, (_, value) in found.items():
+            slots[slot] = value
+
+    def _align_slots(self, skel: Skeleton, tagged: list[str], readings: list[Reading | None]
+                     ) -> tuple[dict[str, Any], set[int]] | None:
+        """`_read_slots`, and the indices of the readings it used."""
         slots: dict[str, Any] = dict(skel.template.fixed_slots)
+        used: set[int] = set()
         if not skel.slots:
-            return slots
+            return slots, used
         pairs = {}
         for block in Levenshtein.editops(list(skel.words), tagged).as_matching_blocks():
             for k in range(block.size):
                 pairs[block.a + k] = block.b + k
-        used: set[int] = set()
         for pos, ref in skel.slots:
             slot_list = skel.template.lists.get(ref.list_name)
             aligned = pairs.get(pos)
@@ -291,7 +336,7 @@ class Matcher:
                     break
                 if i == aligned:
                     return None
-        return slots
+        return slots, used
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -343,6 +388,20 @@ class Matcher:
                 continue
             seen.add((tpl.intent, text))
             out.append([index[id(tpl)], skel_words, refs])
+        return out
+
+    def _slots_by_intent(self) -> dict[str, dict[str, list[tuple[str, SlotList]]]]:
+        """Intent -> slot -> the (lexicon key, list) pairs its templates read it from; no free text."""
+        out: dict[str, dict[str, list[tuple[str, SlotList]]]] = {}
+        for skel in self.skeletons:
+            for _, ref in skel.slots:
+                slot_list = skel.template.lists.get(ref.list_name)
+                if slot_list is None or isinstance(slot_list, WildcardSlotList):
+                    continue
+                refs = out.setdefault(skel.template.intent, {}).setdefault(ref.slot, [])
+                key = self._list_key.get(id(slot_list), ref.list_name)
+                if all(k != key for k, _ in refs):
+                    refs.append((key, slot_list))
         return out
 
     def _warm_up(self) -> None:
