@@ -112,3 +112,24 @@ def test_a_session_fed_in_pieces_gives_the_same_words_as_one_call(recognizer):
     for start in range(0, len(samples), 1600):
         session.accept(samples[start:start + 1600])
     assert session.finish().text == whole.text
+
+
+def test_a_damaged_cached_model_file_is_built_again(tmp_path):
+    from assistant.recognize.model_cache import cached_text
+
+    path = tmp_path / "cmd-all.arpa"
+    path.write_text("\\data\\\nngram 1=")  # cut short, as by a crash mid-write
+    built = []
+    cached_text(path, lambda: built.append(1) or "\\data\\\n\\end\\\n", lambda t: t.rstrip().endswith("\\end\\"))
+    cached_text(path, lambda: built.append(1) or "never", lambda t: t.rstrip().endswith("\\end\\"))
+    assert built == [1] and path.read_text().endswith("\\end\\\n")
+
+
+def test_the_cache_key_changes_when_an_intents_file_changes(tmp_path):
+    from assistant.recognize.model_cache import files_key
+
+    intents = tmp_path / "home.yaml"
+    intents.write_text("language: en\n")
+    before = files_key([intents], [])
+    intents.write_text("language: en\nintents: {}\n")
+    assert files_key([intents], []) != before

@@ -18,17 +18,19 @@ DISCOUNT = 0.5
 """Absolute discount taken from every seen n-gram and given to the lower order (interpolated)."""
 
 
-def arpa(sentences: Iterable[str], order: int = 3) -> str:
-    """ARPA text of an interpolated absolute-discount n-gram model of `sentences` (words split on spaces)."""
+def arpa(sentences: Iterable[str | tuple[str, float]], order: int = 3) -> str:
+    """ARPA text of an interpolated absolute-discount n-gram model of `sentences` (words split on
+    spaces), each optionally with a weight (a fractional count)."""
     counts: list[Counter] = [Counter() for _ in range(order + 1)]
-    for sentence in sentences:
+    for item in sentences:
+        sentence, weight = (item, 1.0) if isinstance(item, str) else item
         words = ["<s>", *sentence.split(), "</s>"]
         for n in range(1, order + 1):
             for i in range(len(words) - n + 1):
                 gram = tuple(words[i : i + n])
                 if gram == ("<s>",) and n == 1:
                     continue
-                counts[n][gram] += 1
+                counts[n][gram] += weight
     counts[1][("<s>",)] = 0
     vocab = sorted(w for (w,) in counts[1])
     total = sum(counts[1].values()) or 1
@@ -38,15 +40,15 @@ def arpa(sentences: Iterable[str], order: int = 3) -> str:
     for (w,), c in counts[1].items():
         probs[1][(w,)] = 0.9 * c / total + 0.1 * floor if w != "<s>" else 0.0
     for n in range(2, order + 1):
-        context_total: dict[tuple, int] = defaultdict(int)
-        followers: dict[tuple, int] = defaultdict(int)
+        context_total: dict[tuple, float] = defaultdict(float)
+        followers: dict[tuple, float] = defaultdict(float)
         for gram, c in counts[n].items():
             context_total[gram[:-1]] += c
-            followers[gram[:-1]] += 1
+            followers[gram[:-1]] += min(c, 1.0)  # a fractional count gives up a fraction of a discount
         for gram, c in counts[n].items():
             h = gram[:-1]
             alpha = DISCOUNT * followers[h] / context_total[h]
-            probs[n][gram] = (c - DISCOUNT) / context_total[h] + alpha * _lower(probs, gram[1:])
+            probs[n][gram] = (c - DISCOUNT * min(c, 1.0)) / context_total[h] + alpha * _lower(probs, gram[1:])
         for h, total_h in context_total.items():  # unseen words get what the discount freed
             backoffs[n - 1][h] = DISCOUNT * followers[h] / total_h
     probs[1].pop(("<s>",), None)
@@ -82,15 +84,15 @@ def _log(p: float) -> float:
 
 
 def lm_sentences(intent_set: object, intents: Collection[str] | None = None,
-                 fills: int | None = None) -> list[str]:
-    """Training sentences for the model: every template path the intent set expands to, each
-    filled `fills` times (default: as many times as its longest slot list has values, cycling
-    every list in a shuffled order), so each path and each value weighs the same in the counts."""
+                 fills: int | None = None) -> list[tuple[str, float]]:
+    """Weighted training sentences: every template path the intent set expands to, filled `fills`
+    times (default: as many times as its longest slot list has values, cycling every list in a
+    shuffled order) so every value is seen, each fill weighing 1/fills so every path counts once."""
     from hassil.intents import WildcardSlotList
 
     from assistant.understand.expand import SlotRef
 
-    out: list[str] = []
+    out: list[tuple[str, float]] = []
     rng = random.Random(0)
     orders: dict[int, list] = {}
     for tpl, variant in getattr(intent_set, "skeletons"):
@@ -109,8 +111,9 @@ def lm_sentences(intent_set: object, intents: Collection[str] | None = None,
             values[ref] = orders[id(slot_list)]
         n = fills or max((len(v) for v in values.values()), default=1)
         start = rng.randrange(1000)
-        for k in range(n if values else 1):
+        n = n if values else 1
+        for k in range(n):
             words = [values[s][(start + k) % len(values[s])] if isinstance(s, SlotRef) else str(s)
                      for s in variant]
-            out.append(" ".join(" ".join(words).split()))
+            out.append((" ".join(" ".join(words).split()), 1.0 / n))
     return out

@@ -391,7 +391,10 @@ class Matcher:
         return out
 
     def _slots_by_intent(self) -> dict[str, dict[str, list[tuple[str, SlotList]]]]:
-        """Intent -> slot -> the (lexicon key, list) pairs its templates read it from; no free text."""
+        """Intent -> slot -> the (lexicon key, list) pairs its templates read it from; no free text.
+
+        Built from the skeletons: even a capped expansion covers every alternative, so every list.
+        """
         out: dict[str, dict[str, list[tuple[str, SlotList]]]] = {}
         for skel in self.skeletons:
             for _, ref in skel.slots:
