@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sys
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -104,6 +105,8 @@ def run_session(options: ListenOptions) -> SessionResult:
         loop_settings = replace(options.loop, log_free_text=settings.privacy.keep_gratitude_text)
         loop = SpeechLoop(dialog=dialog, recognizer=recognizer, synth=synth, output=output, clock=clock,
                           events=events, settings=loop_settings, follow_input=isinstance(clock, VirtualClock))
+        if isinstance(clock, RealClock):
+            clock.origin = time.monotonic()  # t=0 is when listening starts, as in the recording's timestamps
         notice = getattr(journal, "notice", None)
         if notice is not None:
             loop.perform(dialog.notice(notice.key))
