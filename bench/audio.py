@@ -45,15 +45,10 @@ def read16(path: Path) -> np.ndarray:
 
 def write16(path: Path, samples: np.ndarray) -> Path:
     """Write int16 mono 16 kHz, atomically (a half-written cache file would poison later runs)."""
+    from assistant.audio.wavio import write_wav
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    with wave.open(tmp, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(np.asarray(samples, dtype=np.int16).tobytes())
-    os.replace(tmp, path)
+    write_wav(path, samples, RATE)
     return path
 
 

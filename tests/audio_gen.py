@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.audio.wavio import write_wav
+
 RATE = 16_000
 NOISE_WAV = Path("/work/shared/data/barista-speech/kitchen-noise.wav")
 VOICES = ("en-us", "en-us+f3", "en-gb+m3", "en-us+m7", "en-gb-scotland+f2", "en-029+m2")
@@ -42,14 +44,7 @@ def read_wav16(path: Path) -> np.ndarray:
 def write_wav16(path: Path, samples: np.ndarray) -> Path:
     """Write int16 samples as a 16 kHz mono WAV, atomically (parallel test runs share the cache)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".wav")
-    os.close(fd)
-    with wave.open(tmp, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(RATE)
-        wav.writeframes(np.asarray(samples, dtype=np.int16).tobytes())
-    os.replace(tmp, path)
+    write_wav(path, samples, RATE)
     return path
 
 

@@ -8,8 +8,10 @@ no native library needed, and every way a file can be broken gets its own clear 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
+import threading
 import wave
 from dataclasses import dataclass
 from math import gcd
@@ -173,12 +175,17 @@ def write_wav(path: str | os.PathLike, samples: np.ndarray, rate: int = SAMPLE_R
     if x.dtype.kind == "f":
         x = to_int16(x)
     x = x.astype("<i2", copy=False).reshape(-1)
+    # Written beside the target and renamed into place: a reader never sees half a file.
+    tmp = f"{os.fspath(path)}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
-        with wave.open(str(path), "wb") as out:
+        with wave.open(tmp, "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(int(rate))
             out.writeframes(x.tobytes())
+        os.replace(tmp, path)
     except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise AudioError(f"{path}: cannot write the WAV file ({error.strerror})",
                          "check that the folder exists and is writable") from None

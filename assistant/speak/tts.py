@@ -33,6 +33,11 @@ ESPEAK_FIX = "install espeak-ng (Debian/Ubuntu: `sudo apt install espeak-ng`) an
 
 
 @dataclass(frozen=True)
+RENDER_TRIES = 3
+"""Attempts per line before the speech engine is reported broken."""
+
+
+@dataclass(frozen=True)
 class VoiceSettings:
     """How Tandem sounds: `voice` an engine voice id or a fragment of its name (None: the engine's default),
     `rate` words per minute, `volume` 0..1."""
@@ -169,24 +174,35 @@ class SpeechSynth:
         for _ in range(2):  # espeak-ng drops a parameter change made once between two syntheses; twice sticks
             engine.setProperty("rate", self.settings.rate)
             engine.setProperty("volume", self.settings.volume)
-        fd, name = tempfile.mkstemp(prefix="tandem-tts-", suffix=".wav")
-        os.close(fd)
-        path = Path(name)
-        try:
-            engine.save_to_file(text, str(path))
-            engine.runAndWait()
-            samples = _trim_tail(read_wav(path, self.rate), self.rate)
-        except AudioError as error:
-            raise AudioError(f"the speech engine produced no audio for {text[:40]!r} ({error.what})", ESPEAK_FIX) from None
-        finally:
-            if path.exists():
-                os.unlink(path)
+        samples = None
+        for attempt in range(RENDER_TRIES):
+            try:
+                samples = self._render_once(engine, text)
+                break
+            except AudioError as error:
+                # espeak-ng under pyttsx3 now and then finishes a file with no samples; a second try writes it.
+                if attempt == RENDER_TRIES - 1:
+                    raise AudioError(f"the speech engine produced no audio for {text[:40]!r} ({error.what})",
+                                     ESPEAK_FIX) from None
+        assert samples is not None
         samples.setflags(write=False)
         with self._lock:
             self._cache[text] = samples
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return samples
+
+    def _render_once(self, engine: Any, text: str) -> np.ndarray:
+        fd, name = tempfile.mkstemp(prefix="tandem-tts-", suffix=".wav")
+        os.close(fd)
+        path = Path(name)
+        try:
+            engine.save_to_file(text, str(path))
+            engine.runAndWait()
+            return _trim_tail(read_wav(path, self.rate), self.rate)
+        finally:
+            if path.exists():
+                os.unlink(path)
 
     def say(self, text: str) -> np.ndarray:
         """Render and wait (handy in scripts and tests)."""
