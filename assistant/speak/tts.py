@@ -32,7 +32,6 @@ ESPEAK_RATE = 22_050
 ESPEAK_FIX = "install espeak-ng (Debian/Ubuntu: `sudo apt install espeak-ng`) and `pip install pyttsx3`"
 
 
-@dataclass(frozen=True)
 RENDER_TRIES = 3
 """Attempts per line before the speech engine is reported broken."""
 
