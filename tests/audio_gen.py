@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.audio.mixing import mix_at_snr
 from assistant.audio.wavio import write_wav
 
 RATE = 16_000
@@ -79,13 +80,6 @@ def kitchen_noise() -> np.ndarray:
     return read_wav16(NOISE_WAV)
 
 
-def _peak_frame_power(x: np.ndarray, frame: int = 2048) -> float:
-    x = x.astype(np.float64)
-    n = max(1, len(x) // frame)
-    frames = x[: n * frame].reshape(n, -1) if len(x) >= frame else x.reshape(1, -1)
-    return float((frames**2).mean(axis=1).max()) or 1e-9
-
-
 def noise_clip(seconds: float, offset: float = 0.0, count: int | None = None) -> np.ndarray:
     """`seconds` (or `count` samples) of kitchen noise starting `offset` seconds in (wrapping)."""
     noise = kitchen_noise()
@@ -96,16 +90,8 @@ def noise_clip(seconds: float, offset: float = 0.0, count: int | None = None) ->
 
 
 def mix(speech: np.ndarray, snr_db: float, offset: float = 0.0) -> np.ndarray:
-    """Speech with kitchen noise at `snr_db`, the barista README's way.
-
-    The noise is scaled so that the loudest 2048-sample frame of speech and of noise have the wanted
-    energy ratio; the mix is then normalised to avoid clipping.
-    """
-    noise = noise_clip(0, offset, count=len(speech)).astype(np.float64)
-    gain = np.sqrt(_peak_frame_power(speech) / (_peak_frame_power(noise) * 10 ** (snr_db / 10)))
-    mixed = speech.astype(np.float64) + gain * noise
-    peak = np.abs(mixed).max() or 1.0
-    return (mixed * (0.9 * 32767 / peak)).astype(np.int16)
+    """Speech with kitchen noise at `snr_db`, the barista README's way (Tandem's own mixer)."""
+    return mix_at_snr(speech, kitchen_noise(), snr_db, offset=int(offset * RATE) % len(kitchen_noise()))
 
 
 def speech_wav(text: str, voice: str = "en-us", snr_db: float | None = None, speed: int = 160,
