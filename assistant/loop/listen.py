@@ -21,7 +21,7 @@ from assistant.audio.vad import Vad, VadEvent
 from assistant.clock import Clock
 from assistant.errors import DeviceLost, TandemError
 from assistant.loop.events import EventLog
-from assistant.messages import AudioChunk, Chime, IntentMatch, Reply, Say, Transcript
+from assistant.messages import SAMPLE_RATE, AudioChunk, Chime, IntentMatch, Reply, Say, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.speak.chimes import chime
 from assistant.speak.output import AudioOutput, PlayHandle
@@ -193,9 +193,14 @@ class SpeechLoop:
 
     def _accept(self, samples: np.ndarray) -> None:
         assert self._utterance is not None
+        session = self._utterance.session
         begun = time.perf_counter()
-        if self._guarded(lambda: self._utterance.session.accept(samples) or True) is None:  # type: ignore[union-attr]
+        try:
+            session.accept(samples)
+        except Exception as error:  # a failing engine costs this utterance, never the session
             self._utterance = None
+            self._error(error if isinstance(error, TandemError)
+                        else TandemError(f"the speech recognizer failed on one utterance ({error!r})"))
         self.stats.decode_seconds += time.perf_counter() - begun
 
     def _guarded(self, call: Callable[[], Any]) -> Any:
@@ -289,7 +294,7 @@ class SpeechLoop:
         return handle
 
     def _play_chime(self, name: str) -> PlayHandle:
-        handle = self.output.play(chime(name), _CHIME_RATE, label=f"chime:{name}")
+        handle = self.output.play(chime(name), SAMPLE_RATE, label=f"chime:{name}")
         self.events.emit("chime", t=handle.start, name=name, end=round(handle.end, 3))
         return handle
 
@@ -298,8 +303,6 @@ class SpeechLoop:
         log.warning("%s", error)
         self.events.emit("error", message=str(error))
 
-
-_CHIME_RATE = 16_000
 
 
 def _hypotheses(transcript: Transcript) -> list[str]:
