@@ -70,10 +70,39 @@ class Minimums:
     breathing: int = 0
     check_in: int = 0
     walk: int = 0
+    hold_hands: int = 0
+    curiosity: int = 0
+    appreciation: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """Only the rituals with a minimum above zero."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) > 0}
+
+
+@dataclass(frozen=True)
+class WeeklyMinimums(Minimums):
+    """What the couple agreed per Monday-to-Sunday week (e.g. a check-in three times a week)."""
+
+    hug: int = 0
+    gratitude: int = 0
+
+
+@dataclass(frozen=True)
+class Offers:
+    """Gentle spoken offers at times the couple chose. Off until they turn them on.
+
+    `at` entries are "HH:MM ritual [variant]" ("07:30 hug morning" is the coffee hug). An offer is
+    skipped when its ritual already happened since the previous offer of it that day, never made in
+    quiet hours, made at most once a day, and "not today" silences every offer until tomorrow.
+    A daily minimum still missing at `missed_minimums_at` is offered once ("" turns that off).
+    """
+
+    enabled: bool = False
+    at: tuple[str, ...] = ("07:30 hug morning", "21:30 gratitude")
+    quiet_hours: str = "22:30-07:00"
+    missed_minimums_at: str = "19:00"
+    answer_seconds: int = 12
+    """How long Tandem listens for yes, no or "not today" after an offer, without the wake phrase."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +117,9 @@ class Rituals:
     """How rituals feel, beyond their length."""
 
     halfway_chime: bool = True
+    ask_rating: bool = True
+    """After a ritual, ask "how did that feel, one to five?" (at most once per `rating_gap_minutes`)."""
+    rating_gap_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -116,6 +148,8 @@ class Settings:
     durations: Durations = field(default_factory=Durations)
     breathing: Breathing = field(default_factory=Breathing)
     minimums: Minimums = field(default_factory=Minimums)
+    weekly_minimums: WeeklyMinimums = field(default_factory=WeeklyMinimums)
+    offers: Offers = field(default_factory=Offers)
     privacy: Privacy = field(default_factory=Privacy)
     rituals: Rituals = field(default_factory=Rituals)
     wake: Wake = field(default_factory=Wake)
@@ -204,7 +238,9 @@ def _typed(value: Any, expected: Any, where: str, file: Path | str) -> Any:
         return value
     if isinstance(expected, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(file, where, f"must be a list of names, not {value!r}", 'write names = ["Alex", "Sam"]')
+            example = ", ".join(f'"{v}"' for v in expected)
+            raise ConfigError(file, where, f"must be a list of text in quotes, not {value!r}",
+                              f"write {where.split('.')[-1]} = [{example}]")
         return tuple(value)
     raise ConfigError(file, where, "has no known type", "remove it")  # pragma: no cover
 
@@ -232,11 +268,63 @@ def _check(s: Settings, file: Path | str) -> None:
         v = getattr(s.minimums, f.name)
         if not 0 <= v <= 50:
             raise ConfigError(file, f"minimums.{f.name}", f"{v} is out of range", "use a count from 0 to 50 per day")
+    for f in fields(s.weekly_minimums):
+        v = getattr(s.weekly_minimums, f.name)
+        if not 0 <= v <= 100:
+            raise ConfigError(file, f"weekly_minimums.{f.name}", f"{v} is out of range",
+                              "use a count from 0 to 100 per week")
+    if not 60 <= s.rituals.rating_gap_minutes <= 7 * 24 * 60:
+        raise ConfigError(file, "rituals.rating_gap_minutes", f"{s.rituals.rating_gap_minutes} is out of range",
+                          "use at least 60: Tandem never asks for a rating twice in an hour")
+    _check_offers(s.offers, file)
     if s.recognizer.engine not in ENGINES:
         raise ConfigError(file, "recognizer.engine", f"unknown engine {s.recognizer.engine!r}",
                           "use one of: " + ", ".join(ENGINES))
     if not s.wake.phrase.strip():
         raise ConfigError(file, "wake.phrase", "the wake phrase is empty", 'write phrase = "hey tandem"')
+
+
+def parse_clock_time(text: str) -> tuple[int, int] | None:
+    """ "07:30" -> (7, 30); None when it is not a 24-hour HH:MM time."""
+    hours, sep, minutes = text.strip().partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+        return None
+    h, m = int(hours), int(minutes)
+    return (h, m) if 0 <= h <= 23 and 0 <= m <= 59 else None
+
+
+def parse_offer(entry: str) -> tuple[tuple[int, int], str, str | None] | None:
+    """ "07:30 hug morning" -> ((7, 30), "hug", "morning"); None when malformed."""
+    parts = entry.split()
+    if len(parts) not in (2, 3):
+        return None
+    at = parse_clock_time(parts[0])
+    if at is None:
+        return None
+    return at, parts[1], parts[2] if len(parts) == 3 else None
+
+
+def parse_quiet_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """ "22:30-07:00" -> ((22, 30), (7, 0)); None when malformed. "" means no quiet hours (checked by callers)."""
+    start, sep, end = text.partition("-")
+    a, b = parse_clock_time(start), parse_clock_time(end)
+    return (a, b) if sep and a is not None and b is not None else None
+
+
+def _check_offers(o: Offers, file: Path | str) -> None:
+    for i, entry in enumerate(o.at):
+        if parse_offer(entry) is None:
+            raise ConfigError(file, f"offers.at[{i}]", f"{entry!r} is not \"HH:MM ritual [variant]\"",
+                              'write it like "07:30 hug morning" or "21:30 gratitude" (24-hour time)')
+    if o.quiet_hours.strip() and parse_quiet_hours(o.quiet_hours) is None:
+        raise ConfigError(file, "offers.quiet_hours", f"{o.quiet_hours!r} is not \"HH:MM-HH:MM\"",
+                          'write quiet_hours = "22:30-07:00", or "" for none')
+    if o.missed_minimums_at.strip() and parse_clock_time(o.missed_minimums_at) is None:
+        raise ConfigError(file, "offers.missed_minimums_at", f"{o.missed_minimums_at!r} is not a HH:MM time",
+                          'write missed_minimums_at = "19:00", or "" to never offer a missed minimum')
+    if not 3 <= o.answer_seconds <= 60:
+        raise ConfigError(file, "offers.answer_seconds", f"{o.answer_seconds} is out of range",
+                          "use 3 to 60 seconds")
 
 
 def _did_you_mean(key: str, known: Mapping[str, Any], section: str = "") -> str:

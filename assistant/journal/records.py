@@ -104,3 +104,52 @@ class Moment:
 
 MOMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Moment))
 _FIELD_SET = frozenset(MOMENT_FIELDS)
+
+
+OFFER_REASONS: tuple[str, ...] = ("scheduled", "minimum")
+OFFER_OUTCOMES: tuple[str, ...] = ("pending", "accepted", "declined", "silenced", "unanswered")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One gentle offer Tandem made ("gratitude time?") and what the couple did with it.
+
+    Kept beside the moments so the report can show what was offered and taken up.
+    """
+
+    ritual: str
+    at: datetime
+    """Timezone-aware local time the offer was spoken."""
+    reason: str = "scheduled"
+    """"scheduled" (a time the couple set) or "minimum" (a daily minimum still missing)."""
+    variant: str | None = None
+    outcome: str = "pending"
+    """"accepted", "declined" ("no"), "silenced" ("not today"), "unanswered", or "pending" while asked."""
+    moment_id: str | None = None
+    """The moment an accepted offer started."""
+    id: str = field(default_factory=new_id)
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("Offer.at must be timezone-aware")
+        if self.reason not in OFFER_REASONS:
+            raise ValueError(f"Offer.reason must be one of {OFFER_REASONS}, not {self.reason!r}")
+        if self.outcome not in OFFER_OUTCOMES:
+            raise ValueError(f"Offer.outcome must be one of {OFFER_OUTCOMES}, not {self.outcome!r}")
+
+    @property
+    def taken(self) -> bool:
+        return self.outcome == "accepted"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ritual": self.ritual, "at": self.at.isoformat(), "reason": self.reason, "variant": self.variant,
+                "outcome": self.outcome, "moment_id": self.moment_id, "id": self.id}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Offer:
+        values = {k: v for k, v in data.items() if k in _OFFER_FIELDS}
+        values["at"] = datetime.fromisoformat(data["at"])
+        return cls(**values)
+
+
+_OFFER_FIELDS = frozenset(f.name for f in fields(Offer))
