@@ -67,6 +67,12 @@ def _journal(quick: bool) -> Section:
     return adapters.journal_section(journal.run(years=1 if quick else 10), quick)
 
 
+def _report(quick: bool) -> Section:
+    from bench import report_command
+
+    return report_command.section(report_command.run(years=1 if quick else 10, repeat=1 if quick else 5), quick)
+
+
 BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "text": ("Text understanding", _text),
     "barista": ("Barista: real human speech", _barista),
@@ -75,6 +81,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "latency": ("Latency and footprint", _latency),
     "timers": ("Timer accuracy", _timers),
     "journal": ("Journal at scale", _journal),
+    "report": ("`tandem report` at scale", _report),
 }
 
 

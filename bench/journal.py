@@ -18,8 +18,8 @@ from typing import Any
 
 from assistant.journal import Journal, Moment
 
-RITUALS = (("hug", 90, 3), ("breathing", 120, 2), ("gratitude", 300, 1), ("checkin", 300, 1),
-           ("walk", 300, 1), ("holdhands", 5, 1), ("question", 60, 1))
+RITUALS = (("hug", 90, 3), ("breathing", 120, 2), ("gratitude", 300, 1), ("check_in", 300, 1),
+           ("walk", 300, 1), ("hold_hands", 5, 1), ("curiosity", 60, 1))
 PARTNERS = ("Sam", "Alex")
 
 

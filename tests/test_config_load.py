@@ -74,3 +74,40 @@ def test_a_config_tandem_creates_is_private_and_reads_back(tmp_path):
     assert load_settings(path) == Settings(source=path)
     with pytest.raises(ConfigError):
         write_config(Settings(), path)
+
+
+def test_weekly_minimums_offers_and_the_rating_question_are_configured_in_one_file(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[weekly_minimums]\ncheck_in = 3\n[rituals]\nask_rating = false\nrating_gap_minutes = 120\n'
+                    '[offers]\nenabled = true\nat = ["07:30 hug morning", "21:30 gratitude"]\n'
+                    'quiet_hours = ""\nmissed_minimums_at = "18:45"\n', encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.weekly_minimums.as_dict() == {"check_in": 3}
+    assert settings.minimums.as_dict() == {"hug": 1, "gratitude": 1}
+    assert settings.rituals.ask_rating is False and settings.rituals.rating_gap_minutes == 120
+    assert settings.offers.enabled and settings.offers.at == ("07:30 hug morning", "21:30 gratitude")
+    assert settings.offers.quiet_hours == "" and settings.offers.missed_minimums_at == "18:45"
+
+
+def test_offers_are_off_until_the_couple_turns_them_on():
+    assert Settings().offers.enabled is False
+
+
+@pytest.mark.parametrize("text, key, words", [
+    ('[offers]\nat = ["7.30 hug"]\n', "offers.at[0]", "HH:MM ritual"),
+    ('[offers]\nat = ["07:30 hug", "25:00 gratitude"]\n', "offers.at[1]", "HH:MM ritual"),
+    ('[offers]\nat = "07:30 hug"\n', "offers.at", "list of text"),
+    ('[offers]\nquiet_hours = "late"\n', "offers.quiet_hours", "HH:MM-HH:MM"),
+    ('[offers]\nmissed_minimums_at = "7pm"\n', "offers.missed_minimums_at", "HH:MM"),
+    ('[offers]\nanswer_seconds = 600\n', "offers.answer_seconds", "out of range"),
+    ("[rituals]\nrating_gap_minutes = 5\n", "rituals.rating_gap_minutes", "never asks for a rating twice"),
+    ("[weekly_minimums]\ncheck_in = -1\n", "weekly_minimums.check_in", "out of range"),
+    ("[weekly_minimums]\ncheckin = 3\n", "weekly_minimums.checkin", "did you mean weekly_minimums.check_in"),
+])
+def test_a_bad_offer_or_minimum_names_the_key_and_the_fix(tmp_path, text, key, words):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    assert error.value.key == key
+    assert words in str(error.value) and error.value.fix

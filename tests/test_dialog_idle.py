@@ -59,12 +59,12 @@ def test_today_status_against_the_minimums(tmp_path):
     couple.wait(20)
     couple.say("stop")  # partial credit counts
     reply = couple.say("how are we doing today")
-    assert reply.keys == ["today_some_left"]
-    assert "one hug" in reply.said[0].split(".")[0]
+    assert reply.keys == ["today_done", "today_invite"]  # the partial hug first, then the thanks, kindly
+    assert "one hug" in reply.said[0] and "round of thanks" in reply.said[1]
     couple.say("three thanks")
     for _ in range(6):
         couple.say("thanks")
-    assert couple.say("how are we doing today").keys == ["today_all_done"]
+    assert couple.say("how are we doing today").keys == ["today_done", "today_all_met"]
 
 
 def test_week_summary_speaks_counts_minutes_and_the_favourite(tmp_path):
@@ -76,10 +76,11 @@ def test_week_summary_speaks_counts_minutes_and_the_favourite(tmp_path):
     started = wall - timedelta(days=1, hours=2)
     couple.journal.record(Moment("walk", started, started + timedelta(minutes=10), 600, 600, rating=5, initiated_by="Sam"))
     reply = couple.say("week summary")
-    assert reply.keys == ["week_summary", "week_favorite"]
+    assert reply.keys == ["week_summary", "week_streak", "week_favorite"]
     assert "three hugs" in reply.said[0] and "one walk" in reply.said[0]
     assert "fourteen and a half minutes" in reply.said[0]
-    assert "walk" in reply.said[1]
+    assert "three days" in reply.said[1]
+    assert "walk" in reply.said[2]
 
 
 def test_an_empty_week(tmp_path):

@@ -34,8 +34,8 @@ def test_log_then_report_today_uses_the_config_minimums(tandem) -> None:
     assert code == 0 and json.loads(out)["actual_seconds"] == 40
     code, out, _ = tandem("report", "--today", "--json", "--at", "2026-01-05T22:00:00+01:00")
     today = json.loads(out)
-    assert today["counts"] == {"hug": 1}
-    assert today["missing"] == {"hug": 1, "gratitude": 1}
+    assert today["days"][-1]["counts"] == {"hug": 1} and today["rituals"]["hug"]["partial"] == 1
+    assert today["minimums"] == {"hug": 2, "gratitude": 1}
 
 
 def test_report_week_json_has_the_spoken_figures(tandem) -> None:
@@ -43,8 +43,9 @@ def test_report_week_json_has_the_spoken_figures(tandem) -> None:
     tandem("log", "appreciation", "--at", "2026-01-05T08:00:00+01:00")
     code, out, _ = tandem("report", "--week", "--json", "--at", "2026-01-05T22:00:00+01:00")
     week = json.loads(out)
-    assert (week["counts"], week["minutes"], week["appreciations"]) == ({"hug": 1}, {"hug": 1.5}, 1)
-    assert week["top_moment"]["rating"] == 5
+    hug = week["rituals"]["hug"]
+    assert (hug["moments"], hug["minutes"], week["appreciations"]) == (1, 1.5, 1)
+    assert hug["average_rating"] == 5 and week["meaningful"] == "hug"
 
 
 def test_log_rejects_a_bad_time_clearly(tandem) -> None:
@@ -90,4 +91,4 @@ def test_the_installed_command_runs_as_a_separate_process(tmp_path: Path) -> Non
         capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["total"] == 0
+    assert json.loads(result.stdout)["total_moments"] == 0

@@ -29,7 +29,24 @@ def version_1() -> dict[str, Any]:
     }
 
 
-EARLIER: dict[int, Callable[[], dict[str, Any]]] = {1: version_1}
+def version_2() -> dict[str, Any]:
+    """Planned and actual seconds, ids and kinds, one table per month; no offers yet."""
+    def moment(ritual: str, started: str, actual: float, status: str, by: str, **more: Any) -> dict[str, Any]:
+        return {"ritual": ritual, "started": started, "ended": None, "planned_seconds": None, "actual_seconds": actual,
+                "status": status, "initiated_by": by, "rating": None, "counts": None, "texts": None,
+                "kind": "moment", "id": f"{ritual[:6]}0000000"[:12], **more}
+    return {
+        "meta": {"1": {"schema": 2}},
+        "moments-2025-12": {"1": moment("hug", "2025-12-30T21:00:00+01:00", 90, "completed", "Sam", rating=5)},
+        "moments-2026-01": {
+            "1": moment("gratitude", "2026-01-02T22:00:00+01:00", 140, "partial", "Alex", counts={"Sam": 3, "Alex": 1}),
+            "2": moment("appreciation", "2026-01-03T08:00:00+01:00", 0, "completed", "Alex", kind="appreciation",
+                        texts=["thank you for the coffee"]),
+        },
+    }
+
+
+EARLIER: dict[int, Callable[[], dict[str, Any]]] = {1: version_1, 2: version_2}
 
 
 def test_there_is_a_fixture_for_every_earlier_version() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.journal import Journal, Moment
+from assistant.journal import SCHEMA_VERSION, Journal, Moment
 
 EVENING = datetime(2026, 1, 5, 20, 0).astimezone()
 SECRET = "thank you for holding me when the news came"
@@ -69,7 +69,7 @@ def test_export_gives_every_moment_as_json_and_csv(tmp_path: Path) -> None:
         journal.record(Moment("gratitude", EVENING + timedelta(hours=1), counts={"Sam": 3, "Alex": 2}, texts=["a, \"b\""])),
     ]
     data = json.loads(journal.export("json"))
-    assert data["schema"] == 2
+    assert data["schema"] == SCHEMA_VERSION
     assert [Moment.from_dict(d) for d in data["moments"]] == moments
     rows = list(csv.DictReader(io.StringIO(journal.export("csv"))))
     assert [r["id"] for r in rows] == [m.id for m in moments]

@@ -45,6 +45,7 @@ def gratitude_night(couple: Couple) -> None:
     assert couple.say("three thanks").keys == ["gratitude_intro", "gratitude_prompt"]
     for thanks in THANKS:
         couple.say(thanks)
+    couple.wait(30)  # "how did that feel?" left unanswered moves on quietly
     assert couple.dialog.running is None
 
 

@@ -77,5 +77,5 @@ def test_a_late_tick_gives_only_the_current_cue_not_a_burst(tmp_path):
     reply = couple.dialog.tick()
     assert reply.keys == ["[inhale]", "breathe_in"]  # only the one at 30 s
     couple.clock.set(200.0)
-    assert couple.dialog.tick().keys == ["[end]", "breathing_done"]
+    assert couple.dialog.tick().keys == ["[end]", "breathing_done", "rating_ask"]
     assert couple.last("breathing").actual_seconds == 120.0

@@ -24,12 +24,13 @@ def test_gratitude_with_both_partners_and_a_pass_records_the_right_counts(tmp_pa
     for thanks in ("the walk", "your laugh at dinner"):
         couple.say(thanks)
     done = couple.say("that you listened when I was upset")
-    assert done.keys == ["gratitude_done"]
+    assert done.keys == ["gratitude_done", "rating_ask"]
     moment = couple.last("gratitude")
     assert moment.status == "completed"
     assert moment.counts == {"Alex": 2, "Sam": 3}
     assert moment.texts is None  # not opted in: counts only
     assert moment.initiated_by == "Alex"
+    couple.wait(20)  # the rating question, unanswered, ends quietly
     assert couple.dialog.expecting().wake_needed
 
 

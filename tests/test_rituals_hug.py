@@ -26,8 +26,12 @@ def test_a_full_ninety_second_hug_is_recorded_as_completed(couple):
     moment = couple.last("hug")
     assert (moment.status, moment.actual_seconds, moment.planned_seconds) == ("completed", 90.0, 90.0)
     assert moment.ended is not None and (moment.ended - moment.started).total_seconds() == 90.0
+    assert couple.said_keys()[-2:] == ["hug_done", "rating_ask"]  # then, gently, how did that feel?
+    couple.wait(20)  # left unanswered, Tandem moves on quietly
+    assert couple.said_keys()[-1] == "rating_ask"
     assert [e for _, e, _ in couple.events if e.startswith("ritual")] == ["ritual_start", "ritual_end"]
     assert couple.dialog.running is None
+    assert couple.last("hug").rating is None
 
 
 def test_a_hug_stopped_at_forty_seconds_is_recorded_as_partial_and_celebrated(couple):
@@ -114,7 +118,7 @@ def test_next_ends_the_hug_early_with_partial_credit(couple):
     couple.say("start our hug")
     couple.wait(20)
     reply = couple.say("next")
-    assert reply.keys == ["[end]", "hug_done"]
+    assert reply.keys == ["[end]", "hug_done", "rating_ask"]  # a partial hug may be rated too
     moment = couple.last("hug")
     assert (moment.status, moment.actual_seconds) == ("partial", 20.0)
 
@@ -171,7 +175,7 @@ def _match(intent: str, **slots):
 
 def test_stop_interrupts_nothing_else_after_the_hug(couple):
     couple.say("start our hug")
-    couple.wait(95)
+    couple.wait(95 + 20)  # the hug and its unanswered rating question are over
     reply = couple.say("stop")
     assert reply.keys == ["nothing_running"]
     assert all(not isinstance(a, Chime) for a in reply.actions)

@@ -89,17 +89,17 @@ def test_a_script_key_missing_from_the_voices_fails_naming_rituals_yaml(voices_c
     _edit(voices_copy / "rituals.yaml", lambda d: d["rituals"]["hug"]["steps"].append({"say": "hug_goodbye"}))
     with pytest.raises(DataError) as error:
         load_rituals(voices_copy, Voices.load(voices_copy))
-    assert error.value.path.endswith("rituals.yaml") and error.value.key == "rituals.hug.steps[6].say"
+    assert error.value.path.endswith("rituals.yaml") and error.value.key == "rituals.hug.steps[7].say"
     assert "hug_goodbye" in str(error.value)
 
 
 @pytest.mark.parametrize("step, key, words", [
-    ({"dance": 3}, "rituals.hug.steps[6]", "unknown step type 'dance'"),
-    ({"wait": "forever"}, "rituals.hug.steps[6].wait", "bad value"),
-    ({"chime": "gong"}, "rituals.hug.steps[6].chime", "unknown chime"),
-    ({"say": "hug_done", "loud": True}, "rituals.hug.steps[6].loud", "unknown field"),
-    ({"count": 0}, "rituals.hug.steps[6].count", "1..60"),
-    ({"question": "trivia"}, "rituals.hug.steps[6].question", "no question bank"),
+    ({"dance": 3}, "rituals.hug.steps[7]", "unknown step type 'dance'"),
+    ({"wait": "forever"}, "rituals.hug.steps[7].wait", "bad value"),
+    ({"chime": "gong"}, "rituals.hug.steps[7].chime", "unknown chime"),
+    ({"say": "hug_done", "loud": True}, "rituals.hug.steps[7].loud", "unknown field"),
+    ({"count": 0}, "rituals.hug.steps[7].count", "1..60"),
+    ({"question": "trivia"}, "rituals.hug.steps[7].question", "no question bank"),
 ])
 def test_a_malformed_step_fails_naming_file_and_key(voices_copy, step, key, words):
     _edit(voices_copy / "rituals.yaml", lambda d: d["rituals"]["hug"]["steps"].append(step))

@@ -63,7 +63,7 @@ def chat(dialog, clock: Clock, stream: IO[str], out: IO[str] | None = None, wait
     try:
         while True:
             deadline = dialog.next_deadline()
-            if ended and (not wait or deadline is None):
+            if ended and (not wait or deadline is None or not getattr(dialog, "busy", True)):
                 break
             timeout = None if deadline is None else max(0.0, deadline - clock.now())
             try:

@@ -4,18 +4,25 @@
 answer it waits for, a new ritual, or a question about the journal. It owns at most one
 `RitualRun` and keeps the journal in step with it (begin, heartbeats, finish), so a crash in the
 middle of a hug still leaves a partial moment. It never sleeps and never reads the clock except
-through the injected `Clock`; the host calls `tick()` at `next_deadline()`.
+through the injected `Clock`; the host calls `tick()` at `next_deadline()`. When idle, a tick
+may make one of the couple's gentle offers (`offers.py`), and the next words answer it.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.clock import Clock
 from assistant.config import Settings
+from assistant.dialog.offers import OfferKeeper, offer_keys
+from assistant.dialog.summaries import today_lines, week_lines
 from assistant.dialog.voices import Voices
 from assistant.errors import JournalError
+from assistant.journal.figures import Figures, Period, figures_for
 from assistant.journal.records import Moment
 from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say, Transcript
 from assistant.rituals.engine import CONTROLS, IDLE, Expectation, RitualRun, RunState
@@ -27,6 +34,8 @@ ANSWER_CONTROL_CONFIDENCE = 0.92
 """While listening for free answers, a fuzzy control match must be this sure (and short) to count."""
 ANSWER_CONTROL_WORDS = 4
 RITUAL_ANSWERS = frozenset({"Skip", "Rate", "Yes", "No", "ForgetThat"})
+MAX_RITUAL_SECONDS = 3 * 3600
+"""The longest a ritual can last (config durations cap): how far back a rated moment may have started."""
 
 
 class Dialog:
@@ -47,6 +56,8 @@ class Dialog:
         self._next_heartbeat: float | None = None
         self._last_moment_id: str | None = None
         self._last_say: Say | None = None
+        self._offers = OfferKeeper(settings, journal, clock)
+        self._last_rating_ask: float | None = self._recent_rating()
 
     # ---- the contract --------------------------------------------------------------------
     def hear(self, text: str, addressed: bool = True) -> Reply:
@@ -80,12 +91,18 @@ class Dialog:
         """Act on an understanding (the loop may have matched it already, e.g. from an n-best list)."""
         now = self.clock.now()
         run = self.run
+        self._offers.heard()
         if run and run.state is RunState.LISTENING and not self._is_control_in_answer(u, text):
             return self._after(run.answer(text, now)) if text.strip() else Reply()
         events: tuple[Event, ...] = ()
         if isinstance(u, IntentMatch):
             events = (Event("intent", self._intent_details(u, text)),)
         reply = Reply((), events)
+        if self._offers.pending is not None and run is None:
+            offer_reply, answered = self._answer_offer(u)
+            if answered:
+                return reply + offer_reply
+            reply = reply + offer_reply
         if run and run.state in (RunState.RATING, RunState.OFFERING) and not self._expected(u):
             reply = reply + self._after(run.skip_wait(now))
             run = self.run
@@ -100,25 +117,35 @@ class Dialog:
         """Whatever is due now: cues, a timer's end, a timeout, a heartbeat."""
         run = self.run
         if run is None:
-            return Reply()
+            return self._offer_tick()
         now = self.clock.now()
         reply = run.tick(now)
         if self._next_heartbeat is not None and now >= self._next_heartbeat and not run.done:
             self._heartbeat(now)
-        return self._after(reply)
+        return self._after(reply) + self._offer_tick(running=True)
 
     def next_deadline(self) -> float | None:
         run = self.run
+        offer = self._offers.next_deadline()
         if run is None:
-            return None
-        times = [t for t in (run.next_deadline(), None if self._finished else self._next_heartbeat) if t is not None]
+            return offer
+        times = [t for t in (run.next_deadline(), None if self._finished else self._next_heartbeat, offer)
+                 if t is not None]
         return min(times) if times else None
 
     def expecting(self) -> Expectation:
-        return self.run.expecting() if self.run else IDLE
+        if self.run:
+            return self.run.expecting()
+        return self._offers.expecting() or IDLE
+
+    @property
+    def busy(self) -> bool:
+        """A ritual is running or an offer waits for its answer (the host lets these finish)."""
+        return self.run is not None or self._offers.pending is not None
 
     def output_busy_until(self, t: float) -> None:
         """The host's speech and chimes end at `t`: a timed step that follows them starts then."""
+        self._offers.busy_until(t)
         if self.run:
             self.run.output_busy_until(t)
 
@@ -147,7 +174,7 @@ class Dialog:
         first = initiated_by if initiated_by in names else (self.settings.partners.other(last) if last in names else names[0])
         second = self.settings.partners.other(first)
         run = RitualRun(ritual, self.rituals, self.voices, self.settings, self.rng, first, second,
-                        variant=variant, seconds=seconds, prefill=prefill)
+                        variant=variant, seconds=seconds, prefill=prefill, may_ask_rating=self._may_ask_rating)
         now = self.clock.now()
         self.run, self._finished = run, False
         self._moment_id = None
@@ -209,10 +236,89 @@ class Dialog:
             return self._say("journal_error") + Reply((), (Event("error", {"what": str(error)}),))
         return Reply()
 
+    # ---- the rating question -------------------------------------------------------------
+    def _may_ask_rating(self) -> bool:
+        """The engine's gate before "how did that feel?": True claims the question now.
+
+        Never twice within `rating_gap_minutes`, so rating stays a pleasure and not a chore."""
+        rituals = self.settings.rituals
+        now = self.clock.now()
+        if not rituals.ask_rating:
+            return False
+        if self._last_rating_ask is not None and now - self._last_rating_ask < rituals.rating_gap_minutes * 60:
+            return False
+        self._last_rating_ask = now
+        return True
+
+    def _recent_rating(self) -> float | None:
+        """On start-up, a moment rated within the gap counts as a recent question (a restart
+        must not ask again), placed on the monotonic clock by its end time."""
+        wall = self.clock.wall()
+        gap = timedelta(minutes=self.settings.rituals.rating_gap_minutes)
+        recent = self._journal_call("moments", wall - gap - timedelta(seconds=MAX_RITUAL_SECONDS)) or []
+        rated = [m.ended or m.started for m in recent if m.rating is not None]
+        latest = max(rated, default=None)
+        if latest is None or wall - latest >= gap:
+            return None
+        return self.clock.now() - max(0.0, (wall - latest).total_seconds())
+
     def _heartbeat(self, now: float) -> None:
         self._next_heartbeat = now + HEARTBEAT_SECONDS
         if self.run and self._moment_id and not self._finished:
             self._journal_call("heartbeat", self._moment_id, self.run.actual_seconds(now))
+
+    # ---- gentle offers ------------------------------------------------------------------
+    def _offer_tick(self, running: bool = False) -> Reply:
+        """Close an offer nobody answered (quietly: silence is an answer too), or make a due one
+        (not in the very tick a ritual ends: it gets its moment first)."""
+        keeper = self._offers
+        if keeper.expired():
+            offer = keeper.answered("unanswered")
+            return self._offer_event("offer_answer", offer)
+        proposal = keeper.due(running=running or self.run is not None)
+        if proposal is None:
+            return Reply()
+        key = next(k for k in offer_keys(proposal.ritual, proposal.variant, proposal.reason) if self.voices.has(k))
+        name = self._turn(proposal.ritual)
+        reply = self._say(key, ritual=self.voices.noun(proposal.ritual), name=name,
+                          other=self.settings.partners.other(name))
+        return reply + self._offer_event("offer", keeper.made(proposal))
+
+    def _answer_offer(self, u: IntentMatch | NoMatch) -> tuple[Reply, bool]:
+        """Yes starts the offered ritual, no and "not today" get a kind word (answered: True); anything
+        else leaves the offer unanswered and is then handled as the command it is."""
+        keeper = self._offers
+        offer = keeper.pending
+        intent = u.intent if isinstance(u, IntentMatch) else None
+        if offer is None or intent not in ("Yes", "No", "Stop", "NotToday"):
+            return self._offer_event("offer_answer", keeper.answered("unanswered")), False
+        if intent == "NotToday":
+            return self._on_NotToday(u), True  # type: ignore[arg-type]
+        if intent in ("No", "Stop"):
+            return self._say("offer_declined") + self._offer_event("offer_answer", keeper.answered("declined")), True
+        reply = self.start(offer.ritual, offer.variant)
+        return reply + self._offer_event("offer_answer", keeper.answered("accepted", self._moment_id)), True
+
+    def _offer_event(self, name: str, offer: Any) -> Reply:
+        if offer is None:
+            return Reply()
+        return Reply((), (Event(name, {"ritual": offer.ritual, "reason": offer.reason, "variant": offer.variant,
+                                       "outcome": offer.outcome, "id": offer.id}),))
+
+    def _on_NotToday(self, u: IntentMatch) -> Reply:
+        offer = self._offers.pending
+        self._offers.silence_today()
+        reply = self._say("offers_silenced")
+        if offer is not None:
+            reply = reply + self._offer_event("offer_answer", replace(offer, outcome="silenced"))
+        return reply
+
+    def _turn(self, ritual: str | None) -> str:
+        """Whose turn it is to start `ritual` (any ritual when None): whoever did not start the
+        last one done. A cancelled ritual does not use up a turn."""
+        names = self.settings.partners.names
+        last = self._journal_call("last_initiator", ritual)
+        return self.settings.partners.other(last) if last in names else names[0]
 
     # ---- understanding ------------------------------------------------------------------
     def _is_control_in_answer(self, u: IntentMatch | NoMatch, text: str) -> bool:
@@ -274,8 +380,12 @@ class Dialog:
         target = self._last_moment_id or self._latest_moment_id()
         if target is None or not isinstance(rating, int) or not 1 <= rating <= 5:
             return self._say("rate_nothing")
+        last = self._journal_call("get", target)
+        if last is not None and not last.done:
+            return self._say("rate_nothing")  # a cancelled ritual is never rated
         if self._journal_call("rate", target, rating) is None:
             return self._say("journal_error")
+        self._last_rating_ask = self.clock.now()  # just rated: no question about it soon after
         return self._say("rating_thanks", rating=self.voices.number(rating))
 
     def _on_ForgetThat(self, u: IntentMatch) -> Reply:
@@ -288,38 +398,41 @@ class Dialog:
         return self._say("forgot_text", ritual=self.voices.noun(moment.ritual))
 
     def _on_TodayStatus(self, u: IntentMatch) -> Reply:
-        status = self._journal_call("today", self.clock.wall(), self.settings.minimums.as_dict())
-        if status is None:
+        figures = self._figures(Period.today)
+        if figures is None:
             return self._say("journal_error")
-        v = self.voices
-        done = v.spoken_list([v.counted(n, r) for r, n in status.counts.items() if n > 0])
-        missing = v.spoken_list([v.counted(n, r) for r, n in status.missing.items()])
-        if status.total == 0:
-            return self._say("today_nothing_yet", missing=missing) if missing else self._say("today_empty")
-        if missing:
-            return self._say("today_some_left", done=done, missing=missing)
-        return self._say("today_all_done" if status.minimums else "today_free", done=done)
+        return self._say_lines(today_lines(figures, self.voices))
 
     def _on_WeekSummary(self, u: IntentMatch) -> Reply:
-        week = self._journal_call("week", self.clock.wall())
-        if week is None:
+        figures = self._figures(Period.week)
+        if figures is None:
             return self._say("journal_error")
-        if week.total == 0:
-            return self._say("week_empty")
-        v = self.voices
-        moments = v.spoken_list([v.counted(n, r) for r, n in week.counts.items() if n > 0])
-        minutes = v.spoken_duration(week.total_minutes * 60, approximate=True)
-        reply = self._say("week_summary", moments=moments, minutes=minutes)
-        top = week.top_moment
-        if top is not None and top.rating:
-            reply = reply + self._say("week_favorite", ritual=v.noun(top.ritual), rating=v.number(top.rating))
+        return self._say_lines(week_lines(figures, self.voices))
+
+    def _figures(self, period: Callable[[datetime], Period]) -> Figures | None:
+        """The same figures `tandem report` prints, for `period` ending now (None: journal trouble)."""
+        if self.journal is None:
+            return None
+        now = self.clock.wall()
+        try:
+            return figures_for(self.journal, period(now), now, self.settings)
+        except JournalError:
+            return None
+
+    def _say_lines(self, lines: list[tuple[str, dict[str, Any]]]) -> Reply:
+        reply = Reply()
+        for key, slots in lines:
+            reply = reply + self._say(key, **slots)
         return reply
 
     def _on_WhoseTurn(self, u: IntentMatch) -> Reply:
-        names = self.settings.partners.names
-        last = self._journal_call("last_initiator", None)
-        name = self.settings.partners.other(last) if last in names else names[0]
-        return self._say("whose_turn", name=name, other=self.settings.partners.other(name))
+        ritual = u.slots.get("ritual")
+        ritual = ritual if isinstance(ritual, str) and ritual in self.rituals.rituals else None
+        name = self._turn(ritual)
+        other = self.settings.partners.other(name)
+        if ritual is None:
+            return self._say("whose_turn", name=name, other=other)
+        return self._say("whose_turn_ritual", name=name, other=other, ritual=self.voices.noun(ritual))
 
     # ---- helpers -------------------------------------------------------------------------
     def _latest_moment_id(self) -> str | None:

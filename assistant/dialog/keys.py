@@ -45,19 +45,40 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "forgot_text": frozenset({"ritual"}),
     "forget_nothing": frozenset(),
     "forgot_answer": frozenset({"name"}),
-    "today_all_done": frozenset({"done"}),
-    "today_some_left": frozenset({"done", "missing"}),
+    # spoken summaries (assistant/dialog/summaries.py): one sentence per phrasing
+    "today_done": frozenset({"done", "minutes"}),
+    "today_done_brief": frozenset({"done"}),
+    "today_all_met": frozenset(),
+    "today_streak": frozenset({"days"}),
+    "today_streak_fresh": frozenset({"days"}),
     "today_nothing_yet": frozenset({"missing"}),
-    "today_free": frozenset({"done"}),
     "today_empty": frozenset(),
+    "today_invite": frozenset({"missing"}),
+    "today_week_invite": frozenset({"missing"}),
     "week_summary": frozenset({"moments", "minutes"}),
+    "week_moments": frozenset({"moments"}),
+    "week_streak": frozenset({"days"}),
+    "week_minimums_all": frozenset(),
+    "week_minimums_some": frozenset({"days"}),
     "week_favorite": frozenset({"ritual", "rating"}),
+    "week_easiest": frozenset({"ritual"}),
+    "week_partial": frozenset({"count"}),
+    "week_invite": frozenset({"missing"}),
     "week_empty": frozenset(),
     "whose_turn": frozenset({"name", "other"}),
+    "whose_turn_ritual": frozenset({"name", "other", "ritual"}),
+    # gentle offers (voices/en/offers.yaml); offer_RITUAL[_VARIANT] keys are optional, checked by OFFER_SLOTS
+    "offer_ritual": frozenset({"ritual", "name", "other"}),
+    "offer_minimum": frozenset({"ritual", "name", "other"}),
+    "offer_declined": frozenset(),
+    "offers_silenced": frozenset(),
     "journal_error": frozenset(),
     "journal_set_aside": frozenset(),
     "chat_welcome": frozenset({"first", "second"}),
 }
+
+OFFER_SLOTS: frozenset[str] = frozenset({"ritual", "name", "other"})
+"""Slots any `offer_*` phrasing may use (the per-ritual keys are optional, so not in CODE_KEYS)."""
 
 DURATION_FORMS: dict[str, tuple[str, ...]] = {
     "one_second": (),

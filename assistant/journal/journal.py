@@ -1,6 +1,7 @@
 """The couple's journal: every moment kept, safely, and the figures Tandem speaks from it.
 
-TinyDB holds the data (table `moments`, table `meta` with the schema version) on a
+TinyDB holds the data (monthly tables `moments-YYYY-MM` and `offers-YYYY-MM`, table `meta` with the
+schema version) on a
 `SafeJSONStorage`; a `JournalLock` keeps several processes (the speaker, `tandem log`,
 `tandem report`) from interleaving. An in-memory index of parsed `Moment`s, kept in step with
 every change the storage sees, answers `today` and `week` without re-reading ten years of data.
@@ -15,7 +16,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 from pathlib import Path
@@ -29,8 +30,8 @@ from assistant.errors import JournalError
 from assistant.journal import migrations
 from assistant.journal.migrations import table_for
 from assistant.journal.lock import DEFAULT_TIMEOUT, JournalLock
-from assistant.journal.records import MOMENT_FIELDS, SCHEMA_VERSION, Moment
-from assistant.journal.repair import scan_documents
+from assistant.journal.records import MOMENT_FIELDS, OFFER_OUTCOMES, SCHEMA_VERSION, Moment, Offer
+from assistant.journal.repair import looks_like_offer, scan_documents
 from assistant.journal.storage import FILE_MODE, CorruptFile, SafeJSONStorage
 from assistant.journal.summaries import TodayStatus, WeekSummary, today_status, week_summary
 
@@ -63,6 +64,8 @@ class RepairResult:
     """Of those, how many were not already in the journal."""
     unreadable: int
     """Records found but not usable (missing or bad fields)."""
+    offers_found: int = 0
+    offers_added: int = 0
 
 
 def _process_start(pid: int) -> str | None:
@@ -92,6 +95,13 @@ def _owner_alive(owner: Any) -> bool:
         pass
     start = owner.get("start")
     return start is None or _process_start(pid) in (None, start)
+
+
+def _offer_at(doc: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(doc["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _as_datetime(value: datetime | date, tz: Any = None) -> datetime:
@@ -215,6 +225,15 @@ class Journal:
         """Cheap, whole-file check at open; moments are fully parsed month by month, later."""
         for name, table in dict.items(tables):
             if name == migrations.META:
+                continue
+            if name == migrations.SILENCES:
+                if not all(key.isdigit() and _offer_at(doc) is not None for key, doc in table.items()):
+                    raise CorruptFile(self.path, "a \"not today\" record has no time")
+                continue
+            if migrations.is_offers_table(name):
+                for key, doc in table.items():
+                    if not (key.isdigit() and migrations.looks_like_offer(doc)):
+                        raise CorruptFile(self.path, f"offer {name}/{key} has not the shape of an offer")
                 continue
             if not name.startswith(migrations.MOMENTS + "-"):
                 raise CorruptFile(self.path, f"unknown table {name!r}")
@@ -413,6 +432,79 @@ class Journal:
             self._update(where, {"rating": rating})
         return updated
 
+    # -- offers ---------------------------------------------------------------------------
+
+    def offer(self, offer: Offer) -> Offer:
+        """Keep an offer as it is spoken (outcome usually "pending"), so a restart never repeats it."""
+        with self._synced():
+            name = migrations.offers_table_for(offer.at)
+            stored = self._storage.read().get(name, {})
+            if any(doc.get("id") == offer.id for doc in stored.values()):
+                raise JournalError(f"{self.path}: offer {offer.id} is already recorded", "")
+            key = max(map(int, stored), default=0) + 1
+            self._table(name).insert(Document(offer.to_dict(), doc_id=key))
+        return offer
+
+    def answer_offer(self, offer_id: str, outcome: str, moment_id: str | None = None) -> Offer:
+        """What the couple did with an offer: accepted (with the moment it started), declined, ..."""
+        if outcome not in OFFER_OUTCOMES:
+            raise ValueError(f"offer outcome must be one of {OFFER_OUTCOMES}, not {outcome!r}")
+        with self._synced():
+            name, key, offer = self._locate_offer(offer_id)
+            updated = replace(offer, outcome=outcome, moment_id=moment_id)
+            self._update((name, key), {"outcome": outcome, "moment_id": moment_id})
+        return updated
+
+    def silence(self, at: datetime) -> None:
+        """Someone said "not today" (with no offer waiting): no offers for the rest of that day."""
+        with self._synced():
+            stored = self._storage.read().get(migrations.SILENCES, {})
+            key = max(map(int, stored), default=0) + 1
+            self._table(migrations.SILENCES).insert(Document({"at": at.isoformat()}, doc_id=key))
+
+    def silences(self, since: datetime | date | None = None) -> list[datetime]:
+        """When offers were silenced for the day, oldest first."""
+        low = _as_datetime(since) if since is not None else None
+        with self._synced():
+            times = [_offer_at(doc) for doc in dict.values(self._storage.read().get(migrations.SILENCES, {}))]
+        return sorted(t for t in times if t is not None and (low is None or t >= low))
+
+    def offers(self, since: datetime | date | None = None) -> list[Offer]:
+        """Offers made, oldest first, optionally from `since` on (unreadable ones are skipped)."""
+        with self._synced():
+            return self._offers(_as_datetime(since) if since is not None else None)
+
+    def _offer_names(self, since: datetime | None = None) -> list[str]:
+        names = sorted(n for n in self._storage.read() if migrations.is_offers_table(n))
+        if since is None:
+            return names
+        low = migrations.offers_table_for(since - timedelta(days=1))
+        return [n for n in names if n >= low]
+
+    def _offers(self, since: datetime | None = None) -> list[Offer]:
+        found = []
+        tables = self._storage.read()
+        for name in self._offer_names(since):
+            for key, doc in dict.items(tables.get(name, {})):
+                try:
+                    offer = Offer.from_dict(doc)
+                except (KeyError, TypeError, ValueError) as error:
+                    self.unreadable.append((name, key, str(error)))
+                    continue
+                if since is None or offer.at >= since:
+                    found.append(offer)
+        found.sort(key=attrgetter("at"))
+        return found
+
+    def _locate_offer(self, offer_id: str) -> tuple[str, int, Offer]:
+        tables = self._storage.read()
+        for name in reversed(self._offer_names()):  # recent offers are the ones answered
+            for key, doc in dict.items(tables.get(name, {})):
+                if doc.get("id") == offer_id:
+                    return name, int(key), Offer.from_dict(doc)
+        raise JournalError(f"{self.path}: no offer with id {offer_id!r}",
+                           "list the offers with `tandem export --format json`")
+
     def close_interrupted(self, now: datetime) -> int:
         """Close, as partial, every running ritual whose process is gone (a crash, a power cut),
         with the seconds it really ran (its last heartbeat). Returns how many were closed."""
@@ -513,14 +605,31 @@ class Journal:
                 places.setdefault(name, []).append(key)
             for name, keys in places.items():
                 self._table(name).remove(doc_ids=keys)
+            if all or since is not None:  # what Tandem offered in that time goes too
+                self._forget_offers(None if all else _as_datetime(since))
+                low = None if all else _as_datetime(since)
+                quiet = self._storage.read().get(migrations.SILENCES, {})
+                keys = [int(k) for k, doc in dict.items(quiet) if low is None or (_offer_at(doc) or low) >= low]
+                if keys:
+                    self._table(migrations.SILENCES).remove(doc_ids=keys)
             self._storage.compact()
         return len(doomed)
 
+    def _forget_offers(self, since: datetime | None) -> None:
+        tables = self._storage.read()
+        for name in self._offer_names(since):
+            keys = [int(k) for k, doc in dict.items(tables.get(name, {}))
+                    if since is None or _offer_at(doc) is None or _offer_at(doc) >= since]  # type: ignore[operator]
+            if keys:
+                self._table(name).remove(doc_ids=keys)
+
     def export(self, fmt: str) -> str:
-        """All the couple's data: "json" (with the schema version) or "csv" (one row a moment)."""
+        """All the couple's data: "json" (schema version, moments and offers) or "csv" (one row a moment)."""
         moments = self.moments()
         if fmt == "json":
-            data = {"schema": SCHEMA_VERSION, "moments": [m.to_dict() for m in moments]}
+            data = {"schema": SCHEMA_VERSION, "moments": [m.to_dict() for m in moments],
+                    "offers": [o.to_dict() for o in self.offers()],
+                    "silences": [t.isoformat() for t in self.silences()]}
             return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         if fmt == "csv":
             out = io.StringIO()
@@ -547,6 +656,7 @@ class Journal:
                 "path": str(self.path),
                 "schema": SCHEMA_VERSION,
                 "moments": len(moments),
+                "offers": len(self._offers()),
                 "running": sum(1 for m in moments if m.status == "running"),
                 "unreadable": [f"{t}/{k}: {problem}" for t, k, problem in self.unreadable],
                 "private": private,
@@ -565,11 +675,23 @@ class Journal:
             raw = Path(damaged).read_bytes()
         except OSError as error:
             raise JournalError(f"cannot read {damaged}: {error.strerror or error}", "check the path") from error
-        found = unreadable = 0
+        found = unreadable = offers_found = 0
         fresh: dict[str, dict[str, Any]] = {}
+        fresh_offers: dict[str, Offer] = {}
         with self._synced():
             self._ordered()  # parse every month: ids already kept are not added twice
+            known_offers = {o.id for o in self._offers()}
             for doc in scan_documents(raw):
+                if looks_like_offer(doc):
+                    offers_found += 1
+                    try:
+                        offer = Offer.from_dict(doc)
+                    except (KeyError, TypeError, ValueError):
+                        unreadable += 1
+                        continue
+                    if offer.id not in known_offers:
+                        fresh_offers[offer.id] = offer  # the last copy (its latest outcome) wins
+                    continue
                 found += 1
                 try:
                     moment = Moment.from_dict(migrations.upgrade_doc(doc))
@@ -583,7 +705,13 @@ class Journal:
                     fresh[moment.id] = moment.to_dict()  # the last copy of a moment wins
             if fresh:
                 self._insert(list(fresh.values()))
-        return RepairResult(found=found, added=len(fresh), unreadable=unreadable)
+            with self._storage.batch():
+                for offer in fresh_offers.values():
+                    name = migrations.offers_table_for(offer.at)
+                    key = max(map(int, self._storage.read().get(name, {})), default=0) + 1
+                    self._table(name).insert(Document(offer.to_dict(), doc_id=key))
+        return RepairResult(found=found, added=len(fresh), unreadable=unreadable,
+                            offers_found=offers_found, offers_added=len(fresh_offers))
 
     def close(self) -> None:
         self._db.close()

@@ -5,6 +5,9 @@ Version 1 (the first prototype) kept one `seconds` figure per moment, no id and 
 Version 2 splits `seconds` into `planned_seconds` (unknown for old moments) and `actual_seconds`,
 adds a stable `id` and `kind` ("appreciation" was a ritual name in version 1), and keeps moments
 in one table per month (`moments-2026-01`) instead of a single `moments` table.
+Version 3 adds offers (`offers-2026-01`) and "not today" silences (`silences`); moments are unchanged,
+so the step is only the version number. The bump makes an older Tandem say "written by a newer
+Tandem, upgrade" instead of setting aside a journal whose new tables it does not know.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from assistant.journal.records import MOMENT_FIELDS, SCHEMA_VERSION
 Doc = dict[str, Any]
 Tables = dict[str, dict[str, Doc]]
 MOMENTS = "moments"
+OFFERS = "offers"
+"""Offers Tandem made ("gratitude time?") live in their own monthly tables (`offers-2026-11`)."""
+SILENCES = "silences"
+"""When someone said "not today" with no offer waiting (one small table: a few a month)."""
 META = "meta"
 META_KEY = "1"
 
@@ -45,6 +52,18 @@ def table_for(started: datetime) -> str:
     return f"{MOMENTS}-{started:%Y-%m}"
 
 
+def offers_table_for(at: datetime) -> str:
+    return f"{OFFERS}-{at:%Y-%m}"
+
+
+def is_moments_table(name: str) -> bool:
+    return name.startswith(MOMENTS + "-")
+
+
+def is_offers_table(name: str) -> bool:
+    return name.startswith(OFFERS + "-")
+
+
 def split_by_month(docs: list[Doc]) -> dict[str, dict[str, Doc]]:
     tables: dict[str, dict[str, Doc]] = {}
     for doc in docs:
@@ -64,7 +83,17 @@ def looks_current(doc: Doc) -> bool:
     return isinstance(doc.get("ritual"), str) and isinstance(doc.get("started"), str) and "id" in doc
 
 
-STEPS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2}
+def looks_like_offer(doc: Doc) -> bool:
+    """A cheap shape check of a stored offer (a ritual, when it was made, what came of it)."""
+    return isinstance(doc.get("ritual"), str) and isinstance(doc.get("at"), str) and "outcome" in doc and "id" in doc
+
+
+def _v2_to_v3(tables: Tables) -> Tables:
+    """Nothing to convert: a version 2 journal simply has no offers yet."""
+    return tables
+
+
+STEPS: dict[int, Callable[[Tables], Tables]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """STEPS[n] turns version n into version n + 1."""
 
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
-SCHEMA_VERSION = 2
-"""Version 1 stored one `seconds` figure; version 2 splits it into planned and actual seconds."""
+SCHEMA_VERSION = 3
+"""Version 1 stored one `seconds` figure; version 2 splits it into planned and actual seconds;
+version 3 adds the offers Tandem made and "not today" silences, in their own tables."""
 
 Status = Literal["completed", "partial", "cancelled", "running"]
 Kind = Literal["moment", "appreciation"]

@@ -127,8 +127,8 @@ class SpeechLoop:
         limit = self.clock.now() + self.settings.drain_limit
         while True:
             deadline = self.dialog.next_deadline()
-            if deadline is None or deadline > limit:
-                break
+            if deadline is None or deadline > limit or not getattr(self.dialog, "busy", True):
+                break  # (an offer planned for later is not something left running)
             self.clock.sleep_until(max(deadline, self.clock.now()))
             self.perform(self.dialog.tick())
         self.clock.sleep_until(max(self.output.busy_until(), self.clock.now()))

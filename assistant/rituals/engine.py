@@ -10,6 +10,7 @@ real seconds; stopping before anything happened is a cancel.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum, auto
 from typing import Any
@@ -84,8 +85,12 @@ class RitualRun:
 
     def __init__(self, ritual: Ritual, book: RitualBook, voices: Voices, settings: Settings,
                  rng: random.Random, first: str, second: str, *, variant: str | None = None,
-                 seconds: int | None = None, prefill: str | None = None) -> None:
+                 seconds: int | None = None, prefill: str | None = None,
+                 may_ask_rating: Callable[[], bool] | None = None) -> None:
         self.ritual = ritual
+        self.may_ask_rating = may_ask_rating
+        """Asked when the rating step comes: True claims the question now, False skips it quietly.
+        The Dialog owns it (it knows when the last question was asked); the engine reads no clock."""
         self.book = book
         self.voices = voices
         self.settings = settings
@@ -288,6 +293,8 @@ class RitualRun:
             self._wait(RunState.LISTENING, step.timeout, now)
             return True
         elif isinstance(step, AskRatingStep):
+            if not self._rating_allowed():
+                return False
             self._say(step.ask_rating, out)
             self._wait(RunState.RATING, step.timeout, now)
             return True
@@ -296,6 +303,13 @@ class RitualRun:
             self._wait(RunState.OFFERING, step.timeout, now)
             return True
         return False
+
+    def _rating_allowed(self) -> bool:
+        """Only a recorded (completed or partial) moment is rated, only when the couple wants the
+        question, and only when the Dialog's gate says it is not too soon after the last one."""
+        if not self.recorded or not self.settings.rituals.ask_rating:
+            return False
+        return self.may_ask_rating is None or self.may_ask_rating()
 
     def _start_timer(self, state: RunState, length: Any, now: float, halfway: bool = False) -> None:
         main = length == "duration"
