@@ -23,7 +23,7 @@ def test_an_offer_and_its_answer_survive_reopening(tmp_path: Path) -> None:
     taken = journal.answer_offer(offer.id, "accepted", moment_id="abc123")
     journal.close()
 
-    again = Journal.open(path)
+    again = Journal.open(path, now=hug.at)  # within the hug offer's answer window
     assert again.offers() == [hug, taken]  # oldest first
     assert (taken.outcome, taken.moment_id) == ("accepted", "abc123")
     assert again.offers(since=EVENING - timedelta(hours=1)) == [taken]
@@ -77,7 +77,7 @@ def test_a_torn_offer_write_is_ignored_and_the_rest_kept(tmp_path: Path) -> None
     journal.offer(Offer("gratitude", EVENING + timedelta(minutes=5)))
     log = path.with_name("journal.json.log")
     log.write_bytes(log.read_bytes()[:-20])  # the plug pulled during the last write
-    assert Journal.open(path).offers() == [kept]
+    assert Journal.open(path, now=EVENING).offers() == [kept]
 
 
 def test_a_malformed_offer_table_sets_the_journal_aside(tmp_path: Path) -> None:
@@ -145,3 +145,13 @@ def test_not_today_said_with_no_offer_waiting_is_kept_and_forgotten_with_the_res
     assert journal.silences() == [EVENING - timedelta(days=2)]
     journal.forget(all=True)
     assert journal.silences() == []
+
+
+def test_an_offer_cut_off_by_a_crash_is_closed_as_unanswered_on_the_next_start(tmp_path: Path) -> None:
+    path = tmp_path / "journal.json"
+    journal = Journal.open(path, now=EVENING)
+    cut_off = journal.offer(Offer("gratitude", EVENING))
+    journal.close()  # the process died while listening for the answer
+    assert [o.outcome for o in Journal.open(path, now=EVENING + timedelta(minutes=1)).offers()] == ["pending"]
+    reopened = Journal.open(path, now=EVENING + timedelta(hours=1))
+    assert [(o.id, o.outcome) for o in reopened.offers()] == [(cut_off.id, "unanswered")]

@@ -39,6 +39,8 @@ APP_NAME = "tandem"
 FILE_NAME = "journal.json"
 OWNER = "_owner"
 """Extra key on a running moment: which process runs it, so a second process never closes it."""
+PENDING_OFFER_LIMIT = timedelta(minutes=10)
+"""Far longer than any answer window (`[offers] answer_seconds` is at most a minute)."""
 
 
 def default_path() -> Path:
@@ -525,7 +527,20 @@ class Journal:
                 ended = min(now, moment.started + timedelta(seconds=moment.actual_seconds))
                 self._replace(where, moment.with_(status="partial", ended=max(ended, moment.started)).to_dict())
                 closed += 1
+            self._close_pending_offers(now)
         return closed
+
+    def _close_pending_offers(self, now: datetime) -> None:
+        """An offer still "pending" long after its answer window was cut off by a crash: nobody answered it."""
+        pending = [
+            (name, int(key))
+            for name, table in self._storage.read().items()
+            if migrations.is_offers_table(name)
+            for key, doc in table.items()
+            if doc.get("outcome") == "pending" and (at := _offer_at(doc)) is not None and now - at > PENDING_OFFER_LIMIT
+        ]
+        for where in pending:
+            self._update(where, {"outcome": "unanswered"})
 
     # -- reading ----------------------------------------------------------------------------
 
