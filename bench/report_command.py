@@ -67,10 +67,10 @@ def _median_s(argv: list[str], repeat: int) -> float:
 
 
 def run(years: int = 10, repeat: int = 5, folder: Path | None = None) -> dict[str, Any]:
+    from assistant.commands.report import context_period
     from assistant.config import load_settings
     from assistant.journal import Journal
     from assistant.journal.figures import Period, figures_for
-    from assistant.commands.report import context_period
     from assistant.report.labels import Labels
     from assistant.report.page import render_page
 

@@ -9,9 +9,10 @@ changes nothing; the `Dialog` speaks the offer and listens for the answer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from assistant.clock import Clock
 from assistant.config import Settings, parse_clock_time, parse_offer, parse_quiet_hours

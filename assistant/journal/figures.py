@@ -241,7 +241,7 @@ def monday_of(day: date) -> date:
 class _Tally:
     """Running counts for one ritual while moments stream past."""
 
-    __slots__ = ("completed", "partial", "cancelled", "seconds", "rating_sum", "ratings")
+    __slots__ = ("cancelled", "completed", "partial", "rating_sum", "ratings", "seconds")
 
     def __init__(self) -> None:
         self.completed = self.partial = self.cancelled = self.ratings = self.rating_sum = 0

@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import io
 import re
-from html import escape
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from html import escape
 
 import matplotlib
 
 matplotlib.use("Agg")  # never a GUI, even if pyplot is imported later in this process
 
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
-from assistant.journal.figures import APPRECIATION, DayFigures, Figures, Period, monday_of  # noqa: E402
-from assistant.report.labels import Labels  # noqa: E402
+from assistant.journal.figures import (
+    APPRECIATION,
+    DayFigures,
+    Figures,
+    Period,
+    monday_of,
+)
+from assistant.report.labels import Labels
 
 INK = "#3a322c"
 MUTED = "#7a6e63"
@@ -380,7 +386,7 @@ def _steps(values: list[int]) -> tuple[float, float, float]:
     if not values:
         return (1, 2, 3)
     ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
     return (pick(0.25), pick(0.5), pick(0.75))
 
 
@@ -412,7 +418,7 @@ def _svg(fig: Figure, key: str, title: str) -> str:
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.DOTALL)
     text = re.sub(r"font-family: [^;\"]*;?\s*", "", text)
     referenced = set(re.findall(r"#([A-Za-z_][\w.-]*)\)?\"", text))
     text = _ID.sub(lambda m: f' id="{key}-{m.group(1)}"' if m.group(1) in referenced else "", text)

@@ -7,10 +7,11 @@ broken label never reaches a printed page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from assistant.dialog.voices import Voices, default_voices, read_yaml, slots_of
 from assistant.errors import DataError
@@ -56,7 +57,7 @@ class Labels:
     path: Path = LABELS_FILE
 
     @classmethod
-    def load(cls, path: Path = LABELS_FILE, voices: Voices | None = None) -> "Labels":
+    def load(cls, path: Path = LABELS_FILE, voices: Voices | None = None) -> Labels:
         data = read_yaml(path)
         if not isinstance(data, dict):
             raise DataError(path, "", "must be a mapping of labels", "start with e.g. `title: ...`")

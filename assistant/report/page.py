@@ -18,7 +18,13 @@ from assistant.errors import TandemError
 from assistant.journal.figures import Figures
 from assistant.report.charts import Chart, all_charts
 from assistant.report.labels import Labels
-from assistant.report.table import lead, number, period_heading, ritual_rows, summary_rows
+from assistant.report.table import (
+    lead,
+    number,
+    period_heading,
+    ritual_rows,
+    summary_rows,
+)
 
 TEMPLATE = Path(__file__).with_name("page.html")
 WIDE = frozenset({"calendar"})
