@@ -22,7 +22,7 @@ from dialog_harness import SETTINGS, Couple
 
 THURSDAY = datetime(2026, 1, 8, 20, 0).astimezone()
 SCOLDING = re.compile(r"\b(only|fail(ed)?|miss(ed)?|should|didn't|did not|haven't|must|behind|forgot|lazy|bad)\b", re.I)
-SUMMARY_KEYS = re.compile(r"^(today|week)_")
+SUMMARY_KEYS = re.compile(r"^(today|week|month|streak)_")
 INVITATIONS = {"today_invite", "today_week_invite", "week_invite", "today_nothing_yet"}
 RITUALS = ("hug", "gratitude", "breathing", "check_in", "walk", "hold_hands")
 VOICES = Voices.load(voices_dir())
@@ -115,6 +115,33 @@ def test_the_week_celebrates_a_streak_and_the_favourite(tmp_path: Path) -> None:
     assert "six hugs and one walk" in reply.said[0]
     assert "six days" in reply.said[1]
     assert "walk" in reply.said[2]
+
+
+def test_the_month_is_summed_up_over_thirty_days(tmp_path: Path) -> None:
+    couple = Couple(tmp_path)
+    now = couple.clock.wall()
+    for days_ago in (1, 12, 25, 40):  # the last one is outside the month
+        couple.journal.record(moment("hug", now - timedelta(days=days_ago, hours=1)))
+    reply = couple.say("how did we do this month")
+    assert reply.keys[0] == "month_summary"
+    assert "three hugs" in reply.said[0]
+
+
+def test_the_streak_is_told_with_the_best_run_when_it_was_longer(tmp_path: Path) -> None:
+    couple = Couple(tmp_path)
+    now = couple.clock.wall()
+    for days_ago in [*range(20, 30), *range(0, 4)]:  # ten days long ago, then four up to today
+        couple.journal.record(moment("hug", now - timedelta(days=days_ago, minutes=5)))
+    reply = couple.say("what's our streak")
+    assert reply.keys == ["streak_now"]
+    assert "four days" in reply.said[0] and "ten" in reply.said[0]
+
+
+def test_no_streak_yet_is_an_invitation_not_a_loss(tmp_path: Path) -> None:
+    couple = Couple(tmp_path)
+    reply = couple.say("how many days in a row")
+    assert reply.keys == ["streak_none"]
+    assert not SCOLDING.search(spoken(reply))
 
 
 def test_minimums_kept_every_day_are_celebrated(tmp_path: Path) -> None:

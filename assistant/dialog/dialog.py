@@ -19,7 +19,7 @@ from typing import Any
 from assistant.clock import Clock
 from assistant.config import Settings
 from assistant.dialog.offers import OfferKeeper, offer_keys
-from assistant.dialog.summaries import today_lines, week_lines
+from assistant.dialog.summaries import streak_lines, today_lines, week_lines
 from assistant.dialog.voices import Voices
 from assistant.errors import JournalError
 from assistant.journal.figures import Figures, Period, figures_for
@@ -404,10 +404,17 @@ class Dialog:
         return self._say_lines(today_lines(figures, self.voices))
 
     def _on_WeekSummary(self, u: IntentMatch) -> Reply:
-        figures = self._figures(Period.week)
+        scope = "month" if u.slots.get("period") == "month" else "week"
+        figures = self._figures(Period.month if scope == "month" else Period.week)
         if figures is None:
             return self._say("journal_error")
-        return self._say_lines(week_lines(figures, self.voices))
+        return self._say_lines(week_lines(figures, self.voices, scope))
+
+    def _on_StreakStatus(self, u: IntentMatch) -> Reply:
+        figures = self._figures(Period.today)
+        if figures is None:
+            return self._say("journal_error")
+        return self._say_lines(streak_lines(figures, self.voices))
 
     def _figures(self, period: Callable[[datetime], Period]) -> Figures | None:
         """The same figures `tandem report` prints, for `period` ending now (None: journal trouble)."""

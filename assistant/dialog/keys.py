@@ -65,6 +65,13 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "week_partial": frozenset({"count"}),
     "week_invite": frozenset({"missing"}),
     "week_empty": frozenset(),
+    "month_summary": frozenset({"moments", "minutes"}),
+    "month_moments": frozenset({"moments"}),
+    "month_empty": frozenset(),
+    "streak_none": frozenset(),
+    "streak_started": frozenset(),
+    "streak_best": frozenset({"days"}),
+    "streak_now": frozenset({"days", "best"}),
     "whose_turn": frozenset({"name", "other"}),
     "whose_turn_ritual": frozenset({"name", "other", "ritual"}),
     # gentle offers (voices/en/offers.yaml); offer_RITUAL[_VARIANT] keys are optional, checked by OFFER_SLOTS

@@ -59,20 +59,21 @@ def today_lines(f: Figures, voices: Voices) -> list[Line]:
     return lines[:MAX_LINES]
 
 
-def week_lines(f: Figures, voices: Voices) -> list[Line]:
-    """The last seven days: moments and minutes, the best one or two highlights, maybe an invitation."""
+def week_lines(f: Figures, voices: Voices, scope: str = "week") -> list[Line]:
+    """The last seven days (or thirty, `scope="month"`): moments and minutes, the best one or two
+    highlights, maybe an invitation. Only the opening line names the period."""
     counts = {r.ritual: r.moments for r in f.rituals.values() if r.moments}
     if f.appreciations:
         counts[APPRECIATION] = f.appreciations
     moments = _counted(voices, counts)
     if not moments:
-        return [("week_empty", {})]
+        return [(f"{scope}_empty", {})]
     seconds = f.total_minutes * 60
     if seconds >= WHOLE_SECONDS:
-        lines: list[Line] = [("week_summary", {"moments": moments,
-                                               "minutes": voices.spoken_duration(seconds, approximate=True)})]
+        lines: list[Line] = [(f"{scope}_summary", {"moments": moments,
+                                                   "minutes": voices.spoken_duration(seconds, approximate=True)})]
     else:
-        lines = [("week_moments", {"moments": moments})]
+        lines = [(f"{scope}_moments", {"moments": moments})]
     highlights = _week_highlights(f, voices)
     invitation = _invitation(f, voices, {}, "week")
     room = MAX_LINES - len(lines) - (1 if invitation else 0)
@@ -80,6 +81,19 @@ def week_lines(f: Figures, voices: Voices) -> list[Line]:
     if invitation:
         lines.append(invitation)
     return lines
+
+
+def streak_lines(f: Figures, voices: Voices) -> list[Line]:
+    """ "What's our streak?": the run so far, and the best one when it is longer; a fresh start is
+    an invitation, never a loss."""
+    current, best = f.streak.current, max(f.streak.longest, f.streak.current)
+    if current == 0:
+        return [("streak_none", {})]
+    if current == 1:
+        return [("streak_started", {})]
+    if current >= best:
+        return [("streak_best", {"days": voices.number(current)})]
+    return [("streak_now", {"days": voices.number(current), "best": voices.number(best)})]
 
 
 def _week_highlights(f: Figures, voices: Voices) -> list[Line]:

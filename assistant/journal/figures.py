@@ -151,10 +151,12 @@ class Streak:
     best_end: date | None
     forgiven: tuple[date, ...]
     """Forgiven days inside the period (for the streak calendar)."""
+    longest: int = 0
+    """The longest streak in the whole history ("your best run was ten days")."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "current": self.current, "best": self.best,
+            "current": self.current, "best": self.best, "longest": self.longest,
             "best_start": self.best_start.isoformat() if self.best_start else None,
             "best_end": self.best_end.isoformat() if self.best_end else None,
             "forgiven": [d.isoformat() for d in self.forgiven],
@@ -455,6 +457,7 @@ def streak_of(active: set[date], period: Period, today: date) -> Streak:
         best_start=best[0] if best else None,
         best_end=best[1] if best else None,
         forgiven=tuple(forgiven),
+        longest=max(((end - start).days + 1 for start, end, _ in runs), default=0),
     )
 
 
