@@ -95,6 +95,20 @@ def test_export_includes_offers(tmp_path: Path) -> None:
     assert [Offer.from_dict(d) for d in data["offers"]] == [offer]
 
 
+def test_offers_export_as_their_own_csv_one_row_an_offer(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    journal = Journal.open(tmp_path / "journal.json", now=EVENING)
+    taken = journal.offer(Offer("hug", EVENING, variant="morning", outcome="accepted", moment_id="abc"))
+    journal.offer(Offer("gratitude", EVENING + timedelta(minutes=1), reason="minimum", outcome="silenced"))
+    rows = list(csv.DictReader(io.StringIO(journal.export("csv", "offers"))))
+    assert [(r["ritual"], r["outcome"], r["variant"], r["moment_id"]) for r in rows] == [
+        ("hug", "accepted", "morning", "abc"), ("gratitude", "silenced", "", "")]
+    assert rows[0]["id"] == taken.id and rows[1]["reason"] == "minimum"
+    assert "ritual" in journal.export("csv").splitlines()[0] and "outcome" not in journal.export("csv")
+
+
 def test_forget_all_removes_offers_from_disk_too(tmp_path: Path) -> None:
     path = tmp_path / "journal.json"
     journal = Journal.open(path)

@@ -16,6 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description="Export the whole journal.")
     add_common(parser)
     parser.add_argument("--format", choices=("csv", "json"), default="json")
+    parser.add_argument("--offers", action="store_true",
+                        help="with --format csv: the offers Tandem made and what came of them, instead of the moments")
     parser.add_argument("--output", metavar="FILE", help="write here (created readable by you only); default: stdout")
     parser.set_defaults(func=run)
 
@@ -23,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     journal = open_journal(args)
     try:
-        text = journal.export(args.format)
+        text = journal.export(args.format, "offers" if args.offers else "moments")
     finally:
         journal.close()
     if not args.output:

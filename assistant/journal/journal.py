@@ -30,7 +30,7 @@ from assistant.errors import JournalError
 from assistant.journal import migrations
 from assistant.journal.migrations import table_for
 from assistant.journal.lock import DEFAULT_TIMEOUT, JournalLock
-from assistant.journal.records import MOMENT_FIELDS, OFFER_OUTCOMES, SCHEMA_VERSION, Moment, Offer
+from assistant.journal.records import MOMENT_FIELDS, OFFER_FIELDS, OFFER_OUTCOMES, SCHEMA_VERSION, Moment, Offer
 from assistant.journal.repair import looks_like_offer, scan_documents
 from assistant.journal.storage import FILE_MODE, CorruptFile, SafeJSONStorage
 from assistant.journal.summaries import TodayStatus, WeekSummary, today_status, week_summary
@@ -638,8 +638,18 @@ class Journal:
             if keys:
                 self._table(name).remove(doc_ids=keys)
 
-    def export(self, fmt: str) -> str:
-        """All the couple's data: "json" (schema version, moments and offers) or "csv" (one row a moment)."""
+    def export(self, fmt: str, table: str = "moments") -> str:
+        """All the couple's data: "json" (schema version, moments and offers) or "csv" (one row a
+        moment, or with `table="offers"` one row an offer: a spreadsheet wants one kind of row)."""
+        if fmt == "csv" and table == "offers":
+            out = io.StringIO()
+            writer = csv.DictWriter(out, fieldnames=list(OFFER_FIELDS), lineterminator="\n")
+            writer.writeheader()
+            for offer in self.offers():
+                writer.writerow({k: "" if v is None else v for k, v in offer.to_dict().items()})
+            return out.getvalue()
+        if table not in ("moments", "offers"):
+            raise ValueError(f"unknown export table {table!r} (moments or offers)")
         moments = self.moments()
         if fmt == "json":
             data = {"schema": SCHEMA_VERSION, "moments": [m.to_dict() for m in moments],

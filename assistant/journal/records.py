@@ -153,4 +153,5 @@ class Offer:
         return cls(**values)
 
 
-_OFFER_FIELDS = frozenset(f.name for f in fields(Offer))
+OFFER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Offer))
+_OFFER_FIELDS = frozenset(OFFER_FIELDS)
