@@ -19,8 +19,9 @@ TEXT_METHOD = (
 JOURNAL_TITLE = "Journal at scale"
 JOURNAL_METHOD = (
     "Ten years of a couple's daily moments (about 40,000 records) written to a real journal file, reopened, "
-    "then timed: recording one moment, `TodayStatus`, `WeekSummary` (warm, first after opening, and right "
-    "after a new record), compaction, and the file size. Medians of 30 calls."
+    "then timed: recording one moment, the figures `TodayStatus` and `WeekSummary` speak from (over the whole "
+    "history; warm, first after opening, and right after a new record), compaction, and the file size. "
+    "Medians of 30 calls. `tandem listen` and `chat` warm the journal in the background at start-up."
 )
 
 
@@ -58,7 +59,7 @@ def journal_section(f: dict[str, Any], quick: bool) -> Section:
         Row("record one moment, median", f["record_median_ms"], "ms"),
         Row("TodayStatus, median", f["today_median_ms"], "ms"),
         Row("WeekSummary, median", f["week_median_ms"], "ms", week),
-        Row("WeekSummary, first after opening", f["week_first_after_open_ms"], "ms", week),
+        Row("WeekSummary, first after opening (cold)", f["week_first_after_open_ms"], "ms"),
         Row("WeekSummary, right after a new record", f["week_after_record_ms"], "ms", week),
         Row("open the journal", f["open_ms"], "ms"),
         Row("compact", f["compact_ms"], "ms"),

@@ -338,3 +338,11 @@ def test_a_moment_today_only_ever_lengthens_the_current_streak(pattern: list[boo
         assert without + 1 <= with_today <= without + 2
     else:
         assert with_today == 1
+
+
+def test_a_winter_gratitude_stays_on_its_day_when_read_in_summer() -> None:
+    winter = timezone(timedelta(hours=1))
+    summer_now = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    late = Moment("gratitude", datetime(2026, 1, 5, 23, 30, tzinfo=winter), actual_seconds=200)
+    f = compute_figures([late], [], Period.since(date(2026, 1, 5), summer_now), summer_now, {}, {})
+    assert f.days[0].day == date(2026, 1, 5) and f.days[0].counts == {"gratitude": 1}

@@ -1,4 +1,4 @@
-"""The journal's everyday API: record, rituals in progress, today, the week, whose turn."""
+"""The journal's everyday API: record, rituals in progress, today's and the week's figures, whose turn."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import JournalError
+from assistant.config import Minimums, Settings
 from assistant.journal import Journal, Moment
+from assistant.journal.figures import Period, figures_for
 
 EVENING = datetime(2026, 1, 5, 20, 0).astimezone()
 
@@ -20,7 +22,7 @@ def hug(at: datetime, seconds: float = 90, status: str = "completed", by: str | 
 
 @pytest.fixture
 def journal(tmp_path: Path):
-    j = Journal.open(tmp_path / "journal.json", minimums={"hug": 1, "gratitude": 1})
+    j = Journal.open(tmp_path / "journal.json")
     yield j
     j.close()
 
@@ -48,28 +50,27 @@ def test_today_counts_partial_moments_against_the_minimums(journal: Journal) -> 
     journal.record(hug(EVENING - timedelta(hours=12), seconds=40, status="partial"))
     journal.record(hug(EVENING - timedelta(days=1)))  # yesterday does not count
     journal.record(Moment("breathing", EVENING - timedelta(hours=1), actual_seconds=120, status="cancelled"))
-    status = journal.today(EVENING)
-    assert status.counts == {"hug": 1}
-    assert status.missing == {"gratitude": 1}
-    assert not status.met
+    today = figures_for(journal, Period.today(EVENING), EVENING, Settings()).today
+    assert today is not None and today.counts == {"hug": 1}
+    assert today.met is None  # not met yet, and the day is not over
     journal.record(Moment("gratitude", EVENING, actual_seconds=200, counts={"Sam": 3, "Alex": 3}))
-    assert journal.today(EVENING).met
-    assert journal.today(EVENING, {"hug": 2}).missing == {"hug": 1}
+    assert figures_for(journal, Period.today(EVENING), EVENING, Settings()).today.met
+    two_hugs = Settings(minimums=Minimums(hug=2, gratitude=1))
+    assert figures_for(journal, Period.today(EVENING), EVENING, two_hugs).today.met is None
 
 
-def test_the_week_counts_minutes_the_most_rated_moment_and_appreciations(journal: Journal) -> None:
+def test_the_week_counts_minutes_ratings_partial_moments_and_appreciations(journal: Journal) -> None:
     for day in range(10):  # ten days of one hug each; only seven are in the week
         journal.record(hug(EVENING - timedelta(days=day), seconds=60, rating=3 if day else None))
-    best = journal.record(hug(EVENING - timedelta(days=2, hours=1), seconds=120, status="partial", rating=5))
+    journal.record(hug(EVENING - timedelta(days=2, hours=1), seconds=120, status="partial", rating=5))
     journal.record(Moment("appreciation", EVENING, kind="appreciation", texts=None))
-    week = journal.week(EVENING)
-    assert week.counts == {"hug": 8}
-    assert week.minutes["hug"] == pytest.approx(7 + 2)
-    assert week.partial == {"hug": 1}
-    assert week.top_moment == best
+    week = figures_for(journal, Period.week(EVENING), EVENING, Settings())
+    hugs = week.rituals["hug"]
+    assert (hugs.moments, hugs.partial) == (8, 1)
+    assert hugs.minutes == pytest.approx(7 + 2)
+    assert hugs.average_rating == pytest.approx((3 * 6 + 5) / 7)
     assert week.appreciations == 1
-    assert week.days_active == 7
-    assert week.to_dict()["top_moment"]["id"] == best.id
+    assert sum(1 for d in week.days if d.counts) == 7
 
 
 def test_rating_a_moment_is_kept(journal: Journal) -> None:

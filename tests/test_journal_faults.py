@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import JournalError
+from assistant.config import Settings
 from assistant.journal import Journal, Moment, storage
+from assistant.journal.figures import Period, figures_for
 from assistant.journal.lock import JournalLock
 
 EVENING = datetime(2026, 1, 5, 20, 0).astimezone()
@@ -39,7 +41,7 @@ def test_a_write_failing_half_way_keeps_every_earlier_moment_and_says_why(tmp_pa
     assert "disk space" in failure.value.fix
     # The running journal keeps going: it still answers, without the moment that failed.
     assert [m.id for m in journal.moments()] == kept
-    assert journal.today(EVENING).counts == {"gratitude": 5}
+    assert figures_for(journal, Period.today(EVENING), EVENING, Settings()).today.counts == {"gratitude": 5}
     monkeypatch.setattr(storage, "write_all", real_write_all)
     after = journal.record(moment(6)).id  # space is back
     journal.close()

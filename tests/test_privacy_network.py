@@ -86,7 +86,7 @@ def test_the_guard_really_catches_a_connection(no_network):
 def test_a_whole_evening_of_rituals_opens_no_connection(no_network, tmp_path):
     clock = VirtualClock()
     settings = Settings(partners=Partners(("Alex", "Sam")))
-    with Journal.open(tmp_path / "journal.json", minimums=settings.minimums.as_dict(), now=clock.wall()) as journal:
+    with Journal.open(tmp_path / "journal.json", now=clock.wall()) as journal:
         dialog = build_dialog(settings, journal, clock, random.Random(3))  # intents loaded under the guard
         said = []
 

@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(Path(args.config) if args.config else None)
     clock = RealClock()
-    journal = Journal.open(Path(args.journal) if args.journal else None, minimums=settings.minimums.as_dict())
+    journal = Journal.open(Path(args.journal) if args.journal else None)
+    threading.Thread(target=journal.warm, daemon=True, name="journal-warm").start()
     try:
         dialog = build_dialog(settings, journal, clock, random.Random(args.seed),
                               intents=Path(args.intents) if args.intents else None,

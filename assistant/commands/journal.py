@@ -1,7 +1,7 @@
 """`tandem journal check | repair FILE...`: look after the journal file itself.
 
-Also home of `open_journal`, which every journal subcommand uses: the same path, minimums and
-one-time notice handling wherever the journal is opened from the command line.
+Also home of `open_journal`, which every journal subcommand uses: the same path and one-time
+notice handling wherever the journal is opened from the command line.
 """
 
 from __future__ import annotations
@@ -14,10 +14,6 @@ from typing import Any
 
 from assistant.journal.journal import Journal
 
-DEFAULT_MINIMUMS = {"hug": 1, "gratitude": 1}
-"""Used only when no config module can be loaded (the couple's config normally decides)."""
-
-
 def load_config(args: argparse.Namespace) -> Any | None:
     """The couple's settings, or None when the config module is not available."""
     try:
@@ -27,19 +23,10 @@ def load_config(args: argparse.Namespace) -> Any | None:
     return load_settings(Path(args.config) if getattr(args, "config", None) else None)
 
 
-def minimums_of(settings: Any | None) -> dict[str, int]:
-    if settings is None:
-        return dict(DEFAULT_MINIMUMS)
-    return dict(settings.minimums.as_dict())
-
-
-def open_journal(args: argparse.Namespace, settings: Any | None = None) -> Journal:
+def open_journal(args: argparse.Namespace) -> Journal:
     """Open the journal named by `--journal` (default: the platform data folder) and report,
     once, a journal that had to be set aside."""
-    if settings is None:
-        settings = load_config(args)
-    journal = Journal.open(Path(args.journal) if getattr(args, "journal", None) else None,
-                           minimums=minimums_of(settings))
+    journal = Journal.open(Path(args.journal) if getattr(args, "journal", None) else None)
     notice = journal.notice
     if notice is not None:
         print(f"tandem: {notice.path}: {notice.reason}; kept as "

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         initiated_by=args.by, rating=args.rating,
         kind="appreciation" if ritual == "appreciation" else "moment",
     )
-    journal = open_journal(args, settings)
+    journal = open_journal(args)
     try:
         journal.record(moment)
     finally:

@@ -2,8 +2,7 @@
 
 from assistant.journal.journal import Journal, Notice, RepairResult, default_path
 from assistant.journal.records import SCHEMA_VERSION, Moment
-from assistant.journal.summaries import TodayStatus, WeekSummary
 
 __all__ = [
-    "SCHEMA_VERSION", "Journal", "Moment", "Notice", "RepairResult", "TodayStatus", "WeekSummary", "default_path",
+    "SCHEMA_VERSION", "Journal", "Moment", "Notice", "RepairResult", "default_path",
 ]

@@ -3,7 +3,8 @@
 Pure functions over `Moment` and `Offer` records (no I/O except in `figures_for`), so what Tandem
 says, what the terminal prints and what the page draws never disagree. Partial moments count as
 moments (partial credit is celebrated); cancelled ones only lower the finish rate; running ones
-are ignored. Days are local calendar days of the `now` given.
+are ignored. A moment's day is the calendar day of its own recorded time (its own UTC offset), so
+a gratitude at 23:30 in winter stays on its day when the report is read in summer.
 """
 
 from __future__ import annotations
@@ -269,7 +270,6 @@ def compute_figures(
 ) -> Figures:
     """The figures of `period`. `moments` must hold the whole history up to `now` (streaks and
     "since the journal began" need it); anything outside the period is only used for those."""
-    tz = now.tzinfo
     today = now.date()
     first_week = monday_of(period.start)
     daily = {r: n for r, n in minimums.items() if n > 0}
@@ -289,7 +289,7 @@ def compute_figures(
         status = m.status
         if status == "running":
             continue
-        day = m.started.astimezone(tz).date()
+        day = m.started.date()  # the calendar day where they were (its own offset: DST-proof)
         if day > today:
             continue
         if first_day is None or day < first_day:
@@ -365,7 +365,7 @@ def compute_figures(
         easiest=_easiest(totals),
         meaningful=_meaningful(totals),
         initiators=dict(sorted(initiators.items(), key=lambda kv: (-kv[1], kv[0]))),
-        offers=_offers(offers, period, tz),
+        offers=_offers(offers, period),
     )
 
 
@@ -475,10 +475,10 @@ def _meaningful(rituals: list[RitualFigures]) -> str | None:
     return min(rated, key=lambda r: (-(r.average_rating or 0.0), -r.ratings, r.ritual)).ritual
 
 
-def _offers(offers: Iterable[Offer], period: Period, tz: Any) -> dict[str, OfferFigures]:
+def _offers(offers: Iterable[Offer], period: Period) -> dict[str, OfferFigures]:
     tallies: dict[str, dict[str, int]] = {}
     for offer in offers:
-        if offer.at.astimezone(tz).date() not in period:
+        if offer.at.date() not in period:
             continue
         tally = tallies.setdefault(offer.ritual, {"offered": 0})
         tally["offered"] += 1

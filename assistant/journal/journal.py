@@ -33,7 +33,6 @@ from assistant.journal.lock import DEFAULT_TIMEOUT, JournalLock
 from assistant.journal.records import MOMENT_FIELDS, OFFER_FIELDS, OFFER_OUTCOMES, SCHEMA_VERSION, Moment, Offer
 from assistant.journal.repair import looks_like_offer, scan_documents
 from assistant.journal.storage import FILE_MODE, CorruptFile, SafeJSONStorage
-from assistant.journal.summaries import TodayStatus, WeekSummary, today_status, week_summary
 
 APP_NAME = "tandem"
 FILE_NAME = "journal.json"
@@ -143,9 +142,8 @@ class _Month:
 class Journal:
     """Open with `Journal.open(path)`; every method is safe to call from any thread."""
 
-    def __init__(self, path: Path, minimums: Mapping[str, int] | None, lock_timeout: float) -> None:
+    def __init__(self, path: Path, lock_timeout: float) -> None:
         self.path = path
-        self.minimums: dict[str, int] = dict(minimums or {})
         self.notice: Notice | None = None
         self._lock = JournalLock(path, lock_timeout)
         self._storage = SafeJSONStorage(path)
@@ -165,7 +163,6 @@ class Journal:
         cls,
         path: Path | str | None = None,
         *,
-        minimums: Mapping[str, int] | None = None,
         now: datetime | None = None,
         lock_timeout: float = DEFAULT_TIMEOUT,
     ) -> Journal:
@@ -174,7 +171,7 @@ class Journal:
         A corrupt file is set aside (see `notice`), a ritual left running by a crash is closed
         as partial, and an older schema is migrated.
         """
-        journal = cls(Path(path) if path else default_path(), minimums, lock_timeout)
+        journal = cls(Path(path) if path else default_path(), lock_timeout)
         journal._storage.ensure_folder()  # before the lock, which would create it world-readable
         with journal._lock.held():
             journal._load()
@@ -548,21 +545,19 @@ class Journal:
         with self._synced():
             return self._moment(self._locate(moment_id))
 
+    def warm(self) -> None:
+        """Parse every month now (ten years take ~0.2 s), so the first spoken summary is as quick as
+        the rest. `listen` and `chat` call it on a background thread at start-up."""
+        try:
+            with self._synced():
+                self._ordered()
+        except JournalError:
+            pass  # the call that needs the months will meet the same trouble and say so
+
     def moments(self, since: datetime | date | None = None) -> list[Moment]:
         """All moments, oldest first (running ones included), optionally from `since` on."""
         with self._synced():
             return self._ordered(_as_datetime(since) if since is not None else None)
-
-    def today(self, now: datetime, minimums: Mapping[str, int] | None = None) -> TodayStatus:
-        """Today's done moments against the minimums (given, or those the journal was opened with)."""
-        with self._synced():
-            recent = self._ordered(now - timedelta(days=1), now + timedelta(days=1))
-        return today_status(recent, now, self.minimums if minimums is None else minimums)
-
-    def week(self, now: datetime) -> WeekSummary:
-        with self._synced():
-            recent = self._ordered(now - timedelta(days=8), now)
-        return week_summary(recent, now)
 
     def last_initiator(self, ritual: str | None = None) -> str | None:
         """Who started the latest done moment (of `ritual`), for `WhoseTurn` and rotation."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sys
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -90,7 +91,8 @@ def run_session(options: ListenOptions) -> SessionResult:
     print(f"tandem: listening with {recognizer.name}", file=sys.stderr)
     synth = SpeechSynth()
 
-    journal = Journal.open(options.journal, minimums=settings.minimums.as_dict())
+    journal = Journal.open(options.journal)
+    threading.Thread(target=journal.warm, daemon=True, name="journal-warm").start()
     events = EventLog(options.events, clock.now, options.echo)
     output: Any = None
     dialog = None
