@@ -73,6 +73,12 @@ def _report(quick: bool) -> Section:
     return report_command.section(report_command.run(years=1 if quick else 10, repeat=1 if quick else 5), quick)
 
 
+def _soak(quick: bool) -> Section:
+    from bench import soak
+
+    return soak.section(quick)
+
+
 BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "text": ("Text understanding", _text),
     "barista": ("Barista: real human speech", _barista),
@@ -82,6 +88,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "timers": ("Timer accuracy", _timers),
     "journal": ("Journal at scale", _journal),
     "report": ("`tandem report` at scale", _report),
+    "soak": ("A simulated month", _soak),
 }
 
 

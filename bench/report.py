@@ -206,7 +206,7 @@ def markdown(sections: list[Section], info: dict[str, str], command: str) -> str
         "measured, and the note says why. Timings are medians of several runs unless stated otherwise.",
         "",
         "Run them: `python -m bench all` (everything, full size), `python -m bench barista` (one benchmark:",
-        "text, barista, commands, wake, latency, timers, journal, report; replaces only its own section here), and",
+        "text, barista, commands, wake, latency, timers, journal, report, soak; replaces only its own section here), and",
         "`python -m bench all --quick` (a small smoke version for CI; prints only, unless `--write`).",
         "Generated audio and noise mixes are cached in the platform cache folder (`$TANDEM_BENCH_CACHE`).",
         "",

@@ -58,7 +58,7 @@ def test_gratitude_is_offered_at_2130_when_it_has_not_happened(tmp_path: Path) -
     (offer,) = couple.journal.offers()
     assert (offer.ritual, offer.reason, offer.outcome, offer.at) == ("gratitude", "scheduled", "pending", at(21, 30))
     expecting = couple.dialog.expecting()
-    assert expecting.intents == frozenset({"Yes", "No", "NotToday", "Stop"}) and not expecting.wake_needed
+    assert expecting.intents == frozenset({"Yes", "No", "NotToday", "Stop", "Repeat"}) and not expecting.wake_needed
     couple.wait(MINUTE)  # nobody answers: no second word from Tandem, the offer is closed as unanswered
     assert [o.outcome for o in couple.journal.offers()] == ["unanswered"]
     assert couple.dialog.expecting().wake_needed
@@ -90,6 +90,28 @@ def test_an_offer_is_made_at_most_once_a_day_even_after_a_restart(tmp_path: Path
     restarted.wait(60 * MINUTE)
     assert offers_said(restarted) == []
     assert [o.outcome for o in couple.journal.offers()] == ["declined"]
+
+
+def test_an_offer_left_waiting_when_tandem_stopped_is_closed_as_unanswered_at_the_next_start(tmp_path: Path) -> None:
+    couple = Couple(tmp_path, settings("21:30 gratitude"), start=at(21, 29))
+    couple.wait(MINUTE + 2)
+    assert [o.outcome for o in couple.journal.offers()] == ["pending"]  # the power goes before an answer
+    restarted = Couple(tmp_path, settings("21:30 gratitude"), start=at(21, 31), journal=couple.journal)
+    assert [o.outcome for o in couple.journal.offers()] == ["unanswered"]
+    restarted.wait(60 * MINUTE)
+    assert offers_said(restarted) == []
+
+
+def test_repeat_that_says_the_offer_again_and_a_yes_after_it_still_starts_the_ritual(tmp_path: Path) -> None:
+    couple = Couple(tmp_path, settings("21:30 gratitude"), start=at(21, 29))
+    couple.wait(MINUTE + 8)  # eight seconds into the twelve it listens
+    assert couple.say("repeat that").keys == ["offer_gratitude"]
+    assert couple.dialog.expecting().wake_needed is False  # still listening for the answer
+    couple.wait(10)  # the answer window started over with the repeat
+    couple.say("yes")
+    assert couple.dialog.running == "gratitude"
+    (offer,) = couple.journal.offers()
+    assert offer.outcome == "accepted" and offer.moment_id == couple.last("gratitude").id
 
 
 def test_not_today_silences_every_offer_until_tomorrow(tmp_path: Path) -> None:

@@ -159,6 +159,19 @@ def test_a_moment_rated_within_the_gap_before_a_restart_counts_as_a_recent_quest
     assert asked(again) == 1
 
 
+def test_a_question_left_unanswered_before_a_restart_is_not_asked_again_within_the_gap(tmp_path):
+    first = Couple(tmp_path)
+    hug_through(first)
+    assert asked(first) == 1  # nobody answers; the power goes
+    first.journal.close()
+    again = Couple(tmp_path, start=first.clock.wall() + timedelta(minutes=10))
+    hug_through(again)
+    assert asked(again) == 0
+    again.wait(60 * 60)
+    hug_through(again)
+    assert asked(again) == 1
+
+
 def test_a_rating_from_long_ago_does_not_hold_the_question_back(tmp_path):
     first = Couple(tmp_path)
     long_ago = first.clock.wall() - timedelta(hours=3)

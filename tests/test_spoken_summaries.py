@@ -18,11 +18,10 @@ from assistant.journal import Journal
 from assistant.journal.figures import Period, compute_figures
 from assistant.journal.records import Moment
 
+from bench.soak import SCOLDING, SUMMARY_KEYS, sentences
 from dialog_harness import SETTINGS, Couple
 
 THURSDAY = datetime(2026, 1, 8, 20, 0).astimezone()
-SCOLDING = re.compile(r"\b(only|fail(ed)?|miss(ed)?|should|didn't|did not|haven't|must|behind|forgot|lazy|bad)\b", re.I)
-SUMMARY_KEYS = re.compile(r"^(today|week|month|streak)_")
 INVITATIONS = {"today_invite", "today_week_invite", "week_invite", "today_nothing_yet"}
 RITUALS = ("hug", "gratitude", "breathing", "check_in", "walk", "hold_hands")
 VOICES = Voices.load(voices_dir())
@@ -31,10 +30,6 @@ VOICES = Voices.load(voices_dir())
 def moment(ritual: str, at: datetime, status: str = "completed", seconds: float = 90, rating: int | None = None,
            kind: str = "moment") -> Moment:
     return Moment(ritual, at, at + timedelta(seconds=seconds), seconds, seconds, status, "Alex", rating, kind=kind)
-
-
-def sentences(text: str) -> int:
-    return len([s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s])
 
 
 def spoken(reply) -> str:

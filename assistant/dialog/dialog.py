@@ -26,7 +26,7 @@ from assistant.journal.figures import Figures, Period, figures_for
 from assistant.journal.records import Moment
 from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say, Transcript
 from assistant.rituals.engine import CONTROLS, IDLE, Expectation, RitualRun, RunState
-from assistant.rituals.script import RitualBook
+from assistant.rituals.script import AskRatingStep, RitualBook
 
 HEARTBEAT_SECONDS = 15.0
 """How often a running ritual's real seconds are saved, in case the power goes."""
@@ -252,15 +252,22 @@ class Dialog:
 
     def _recent_rating(self) -> float | None:
         """On start-up, a moment rated within the gap counts as a recent question (a restart
-        must not ask again), placed on the monotonic clock by its end time."""
+        must not ask again), placed on the monotonic clock by its end time. So does any done
+        moment of a ritual that asks: an unanswered question leaves no trace in the journal."""
         wall = self.clock.wall()
         gap = timedelta(minutes=self.settings.rituals.rating_gap_minutes)
         recent = self._journal_call("moments", wall - gap - timedelta(seconds=MAX_RITUAL_SECONDS)) or []
-        rated = [m.ended or m.started for m in recent if m.rating is not None]
+        rated = [m.ended or m.started for m in recent
+                 if m.rating is not None or (m.done and self._asks_rating(m.ritual))]
         latest = max(rated, default=None)
         if latest is None or wall - latest >= gap:
             return None
         return self.clock.now() - max(0.0, (wall - latest).total_seconds())
+
+    def _asks_rating(self, name: str) -> bool:
+        """`name`'s script may ask how it felt (so its end may have had a question)."""
+        ritual = self.rituals.rituals.get(name)
+        return ritual is not None and any(isinstance(step, AskRatingStep) for step in ritual.steps)
 
     def _heartbeat(self, now: float) -> None:
         self._next_heartbeat = now + HEARTBEAT_SECONDS
@@ -285,13 +292,17 @@ class Dialog:
         return reply + self._offer_event("offer", keeper.made(proposal))
 
     def _answer_offer(self, u: IntentMatch | NoMatch) -> tuple[Reply, bool]:
-        """Yes starts the offered ritual, no and "not today" get a kind word (answered: True); anything
-        else leaves the offer unanswered and is then handled as the command it is."""
+        """Yes starts the offered ritual, no and "not today" get a kind word, "repeat that" says it
+        again (answered: True); anything else leaves the offer unanswered and is then handled as
+        the command it is."""
         keeper = self._offers
         offer = keeper.pending
         intent = u.intent if isinstance(u, IntentMatch) else None
-        if offer is None or intent not in ("Yes", "No", "Stop", "NotToday"):
+        if offer is None or intent not in ("Yes", "No", "Stop", "NotToday", "Repeat"):
             return self._offer_event("offer_answer", keeper.answered("unanswered")), False
+        if intent == "Repeat":  # "what?": the offer again, and the answer still counts
+            keeper.listen_again()
+            return self._on_Repeat(u), True  # type: ignore[arg-type]
         if intent == "NotToday":
             return self._on_NotToday(u), True  # type: ignore[arg-type]
         if intent in ("No", "Stop"):

@@ -26,7 +26,7 @@ LATE_LIMIT = timedelta(minutes=30)
 MINIMUM = "minimum"
 SCHEDULED = "scheduled"
 
-ANSWERS = frozenset({"Yes", "No", "NotToday", "Stop"})
+ANSWERS = frozenset({"Yes", "No", "NotToday", "Stop", "Repeat"})
 """What is listened for, without the wake phrase, right after an offer."""
 RECHECK_SECONDS = 5.0
 """While Tandem is busy, how often a due offer looks again for a free moment."""
@@ -226,6 +226,7 @@ class OfferKeeper:
         self._handled: set[tuple[date, str]] = set()
         self._busy_until = float("-inf")
         self._check_at: float | None = None
+        self._close_left_pending()
         self._replan()
 
     # ---- the host's questions -------------------------------------------------------------
@@ -280,6 +281,11 @@ class OfferKeeper:
         self.answer_by = self.clock.now() + self.schedule.answer_seconds
         return offer
 
+    def listen_again(self) -> None:
+        """The offer was said again ("repeat that"): its answer window starts over."""
+        if self.pending is not None:
+            self.answer_by = self.clock.now() + self.schedule.answer_seconds
+
     def answered(self, outcome: str, moment_id: str | None = None) -> Offer | None:
         offer, self.pending, self.answer_by = self.pending, None, None
         if offer is None:
@@ -307,6 +313,16 @@ class OfferKeeper:
         self._replan()
 
     # ---- helpers ---------------------------------------------------------------------------
+    def _close_left_pending(self) -> None:
+        """An offer still "pending" in the journal was waiting for its answer when Tandem stopped:
+        nobody can answer it now, so it is closed as unanswered (the report never shows it as open)."""
+        if self.journal is None:
+            return
+        try:
+            self.journal.close_pending_offers(self.clock.wall(), older_than=timedelta(0))
+        except JournalError:
+            pass  # closed at the next start instead
+
     def _read(self, wall: datetime) -> Journaled:
         if self.journal is None:
             return Journaled((), (), False)

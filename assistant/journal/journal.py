@@ -524,20 +524,25 @@ class Journal:
                 ended = min(now, moment.started + timedelta(seconds=moment.actual_seconds))
                 self._replace(where, moment.with_(status="partial", ended=max(ended, moment.started)).to_dict())
                 closed += 1
-            self._close_pending_offers(now)
+        self.close_pending_offers(now)
         return closed
 
-    def _close_pending_offers(self, now: datetime) -> None:
-        """An offer still "pending" long after its answer window was cut off by a crash: nobody answered it."""
-        pending = [
-            (name, int(key))
-            for name, table in self._storage.read().items()
-            if migrations.is_offers_table(name)
-            for key, doc in table.items()
-            if doc.get("outcome") == "pending" and (at := _offer_at(doc)) is not None and now - at > PENDING_OFFER_LIMIT
-        ]
-        for where in pending:
-            self._update(where, {"outcome": "unanswered"})
+    def close_pending_offers(self, now: datetime, older_than: timedelta = PENDING_OFFER_LIMIT) -> int:
+        """Close as "unanswered" every offer still "pending" that was made more than `older_than`
+        before `now`: its answer window was cut off (a crash, a stop). Opening the journal uses a
+        margin, as another process may be listening for an answer right now; a starting Dialog,
+        which knows it is the one that listens, uses none. Returns how many were closed."""
+        with self._synced():
+            pending = [
+                (name, int(key))
+                for name, table in self._storage.read().items()
+                if migrations.is_offers_table(name)
+                for key, doc in table.items()
+                if doc.get("outcome") == "pending" and (at := _offer_at(doc)) is not None and now - at >= older_than
+            ]
+            for where in pending:
+                self._update(where, {"outcome": "unanswered"})
+        return len(pending)
 
     # -- reading ----------------------------------------------------------------------------
 
