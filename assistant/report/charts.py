@@ -147,10 +147,15 @@ def minutes_chart(context: Figures, labels: Labels, period: Period | None = None
         colours[-1] = "#e2a493"  # the week (or month) still going: lighter, and said so
     ax.bar(range(len(values)), values, color=colours, width=0.72 if len(values) <= 31 else 0.9, linewidth=0)
     closed = values[:-1] if open_last and len(values) > 1 else values
+    begun = next((i for i, v in enumerate(closed) if v), len(closed))
+    closed = closed[begun:] or values  # weeks before the first moment are not "weeks you had"
     average = sum(closed) / len(closed)
     ax.axhline(average, color=MUTED, linewidth=1, linestyle=(0, (4, 3)))
-    ax.annotate(labels.text("charts.minutes_average", n=f"{average:.0f}"), (1, average), xycoords=("axes fraction", "data"),
-                xytext=(0, 3), textcoords="offset points", ha="right", va="bottom", color=MUTED, fontsize=12,
+    # The average's label sits at the right, unless the open bar's "so far" would sit on it there.
+    crowded = open_last and abs(values[-1] - average) < 0.15 * max(values)
+    ax.annotate(labels.text("charts.minutes_average", n=f"{average:.0f}"), (0 if crowded else 1, average),
+                xycoords=("axes fraction", "data"), xytext=(0, 3), textcoords="offset points",
+                ha="left" if crowded else "right", va="bottom", color=MUTED, fontsize=12,
                 bbox={"facecolor": CARD, "edgecolor": "none", "pad": 1.5})
     if open_last and len(values) <= 31:
         ax.annotate(labels.text("charts.so_far"), (len(values) - 1, values[-1]), xytext=(0, 3),
