@@ -100,3 +100,36 @@ def test_the_sentence_language_model_is_valid_arpa(tmp_path):
     path.write_text(arpa(["start our hug", "stop", "stop it", "hey tandem stop"]))
     decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
     decoder.add_lm_file("t", str(path))
+
+
+def test_adding_an_intent_leaves_the_other_intents_language_model_sentences_alone(tmp_path):
+    """Intents are data: a new phrasing must not re-sample (and so move) the recognizer for the rest."""
+    import shutil
+    from collections import Counter
+
+    from assistant.datafiles import intents_dir
+    from assistant.recognize.lm import lm_sentences
+    from assistant.understand.intents import load_intents
+
+    folder = tmp_path / "en"
+    shutil.copytree(intents_dir(), folder)
+    before = load_intents(folder)
+    extra = folder / "_aa_fun.yaml"  # read first, so every template after it moves along
+    extra.write_text(textwrap.dedent("""\
+        language: en
+        intents:
+          TellJoke:
+            data:
+              - sentences:
+                  - "tell me a joke"
+                  - "sing (a|us a) song"
+        """), encoding="utf-8")
+    after = load_intents(folder)
+
+    def weights(intent_set) -> Counter:
+        counts: Counter = Counter()
+        for text, weight in lm_sentences(intent_set, intents=set(before.names)):
+            counts[text] += weight
+        return counts
+
+    assert weights(after) == weights(before)

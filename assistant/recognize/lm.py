@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 
@@ -87,13 +88,14 @@ def lm_sentences(intent_set: object, intents: Collection[str] | None = None,
                  fills: int | None = None) -> list[tuple[str, float]]:
     """Weighted training sentences: every template path the intent set expands to, filled `fills`
     times (default: as many times as its longest slot list has values, cycling every list in a
-    shuffled order) so every value is seen, each fill weighing 1/fills so every path counts once."""
+    shuffled order) so every value is seen, each fill weighing 1/fills so every path counts once.
+    Shuffles and starting points are seeded by the list's name and the path's own text, not drawn in
+    sequence: adding a sentence to one intent then leaves every other path's fills alone."""
     from hassil.intents import WildcardSlotList
 
     from assistant.understand.expand import SlotRef
 
     out: list[tuple[str, float]] = []
-    rng = random.Random(0)
     orders: dict[int, list] = {}
     for tpl, variant in getattr(intent_set, "skeletons"):
         if intents is not None and tpl.intent not in intents:
@@ -106,14 +108,19 @@ def lm_sentences(intent_set: object, intents: Collection[str] | None = None,
             slot_list = tpl.lists[ref.list_name]
             if id(slot_list) not in orders:
                 texts = [text for text, _ in intent_set.list_values(slot_list)]
-                rng.shuffle(texts)
+                _seeded(ref.list_name).shuffle(texts)
                 orders[id(slot_list)] = texts
             values[ref] = orders[id(slot_list)]
         n = fills or max((len(v) for v in values.values()), default=1)
-        start = rng.randrange(1000)
+        start = _seeded(tpl.intent, *map(str, variant)).randrange(1000)
         n = n if values else 1
         for k in range(n):
             words = [values[s][(start + k) % len(values[s])] if isinstance(s, SlotRef) else str(s)
                      for s in variant]
             out.append((" ".join(" ".join(words).split()), 1.0 / n))
     return out
+
+
+def _seeded(*parts: str) -> random.Random:
+    """A random stream that depends only on `parts`, not on what was drawn before it."""
+    return random.Random(zlib.crc32("\x1f".join(parts).encode()))

@@ -146,7 +146,9 @@ class PocketsphinxRecognizer(Recognizer):
             return Path(self._tmp.name)
         files = [p for p in Path(folder).rglob("*") if p.suffix in (".yaml", ".yml")]
         here = Path(__file__).parent
-        code = [Path(__file__), here / "lm.py", here / "grammar.py", here / "fsg.py"]
+        # The understand/ modules expand the templates into the sentences the models are built from.
+        understand = sorted((here.parent / "understand").glob("*.py"))
+        code = [Path(__file__), here / "lm.py", here / "grammar.py", here / "fsg.py", *understand]
         from assistant import __version__
 
         extra = f"{self.wake_phrase}|{self.settings.search}|{__version__}|{self._model}"

@@ -7,6 +7,7 @@ load time with the file, the key and the fix, never surface later as a missed co
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -75,9 +76,12 @@ class IntentSet:
         """Every template expanded over its alternatives, slot references left as markers."""
         out: list[tuple[Template, Variant]] = []
         expanders: dict[int, Expander] = {}  # one per rule set, so each rule expands once
-        for index, tpl in enumerate(self.templates):
+        for tpl in self.templates:
             expander = expanders.setdefault(id(tpl.rules), Expander(tpl.rules))
-            for variant in expander.bounded(tpl.sentence.expression, SKELETON_CAP, seed=index):
+            # Seeded by the template itself, not its position: adding a sentence elsewhere must not
+            # re-sample this one (it would move the recognizer's language model for every intent).
+            seed = zlib.crc32(f"{tpl.intent}|{tpl.sentence.text}".encode())
+            for variant in expander.bounded(tpl.sentence.expression, SKELETON_CAP, seed=seed):
                 out.append((tpl, variant))
         return out
 
