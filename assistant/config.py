@@ -276,7 +276,7 @@ def _check(s: Settings, file: Path | str) -> None:
     if not 60 <= s.rituals.rating_gap_minutes <= 7 * 24 * 60:
         raise ConfigError(file, "rituals.rating_gap_minutes", f"{s.rituals.rating_gap_minutes} is out of range",
                           "use at least 60: Tandem never asks for a rating twice in an hour")
-    _check_offers(s.offers, file)
+    check_offers(s.offers, file)
     if s.recognizer.engine not in ENGINES:
         raise ConfigError(file, "recognizer.engine", f"unknown engine {s.recognizer.engine!r}",
                           "use one of: " + ", ".join(ENGINES))
@@ -311,7 +311,8 @@ def parse_quiet_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]] | No
     return (a, b) if sep and a is not None and b is not None else None
 
 
-def _check_offers(o: Offers, file: Path | str) -> None:
+def check_offers(o: Offers, file: Path | str) -> None:
+    """The `[offers]` values are well formed (which rituals they name is checked where rituals are known)."""
     for i, entry in enumerate(o.at):
         if parse_offer(entry) is None:
             raise ConfigError(file, f"offers.at[{i}]", f"{entry!r} is not \"HH:MM ritual [variant]\"",

@@ -170,8 +170,7 @@ class Dialog:
         """Start a ritual by name (what a Start intent does)."""
         ritual = self.rituals[ritual_name]
         names = self.settings.partners.names
-        last = self._journal_call("last_initiator", ritual.name)
-        first = initiated_by if initiated_by in names else (self.settings.partners.other(last) if last in names else names[0])
+        first = initiated_by if initiated_by in names else self._turn(ritual.name)
         second = self.settings.partners.other(first)
         run = RitualRun(ritual, self.rituals, self.voices, self.settings, self.rng, first, second,
                         variant=variant, seconds=seconds, prefill=prefill, may_ask_rating=self._may_ask_rating)
@@ -241,11 +240,9 @@ class Dialog:
         """The engine's gate before "how did that feel?": True claims the question now.
 
         Never twice within `rating_gap_minutes`, so rating stays a pleasure and not a chore."""
-        rituals = self.settings.rituals
+        gap = self.settings.rituals.rating_gap_minutes * 60  # (`ask_rating = false` is the engine's check)
         now = self.clock.now()
-        if not rituals.ask_rating:
-            return False
-        if self._last_rating_ask is not None and now - self._last_rating_ask < rituals.rating_gap_minutes * 60:
+        if self._last_rating_ask is not None and now - self._last_rating_ask < gap:
             return False
         self._last_rating_ask = now
         return True

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from assistant.clock import Clock
-from assistant.config import Settings, parse_clock_time, parse_offer, parse_quiet_hours
+from assistant.config import Settings, check_offers, parse_clock_time, parse_offer, parse_quiet_hours
 from assistant.errors import ConfigError, JournalError
 from assistant.journal.records import Moment, Offer
 from assistant.rituals.engine import Expectation
@@ -73,11 +73,10 @@ class Journaled:
 def check_offer_config(settings: Settings, book: RitualBook) -> None:
     """Every `[offers] at` entry names a ritual (and variant) Tandem knows: fail at start-up, not at 7:30."""
     file = settings.source or "<config>"
+    check_offers(settings.offers, file)  # well formed (settings built in code skip load_settings)
     for i, entry in enumerate(settings.offers.at):
         parsed = parse_offer(entry)
-        if parsed is None:
-            raise ConfigError(file, f"offers.at[{i}]", f"{entry!r} is not \"HH:MM ritual [variant]\"",
-                              'write it like "07:30 hug morning" or "21:30 gratitude" (24-hour time)')
+        assert parsed is not None  # checked just above
         _, ritual, variant = parsed
         if ritual not in book.rituals:
             raise ConfigError(file, f"offers.at[{i}]", f"{entry!r}: there is no ritual {ritual!r}",

@@ -234,7 +234,7 @@ class Journal:
                     if not (key.isdigit() and migrations.looks_like_offer(doc)):
                         raise CorruptFile(self.path, f"offer {name}/{key} has not the shape of an offer")
                 continue
-            if not name.startswith(migrations.MOMENTS + "-"):
+            if not migrations.is_moments_table(name):
                 raise CorruptFile(self.path, f"unknown table {name!r}")
             for key, doc in table.items():
                 if not (key.isdigit() and migrations.looks_current(doc)):
@@ -275,7 +275,7 @@ class Journal:
 
     def _month_names(self) -> list[str]:
         """Monthly table names, oldest first."""
-        return sorted(n for n in self._storage.read() if n.startswith(migrations.MOMENTS + "-"))
+        return sorted(n for n in self._storage.read() if migrations.is_moments_table(n))
 
     def _month(self, name: str) -> _Month:
         month = self._months.get(name)
@@ -512,7 +512,7 @@ class Journal:
             running = [
                 (name, int(key))
                 for name, table in self._storage.read().items()
-                if name.startswith(migrations.MOMENTS + "-")
+                if migrations.is_moments_table(name)
                 for key, doc in table.items()
                 if doc.get("status") == "running"
             ]
@@ -589,7 +589,7 @@ class Journal:
 
     def __len__(self) -> int:
         with self._synced():
-            return sum(len(t) for n, t in self._storage.read().items() if n.startswith(migrations.MOMENTS + "-"))
+            return sum(len(t) for n, t in self._storage.read().items() if migrations.is_moments_table(n))
 
     # -- privacy ----------------------------------------------------------------------------
 
