@@ -15,7 +15,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from assistant.clock import Clock
-from assistant.config import Settings, check_offers, parse_clock_time, parse_offer, parse_quiet_hours
+from assistant.config import (
+    Settings,
+    check_offers,
+    parse_clock_time,
+    parse_offer,
+    parse_quiet_hours,
+)
 from assistant.errors import ConfigError, JournalError
 from assistant.journal.records import Moment, Offer
 from assistant.rituals.engine import Expectation

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -28,9 +28,16 @@ from tinydb.table import Document, Table
 
 from assistant.errors import JournalError
 from assistant.journal import migrations
-from assistant.journal.migrations import table_for
 from assistant.journal.lock import DEFAULT_TIMEOUT, JournalLock
-from assistant.journal.records import MOMENT_FIELDS, OFFER_FIELDS, OFFER_OUTCOMES, SCHEMA_VERSION, Moment, Offer
+from assistant.journal.migrations import table_for
+from assistant.journal.records import (
+    MOMENT_FIELDS,
+    OFFER_FIELDS,
+    OFFER_OUTCOMES,
+    SCHEMA_VERSION,
+    Moment,
+    Offer,
+)
 from assistant.journal.repair import looks_like_offer, scan_documents
 from assistant.journal.storage import FILE_MODE, CorruptFile, SafeJSONStorage
 
