@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum, auto
 from typing import Any
 
@@ -261,7 +261,7 @@ class RitualRun:
         if isinstance(step, SayStep):
             self._say(step.say, out)
         elif isinstance(step, ChimeStep):
-            out.append(Chime(step.chime))
+            out.append(Chime(step.chime, self.ritual.pace))
         elif isinstance(step, RecordStep):
             self.recorded = True
             self.record_kind = step.record
@@ -354,7 +354,7 @@ class RitualRun:
         if timer.halfway and timer.t0 + timer.length / 2 <= now:
             timer.halfway = False
             if end > now:  # a tick so late that the end is due too skips the halfway chime
-                out.append(Chime("halfway"))
+                out.append(Chime("halfway", self.ritual.pace))
             return True
         cues, i = timer.cues, timer.next_cue
         if i < len(cues) and timer.t0 + cues[i][0] <= now:
@@ -380,7 +380,7 @@ class RitualRun:
         step = self.ritual.steps[self.index]
         assert isinstance(step, BreatheStep)
         if step.cues in ("chimes", "both"):
-            out.append(Chime("inhale" if cue == "in" else "exhale"))
+            out.append(Chime("inhale" if cue == "in" else "exhale", self.ritual.pace))
         if step.cues in ("words", "both"):
             self._say("breathe_in" if cue == "in" else "breathe_out", out)
 
@@ -479,7 +479,7 @@ class RitualRun:
             key = self.ritual.partial if status == "partial" else self.ritual.cancelled
             self._say(key, out, done=self.voices.spoken_duration(done))
         else:
-            out.append(Chime("soft"))
+            out.append(Chime("soft", self.ritual.pace))
         if self._timer and self._timer.main and self.state in (RunState.TIMING, RunState.BREATHING):
             self._main_done += self._timer_elapsed(now)
         self._finish(status, now)
@@ -636,6 +636,6 @@ class RitualRun:
     def _say(self, key: str, out: list[Action], **extra: Any) -> None:
         if self.variant:
             key = self.variant.keys.get(key, key)
-        say = self.voices.render(key, self.rng, **self.slots(**extra))
+        say = replace(self.voices.render(key, self.rng, **self.slots(**extra)), pace=self.ritual.pace)
         self.last_say = say
         out.append(say)

@@ -125,6 +125,8 @@ class Ritual:
     partial: str = "ritual_partial"
     cancelled: str = "ritual_cancelled"
     kind: str = "moment"
+    pace: str = ""
+    """How its lines and chimes are said: a pace of voice.yaml ("" = normal, or bedtime by the hour)."""
 
     @property
     def timed(self) -> bool:
@@ -196,7 +198,7 @@ def _ritual(path: Path, name: str, body: Any, voices: Voices, questions: dict) -
     where = f"rituals.{name}"
     if not isinstance(body, dict):
         raise DataError(path, where, "must be a mapping", "give it `intent:` and `steps:`")
-    known = {"intent", "steps", "duration", "variants", "partial", "cancelled", "kind"}
+    known = {"intent", "steps", "duration", "variants", "partial", "cancelled", "kind", "pace"}
     for key in body:
         if key not in known:
             raise DataError(path, f"{where}.{key}", "unknown field", "use: " + ", ".join(sorted(known)))
@@ -213,9 +215,13 @@ def _ritual(path: Path, name: str, body: Any, voices: Voices, questions: dict) -
     steps = tuple(_step(path, f"{where}.steps[{i}]", s, voices, questions, duration) for i, s in enumerate(steps_data))
     ritual = Ritual(name, intent, steps, duration, variants,
                     str(body.get("partial", "ritual_partial")), str(body.get("cancelled", "ritual_cancelled")),
-                    str(body.get("kind", "moment")))
+                    str(body.get("kind", "moment")), str(body.get("pace") or ""))
     if ritual.kind not in ("moment", "appreciation"):
         raise DataError(path, f"{where}.kind", f"unknown kind {ritual.kind!r}", "use moment or appreciation")
+    paces = voices.style.paces
+    if ritual.pace and ritual.pace not in paces:
+        raise DataError(path, f"{where}.pace", f"unknown pace {ritual.pace!r}",
+                        "use one of the paces in voice.yaml: " + ", ".join(paces))
     for key in (ritual.partial, ritual.cancelled):
         _key(path, where, key, voices)
     return ritual
