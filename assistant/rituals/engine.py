@@ -330,12 +330,17 @@ class RitualRun:
         self._fresh = True
 
     def _breath_cues(self, length: float) -> list[tuple[float, str]]:
+        """In/out cues from the config's pace; none so close to the end that its chime and word would
+        still be sounding when the end chime is due (the step's `cue_seconds`)."""
         inhale, exhale = self.settings.breathing.inhale, self.settings.breathing.exhale
+        step = self.ritual.steps[self.index]
+        fit = step.cue_seconds if isinstance(step, BreatheStep) else 0
         cues: list[tuple[float, str]] = []
         t = 0.0
         while t < length:
-            cues.append((t, "in"))
-            if t + inhale < length:
+            if length - t >= fit:
+                cues.append((t, "in"))
+            if t + inhale < length and length - (t + inhale) >= fit:
                 cues.append((t + inhale, "out"))
             t += inhale + exhale
         return cues

@@ -43,6 +43,9 @@ class BreatheStep:
     breathe: Length
     cues: str = "both"
     """"chimes", "words" or "both"."""
+    cue_seconds: int = 3
+    """No cue starts with less than this left before the end: a cue's chime and word must be over
+    when the end chime is due (they take about two seconds)."""
 
 
 @dataclass(frozen=True)

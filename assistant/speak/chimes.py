@@ -21,13 +21,15 @@ from assistant.errors import AudioError
 from assistant.messages import SAMPLE_RATE
 from assistant.speak.loudness import db_to_gain, integrated_loudness
 
-LOUDNESS = -20.0
-"""LUFS a chime is levelled to when the caller names none: voice.yaml's default target."""
+LOUDNESS = -23.0
+"""LUFS a chime is levelled to when the caller names none: voice.yaml's default target (EBU R128)."""
 PEAK_DBFS = -1.0
 """No chime sample goes above this."""
 
 PARTIALS = ((1.0, 1.0), (2.0, 0.22), (3.0, 0.06), (4.2, 0.015))
 """(frequency ratio, amplitude): a warm, slightly bell-like tone with little energy up high."""
+HIGHEST_PARTIAL_HZ = 4000.0
+"""Partials above this are left out: soft, never shrill, and nothing near the band where a click would show."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ CHIMES: dict[str, ChimeShape] = {
     "exhale": ChimeShape((Note(0.0, E5, 1.0, level=0.7, attack=0.2, decay=0.9), Note(0.4, A4, 1.3, attack=0.2,
                                                                                      decay=1.0)), offset=-1.0),
     # "I'm listening": short and high, over before the couple start talking.
-    "listening": ChimeShape((Note(0.0, D6, 0.18, level=0.6, attack=0.01, decay=0.08),), offset=-2.0),
+    "listening": ChimeShape((Note(0.0, D6, 0.2, level=0.6, attack=0.015, decay=0.08),), offset=-2.0),
     "soft": ChimeShape((Note(0.0, C5, 0.6, level=0.6, attack=0.03, decay=0.25),), offset=-2.0),
 }
 CHIME_NAMES = tuple(CHIMES)
@@ -77,8 +79,8 @@ CHIME_NAMES = tuple(CHIMES)
 def _note(note: Note, rate: int) -> np.ndarray:
     n = max(1, round(note.length * rate))
     t = np.arange(n) / rate
-    nyquist = rate / 2
-    tone = sum(a * np.sin(2 * np.pi * note.freq * r * t) for r, a in PARTIALS if note.freq * r < nyquist * 0.9)
+    top = min(HIGHEST_PARTIAL_HZ, 0.45 * rate)
+    tone = sum(a * np.sin(2 * np.pi * note.freq * r * t) for r, a in PARTIALS if note.freq * r < top)
     attack = np.clip(t / note.attack, 0.0, 1.0)
     env = 0.5 - 0.5 * np.cos(np.pi * attack)  # raised cosine: no step at the start
     env *= np.exp(-np.maximum(t - note.attack, 0.0) / note.decay)

@@ -56,11 +56,3 @@ def level(x: np.ndarray, gain: float, ceiling_dbfs: float) -> np.ndarray:
     if peak > ceiling:
         y *= ceiling / peak
     return np.round(y * 32767.0).astype(np.int16)
-
-
-def clipped_samples(samples: np.ndarray, threshold: int = 32767) -> int:
-    """How many int16 samples sit at full scale (a clipped waveform flattens there)."""
-    x = np.asarray(samples)
-    if x.dtype != np.int16:
-        x = np.round(np.clip(as_float(x), -1.0, 1.0) * 32767.0).astype(np.int16)
-    return int(np.count_nonzero(np.abs(x.astype(np.int32)) >= threshold))

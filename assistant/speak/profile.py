@@ -58,7 +58,7 @@ class VoiceProfile:
     """pyttsx3 words per minute at the normal pace."""
     volume: float = 0.9
     """pyttsx3's own volume 0..1 (the loudness target then levels every voice)."""
-    loudness: float = -20.0
+    loudness: float = -23.0
     """LUFS (ITU-R BS.1770 integrated loudness) that voice and chimes are matched to."""
     peak: float = -1.0
     """dBFS no voice or chime sample may exceed."""
@@ -145,7 +145,7 @@ def parse_voice_section(path: object, body: Any) -> VoiceProfile:
     if isinstance(rate, bool) or not isinstance(rate, int) or not 60 <= rate <= 400:
         raise DataError(path, "voice.rate", f"expected words per minute from 60 to 400, got {rate!r}", "write rate: 160")
     volume = _number(path, "voice.volume", body.get("volume", 0.9), 0.0, 1.0, "volume: 0.9")
-    loudness = _number(path, "voice.loudness", body.get("loudness", -20), -40, -10, "loudness: -20")
+    loudness = _number(path, "voice.loudness", body.get("loudness", -23), -40, -10, "loudness: -23")
     peak = _number(path, "voice.peak", body.get("peak", -1), -20, 0, "peak: -1")
     paces_body = body.get("paces") or {}
     if not isinstance(paces_body, dict):
