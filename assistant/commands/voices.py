@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if espeak:
         shown = espeak if args.all else [v for v in espeak if v.default or v.name in ("en", "en-us", "en-gb-x-rp")]
         more = len(espeak) - len(shown)
-        print(f"\npyttsx3 voices (espeak-ng, English):" + (f" {more} more with --all" if more else ""))
+        print("\npyttsx3 voices (espeak-ng, English):" + (f" {more} more with --all" if more else ""))
         for v in shown:
             print(f" {'*' if v.default else ' '} pyttsx3:{v.name}")
     print(f"\ndefault (*): {found.default} ({found.why})")

@@ -70,8 +70,8 @@ CHIMES: dict[str, ChimeShape] = {
     "exhale": ChimeShape((Note(0.0, E5, 1.0, level=0.7, attack=0.2, decay=0.9), Note(0.4, A4, 1.3, attack=0.2,
                                                                                      decay=1.0)), offset=-1.0),
     # "I'm listening": short and high, over before the couple start talking.
-    "listening": ChimeShape((Note(0.0, D6, 0.2, level=0.6, attack=0.015, decay=0.08),), offset=-2.0),
-    "soft": ChimeShape((Note(0.0, C5, 0.6, level=0.6, attack=0.03, decay=0.25),), offset=-2.0),
+    "listening": ChimeShape((Note(0.0, D6, 0.2, level=0.6, attack=0.015, decay=0.08),), offset=-1.5),
+    "soft": ChimeShape((Note(0.0, C5, 0.6, level=0.6, attack=0.03, decay=0.25),), offset=-1.5),
 }
 CHIME_NAMES = tuple(CHIMES)
 

@@ -94,8 +94,15 @@ class CachedSynth:
         raise NotImplementedError
 
     def calibrate(self) -> None:
-        """Measure the voice once (on its worker) and set the gain that brings it to the loudness target."""
-        raw = self._submit(self._synthesize, self.profile.calibration, NORMAL).result()
+        """Measure the voice once (on its worker) and set the gain that brings it to the loudness target.
+
+        The calibration text is rendered sentence by sentence and trimmed exactly as lines are, so
+        what is measured is what will be played."""
+        from assistant.speak.text import sentences
+
+        pause = np.zeros(round(NORMAL.pause * self.rate))
+        parts = [self._submit(self._synthesize, s, NORMAL) for s in sentences(self.profile.calibration)]
+        raw = np.concatenate([x for part in parts for x in (pause, trim_silence(part.result(), self.rate))])
         measured = integrated_loudness(raw, self.rate)
         if not np.isfinite(measured):
             raise TandemError(f"the {self.name} voice {self.voice} renders only silence",
