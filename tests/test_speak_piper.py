@@ -162,3 +162,25 @@ def test_the_default_has_a_reason_either_way():
 
     found = catalog(espeak=False)
     assert found.default.startswith("piper" if HAS_PIPER else "pyttsx3") and found.why
+
+
+@needs_espeak
+def test_a_session_with_a_broken_voice_logs_why_it_speaks_with_pyttsx3(tmp_path, capsys):
+    pytest.importorskip("piper")
+    from assistant.audio.wavio import write_wav
+    from assistant.loop.session import ListenOptions, run_session
+
+    broken = tmp_path / "en_US-torn-medium.onnx"
+    broken.write_bytes(os.urandom(2048))
+    config = tmp_path / "config.toml"
+    config.write_text(f'[voice]\nvoice = "{broken}"\n')
+    config.chmod(0o600)
+    silence = tmp_path / "quiet.wav"
+    write_wav(silence, np.zeros(16_000, dtype=np.int16))
+    result = run_session(ListenOptions(config=config, input=silence, events=tmp_path / "events.jsonl",
+                                       journal=tmp_path / "journal.json", engine="pocketsphinx"))
+    logged = [e for e in result.events if e["event"] == "speech_fallback"]
+    assert len(logged) == 1 and "en_US-torn-medium" in logged[0]["message"] and logged[0]["engine"] == "pyttsx3"
+    written = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    assert any(e["event"] == "speech_fallback" for e in written)
+    assert "speaking with pyttsx3" in capsys.readouterr().err

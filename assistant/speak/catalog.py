@@ -7,7 +7,7 @@ but no model is loaded (that happens once, when Tandem starts speaking).
 from __future__ import annotations
 
 import importlib.metadata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from assistant.errors import TandemError
@@ -47,8 +47,6 @@ class Catalog:
     voice_folder: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
         return asdict(self)
 
 
@@ -132,8 +130,5 @@ def catalog(settings: Any = None, profile: VoiceProfile | None = None, espeak: b
             found.why = "Piper is not installed"
         else:
             found.why = f"the Piper voice {wanted_piper} is not installed or is broken"
-    for v in piper_voices:
-        found.voices.append(VoiceInfo(**{**v.__dict__, "default": found.default == f"piper {v.name}"}))
-    for v in espeak_voices:
-        found.voices.append(VoiceInfo(**{**v.__dict__, "default": found.default == f"pyttsx3 {v.name}"}))
+    found.voices = [replace(v, default=found.default == f"{v.engine} {v.name}") for v in piper_voices + espeak_voices]
     return found

@@ -14,7 +14,7 @@ import importlib.util
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
@@ -209,8 +209,6 @@ def load_synth(spec: str | None = None, settings: Any = None, profile: VoiceProf
 
     profile = profile or load_voice_profile()
     if settings is not None and getattr(getattr(settings, "voice", None), "pronounce", None):
-        from dataclasses import replace
-
         from assistant.speak.text import pronunciations
 
         profile = replace(profile, pronounce={**profile.pronounce, **pronunciations(settings.voice.pronounce)})
