@@ -57,7 +57,8 @@ class Speaker:
         self.profile: VoiceProfile = profile or getattr(synth, "profile", None) or _default_profile()
         self.on_event = on_event or (lambda event, **details: None)
         self._fallback = fallback or self._pyttsx3
-        self.chime_rate = SAMPLE_RATE
+        self.chime_rate = int(getattr(output, "rate", SAMPLE_RATE))
+        """Chimes are synthesised at the output's own rate: never resampled, so their edges stay smooth."""
 
     # ---- speech --------------------------------------------------------------------------
     def pace_of(self, say: Say) -> Pace:
