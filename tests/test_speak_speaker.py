@@ -197,3 +197,20 @@ def test_breathing_cues_land_exactly_on_the_clock_and_fit_their_slots(tmp_path, 
             first = round(t * 16_000)
             assert np.array_equal(said[first:first + len(tone)], tone)
         journal.close()
+
+
+def test_a_long_first_sentence_starts_with_its_first_clause(voice_synth):
+    from assistant.speak.text import split_first_clause
+
+    assert split_first_clause("Hug time, a minute and a half.") == ("Hug time,", "a minute and a half.")
+    assert split_first_clause("Sam, what are you thankful for?") is None  # short: said whole
+    assert split_first_clause("Hugging for a minute and a half, nice.") is None  # nothing worth cutting off
+    out = Recorded(VirtualClock(datetime(2026, 1, 5, 14, 0).astimezone()))
+    speaker = Speaker(voice_synth, out)
+    spoken = speaker.say(Say("hug_intro", "Hug time, a minute and a half. Starting now."))
+    assert spoken.sentences == 3
+    first, second, _ = (x for _, _, x in out.handed)
+    assert len(first) < len(second)  # the clause alone is quicker to render than the sentence
+    rate = voice_synth.rate
+    lead = np.flatnonzero(np.abs(second.astype(int)) > 300)[0] / rate
+    assert speaker.profile.pace("normal").clause_pause <= lead < speaker.profile.pace("normal").pause + 0.1

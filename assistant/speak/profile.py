@@ -40,6 +40,8 @@ class Pace:
     """0..1 relative to the loudness target; chimes said at this pace follow it."""
     pause: float = 0.3
     """Seconds of silence between two sentences."""
+    clause_pause: float = 0.15
+    """Seconds of silence where a long first sentence is cut after its first clause (to start sooner)."""
 
 
 NORMAL = Pace()
@@ -95,6 +97,7 @@ PACE_KEYS: dict[str, tuple[float, float, bool]] = {
     "noise_w": (0.0, 1.5, True),
     "volume": (0.05, 1.0, False),
     "pause": (0.0, 3.0, False),
+    "clause_pause": (0.0, 1.5, False),
 }
 
 

@@ -2,7 +2,8 @@
 
 Streaming: every sentence of a line is sent to the engine at once (one worker renders them in
 order); the first is queued on the output the moment it is ready, so a long reply sounds as soon as
-its first sentence does, and the rest follow, each after the pace's pause. The pace comes from the
+its first sentence does, and the rest follow, each after the pace's pause. A long first sentence is
+cut after its first clause (at a comma), so even it starts after a few words are rendered. The pace comes from the
 line (a ritual's `pace:` in rituals.yaml), else the bedtime pace inside voice.yaml's bedtime
 hours, else normal. Words engines say wrong are respelled (voice.yaml and config `pronounce`).
 
@@ -29,7 +30,7 @@ from assistant.speak.chimes import chime as chime_samples
 from assistant.speak.output import AudioOutput, PlayHandle
 from assistant.speak.profile import Pace, VoiceProfile
 from assistant.speak.synth import Synth
-from assistant.speak.text import respell, sentences
+from assistant.speak.text import respell, sentences, split_first_clause
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,11 @@ class Speaker:
         began = time.perf_counter()
         pace = self.pace_of(say)
         parts = sentences(respell(say.text, self.profile.pronounce))
+        pauses = [0.0] + [pace.pause] * (len(parts) - 1)
+        clause = split_first_clause(parts[0]) if parts else None
+        if clause is not None:  # a long first sentence: its first clause alone, so the first sound comes sooner
+            parts[:1] = clause
+            pauses[1:1] = [pace.clause_pause]
         if not parts:
             handle = self.output.play(np.zeros(0, dtype=np.int16), self.synth.rate, label=say.key)
             return Spoken(handle.start, handle.end, say.key, 0.0, 0, self.synth.name, pace.name)
@@ -87,8 +93,8 @@ class Speaker:
             if self.synth is not synth:  # fell back mid-line: the rest comes from the fallback engine too
                 synth = self.synth
                 pending[i + 1:] = [synth.render(p, pace) for p in parts[i + 1:]]
-            if first is not None and pace.pause > 0:
-                samples = np.concatenate([np.zeros(round(pace.pause * rate), dtype=np.int16), samples])
+            if pauses[i] > 0:
+                samples = np.concatenate([np.zeros(round(pauses[i] * rate), dtype=np.int16), samples])
             handle = self.output.play(samples, rate, label=say.key)
             if first is None:
                 first, first_sound = handle, time.perf_counter() - began

@@ -27,6 +27,23 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _segmenter().segment(text) if s.strip()]
 
 
+_CLAUSE = re.compile(r"[,;:](?=\s)")
+
+
+def split_first_clause(sentence: str, min_words: int = 6) -> tuple[str, str] | None:
+    """A long sentence cut after its first clause ("Hug time, a minute and a half." -> "Hug time," and
+    "a minute and a half."), so the first sound comes after rendering a few words, not the whole
+    sentence. None when the sentence is short or has no clause break with two words either side."""
+    words = sentence.split()
+    if len(words) <= min_words:
+        return None
+    for match in _CLAUSE.finditer(sentence):
+        head, tail = sentence[: match.end()], sentence[match.end():].strip()
+        if len(head.split()) >= 2 and len(tail.split()) >= 2:
+            return head, tail
+    return None
+
+
 @lru_cache(maxsize=64)
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
