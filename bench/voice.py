@@ -320,6 +320,8 @@ def run(quick: bool = False) -> Section:
     section.tables += [names_table, cue_table]
     section.notes.append(f"Whisper: faster-whisper with tiny.en from {ears.path} (the ears engineer's Whisper "
                          "engine had not landed on main; this uses faster-whisper directly, offline).")
+    section.notes.append("Piper samples its voice (noise_scale, noise_w), so no two renders are identical: the word "
+                         "error rate moves by about half a point from run to run; compare runs, not decimals.")
     section.notes.append("Timings come from one run in which both engines render the same lines, so compare their "
                          "ratio; the machine is shared by other engineers, so absolute times are pessimistic.")
     return section
