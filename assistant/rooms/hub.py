@@ -280,10 +280,10 @@ class Hub:
 
     # --- rooms coming and going ----------------------------------------------------------------
     def set_online(self, room: str, online: bool, **details: Any) -> None:
+        """The room's satellite came (back) or went: said once per change; retries are quieter."""
         found = self.rooms[room]
-        if found.online != online:
-            found.online = online
-        found.events.emit("room_online" if online else "room_offline", **details)
+        changed, found.online = found.online != online, online
+        found.events.emit(("room_online" if online else "room_offline") if changed else "room_retry", **details)
 
     # --- driving every room from recordings on a virtual clock (tests, benchmarks) -------------
     def run_virtual(self, feeds: dict[str, Iterable[AudioChunk]], drain_limit: float = 1800.0) -> None:

@@ -1,0 +1,109 @@
+"""Real `wyoming-satellite` processes on loopback, for the rooms tests and `python -m bench rooms`.
+
+The satellite comes from its own virtual environment (`.ci/install-satellite`): it pins an older
+`wyoming` than Tandem's. Each satellite listens on 127.0.0.1 only, hears `paced_mic.py` (speech is
+dropped into its spool folder as raw 16 kHz audio) and writes what Tandem plays into `out.raw`
+(22050 Hz 16-bit mono, the satellite's default speaker format) through `sh -c 'cat >> out.raw'`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("TANDEM_SATELLITE_VENV", Path.home() / ".cache" / "tandem" / "satellite-venv"))
+OUT_RATE = 22_050
+
+
+def satellite_python() -> Path | None:
+    """The satellite venv's python, or None when `.ci/install-satellite` has not been run."""
+    explicit = os.environ.get("TANDEM_SATELLITE_PY")
+    python = Path(explicit) if explicit else VENV / "bin" / "python"
+    if not python.exists():
+        return None
+    found = subprocess.run([str(python), "-c", "import wyoming_satellite"], capture_output=True)
+    return python if found.returncode == 0 else None
+
+
+MISSING = "wyoming-satellite is not installed: run .ci/install-satellite (or set TANDEM_SATELLITE_PY)"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Satellite:
+    """One satellite process; `start()`, `say(samples)`, `kill()`, `played()`."""
+
+    def __init__(self, python: Path, name: str, folder: Path, port: int | None = None) -> None:
+        self.python = python
+        self.name = name
+        self.folder = folder
+        self.port = port or free_port()
+        self.spool = folder / "spool"
+        self.out = folder / "out.raw"
+        self.log = folder / "satellite.log"
+        self.proc: subprocess.Popen | None = None
+        self._said = 0
+        folder.mkdir(parents=True, exist_ok=True)
+        self.spool.mkdir(exist_ok=True)
+
+    @property
+    def uri(self) -> str:
+        return f"tcp://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> "Satellite":
+        mic = f"{shlex.quote(str(self.python))} {shlex.quote(str(HERE / 'paced_mic.py'))} {shlex.quote(str(self.spool))}"
+        snd = f"sh -c {shlex.quote('cat >> ' + shlex.quote(str(self.out)))}"
+        command = [str(self.python), "-m", "wyoming_satellite", "--uri", self.uri, "--no-zeroconf",
+                   "--name", self.name.title(), "--area", self.name, "--mic-command", mic, "--snd-command", snd,
+                   "--debug"]
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"satellite {self.name} exited: {self.log.read_text()[-2000:]}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError(f"satellite {self.name} did not listen on {self.port} within {timeout} s")
+
+    def say(self, samples: np.ndarray) -> None:
+        """Speak into this room's microphone (16 kHz int16 mono), after whatever is still playing."""
+        self._said += 1
+        tmp = self.spool / f"{self._said:05d}.tmp"
+        tmp.write_bytes(np.asarray(samples, dtype="<i2").tobytes())
+        tmp.rename(self.spool / f"{self._said:05d}.raw")
+
+    def kill(self) -> None:
+        """Pull the plug: SIGKILL the satellite and its microphone (its own process group)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.proc = None
+
+    def played(self) -> bytes:
+        """Everything Tandem played on this satellite's speaker so far (22050 Hz int16 mono)."""
+        return self.out.read_bytes() if self.out.exists() else b""
