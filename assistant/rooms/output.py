@@ -41,6 +41,14 @@ class _Sound:
     generation: int
 
 
+def wire_audio(samples: np.ndarray, rate: int, to_rate: int = SATELLITE_RATE) -> bytes:
+    """int16 mono at `rate` as the bytes sent to a satellite at `to_rate`."""
+    x = np.asarray(samples)
+    if rate != to_rate:
+        x = to_int16(resample(x.astype(np.float32) / 32768.0, rate, to_rate))
+    return x.astype("<i2", copy=False).tobytes()
+
+
 class SatelliteOutput(_Timeline):
     """Plays on one satellite. `play` may be called from any thread; sending runs on `network`."""
 
@@ -66,10 +74,7 @@ class SatelliteOutput(_Timeline):
 
     # --- AudioOutput, any thread ---------------------------------------------------------------
     def play(self, samples: np.ndarray, rate: int, label: str = "") -> PlayHandle:
-        x = np.asarray(samples)
-        if rate != self.rate:
-            x = to_int16(resample(x.astype(np.float32) / 32768.0, rate, self.rate))
-        pcm = x.astype("<i2", copy=False).tobytes()
+        pcm = wire_audio(samples, rate, self.rate)
         with self._lock:
             handle = self._schedule(len(pcm) / 2 / self.rate, label, lead=self.latency)
             self._queue.append(_Sound(handle, pcm, self._generation))

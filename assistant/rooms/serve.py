@@ -226,6 +226,8 @@ class RoomsServer:
     # --- stop ----------------------------------------------------------------------------------
     def stop(self) -> None:
         """Close everything; a ritual still running is recorded as it went (partial, with its seconds)."""
+        if self.stopping.is_set():
+            return
         self.stopping.set()
         if self.hub is not None:
             self.hub.changed.set()
