@@ -52,7 +52,8 @@ class House:
     """Rooms on one virtual clock, one journal, one dialog."""
 
     def __init__(self, tmp: Path, recognizer, synth, rooms=("kitchen", "bedroom"), extra: dict | None = None,
-                 start: datetime | None = None) -> None:
+                 start: datetime | None = None, voice: str = VOICE) -> None:
+        self.voice = voice
         config = {"partners": {"names": ["Alex", "Sam"]}, "durations": {"hug": 4}, "rituals": {"ask_rating": False},
                   "rooms": {name: f"tcp://127.0.0.1:{10700 + i}" for i, name in enumerate(rooms)}}
         for key, value in (extra or {}).items():
@@ -82,7 +83,7 @@ class House:
         for room, script in self.scripts.items():
             x = rng.normal(0, 20, int(seconds * RATE))
             for at, text, gain in script:
-                s = audio_gen.speak(text, VOICE).astype(np.float64) * gain
+                s = audio_gen.speak(text, self.voice).astype(np.float64) * gain
                 i = int(at * RATE)
                 x[i:i + len(s)] += s[: len(x) - i]
             feeds[room] = WavSource.from_samples(np.clip(x, -32768, 32767).astype(np.int16))

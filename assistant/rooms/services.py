@@ -114,6 +114,7 @@ class WyomingRecognizer(Recognizer):
         self.host, self.port = parse_tcp_uri(uri)
         self.fallback = fallback
         self.wake_words = _words(wake_phrase)
+        self.wake_phrase = wake_phrase
         self.timeout = timeout
         self.language = language
         self.health = _Health("speech recognition", uri, emit, retry_after)
@@ -130,7 +131,8 @@ class WyomingRecognizer(Recognizer):
         client = AsyncTcpClient(self.host, self.port)
         await client.connect()
         try:
-            await client.write_event(Transcribe(language=self.language).event())
+            # (newer services bias recognition towards these names; older ones ignore the field)
+            await client.write_event(Transcribe(language=self.language, transcript_names=[self.wake_phrase]).event())
             await client.write_event(AudioStart(rate=SAMPLE_RATE, width=2, channels=1).event())
             step = 2 * 1024
             for i in range(0, len(pcm), step):

