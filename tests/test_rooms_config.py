@@ -86,15 +86,36 @@ def test_the_same_words_in_two_rooms_go_to_the_louder_room_once_both_have_heard_
     won: list[str] = []
     arbiter = WakeArbiter(rooms, clock, names=("kitchen", "bedroom"))
     rooms.since["bedroom"] = 1.05  # still hearing the same words
-    assert arbiter.claim("kitchen", 1.0, 2.5, 50.0, lambda: won.append("kitchen")) is False
+    assert arbiter.claim("kitchen", 1.0, 2.5, 50.0, lambda: won.append("kitchen"), "start our hug") is False
     arbiter.poll("kitchen")
     assert won == []  # waits for the bedroom
     rooms.since["bedroom"] = None
-    assert arbiter.claim("bedroom", 1.05, 2.6, 62.0, lambda: won.append("bedroom")) is False
+    assert arbiter.claim("bedroom", 1.05, 2.6, 62.0, lambda: won.append("bedroom"), "start our hug timer") is False
     arbiter.poll("kitchen")
     arbiter.poll("bedroom")
     assert won == ["bedroom"]
-    assert arbiter.claim("kitchen", 1.1, 2.7, 70.0, lambda: won.append("late")) is False  # a late duplicate
+    assert arbiter.claim("kitchen", 1.1, 2.7, 70.0, lambda: won.append("late"), "start our hug") is False
+
+
+def test_two_people_asking_different_things_in_two_rooms_at_once_are_both_answered():
+    rooms, clock = Hearing(), VirtualClock()
+    won: list[str] = []
+    arbiter = WakeArbiter(rooms, clock, names=("kitchen", "bedroom"))
+    rooms.since["bedroom"] = 1.1
+    assert arbiter.claim("kitchen", 1.0, 2.5, 60.0, lambda: won.append("kitchen"), "start our hug timer") is False
+    rooms.since["bedroom"] = None
+    assert arbiter.claim("bedroom", 1.1, 2.4, 58.0, lambda: won.append("bedroom"), "how was our week") is True
+    arbiter.poll("kitchen")
+    arbiter.poll("bedroom")
+    assert won == ["kitchen"]  # answered too, as soon as the bedroom's words were known to differ
+
+
+def test_a_faint_garbled_copy_through_the_wall_is_still_the_same_words():
+    rooms, clock = Hearing(), VirtualClock()
+    won: list[str] = []
+    arbiter = WakeArbiter(rooms, clock, names=("kitchen", "bedroom"))
+    assert arbiter.claim("kitchen", 1.0, 2.5, 72.0, lambda: won.append("kitchen"), "start our hug timer") is True
+    assert arbiter.claim("bedroom", 1.1, 2.4, 55.0, lambda: won.append("bedroom"), "start a walk") is False
 
 
 def test_a_rival_that_never_claims_delays_a_wake_by_at_most_the_patience():

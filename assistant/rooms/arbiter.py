@@ -5,7 +5,9 @@ first to report, which is often the wrong room. Here, a room that hears a wake p
 other room is hearing speech that began at the same moment answers at once (no delay in the usual
 case). Otherwise its claim waits until the other rooms have finished their utterance (or
 `patience` runs out); the loudest claim wins, and the others stay silent. A late duplicate of a
-wake already answered elsewhere is dropped too.
+wake already answered elsewhere is dropped too. Two people speaking in two rooms at the same moment
+are not one utterance: claims are the same words only when their texts agree, or when one room
+heard them far more faintly (a garbled copy through the wall); otherwise both are answered.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from assistant.clock import Clock
 
@@ -45,6 +48,7 @@ class Claim:
     score: float
     resume: Callable[[], None]
     at: float
+    text: str = ""
 
 
 @dataclass
@@ -63,23 +67,28 @@ class WakeArbiter:
     """Utterances whose starts are this close (seconds) are the same words heard in two rooms."""
     patience: float = 1.2
     """The longest a claim waits for the other rooms to finish hearing."""
+    same_text: float = 70.0
+    """rapidfuzz ratio above which two rooms' transcripts are the same words."""
+    faint_db: float = 12.0
+    """A claim this much quieter than another at the same moment is that one heard through a wall."""
     names: tuple[str, ...] = ()
     _pending: list[list[Claim]] = field(default_factory=list)
     _answered: list[Claim] = field(default_factory=list)
     _due: dict[str, list[Callable[[], None]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def claim(self, room: str, start: float, end: float, score: float, resume: Callable[[], None]) -> bool:
+    def claim(self, room: str, start: float, end: float, score: float, resume: Callable[[], None],
+              text: str = "") -> bool:
         """True: answer now. False: not now (`resume` runs later on this room's thread if it wins)."""
         now = self.clock.now()
-        claim = Claim(room, start, end, score, resume, now)
+        claim = Claim(room, start, end, score, resume, now, text)
         with self._lock:
             for won in self._answered:
-                if won.room != room and abs(won.start - start) <= self.window:
+                if won.room != room and self._same(won, claim):
                     self.on_decision(Decision(won.room, (room,), won.score))
                     return False
             for group in self._pending:
-                if abs(group[0].start - start) <= self.window:
+                if any(self._same(other, claim) for other in group):
                     group.append(claim)
                     return False
             if not self._rivals(room, start, {room}):
@@ -101,13 +110,21 @@ class WakeArbiter:
                 self._pending.remove(group)
                 self._answered.append(winner)
                 self._due.setdefault(winner.room, []).append(winner.resume)
-                decisions.append(Decision(winner.room, tuple(c.room for c in group if c is not winner), winner.score))
+                if len(group) > 1:
+                    decisions.append(Decision(winner.room, tuple(c.room for c in group if c is not winner),
+                                              winner.score))
             self._answered = [c for c in self._answered if now - c.at < 5.0]
             due = self._due.pop(room, [])
         for decision in decisions:
             self.on_decision(decision)
         for resume in due:
             resume()
+
+    def _same(self, a: Claim, b: Claim) -> bool:
+        """Two claims are one utterance heard in two rooms."""
+        if a.room == b.room or abs(a.start - b.start) > self.window:
+            return False
+        return fuzz.ratio(a.text, b.text) >= self.same_text or abs(a.score - b.score) >= self.faint_db
 
     @property
     def waiting(self) -> bool:

@@ -135,7 +135,7 @@ class RoomLoop(SpeechLoop):
 
     def claim_wake(self, utterance: _Utterance, event: VadEvent, transcript: Transcript) -> bool:
         return self.hub.arbiter.claim(self.room, utterance.started, event.t, loudness_db(event.audio),
-                                      lambda: self.wake_heard(utterance, transcript))
+                                      lambda: self.wake_heard(utterance, transcript), transcript.text)
 
 
 @dataclass
