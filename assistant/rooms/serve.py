@@ -171,8 +171,13 @@ class RoomsServer:
         room = self.hub.add_room(name, output=output, recognizer=self.recognizer, synth=self.synth,
                                  loop_settings=loop_settings, kind="local")
         device = _device(None, audio.input_device)
-        chunks = chunks_with_reconnect(lambda origin: MicSource(device, origin=origin), self.clock, room.events,
-                                       on_idle=lambda: None)
+
+        def open_mic(origin: float) -> MicSource:
+            if self.stopping.is_set():  # a lost microphone is not waited for once Tandem is closing
+                raise _Stopping()
+            return MicSource(device, origin=origin)
+
+        chunks = chunks_with_reconnect(open_mic, self.clock, room.events, on_idle=lambda: None)
         self._thread(self._local_room, f"tandem-room-{name}", room, chunks)
 
     # --- the threads ---------------------------------------------------------------------------
@@ -199,6 +204,8 @@ class RoomsServer:
                 self.hub.arbiter.poll(room.name)
         except TandemError as error:
             room.events.emit("error", message=str(error))
+        except _Stopping:
+            pass
 
     def _step(self, room: Room, chunk: Any) -> None:
         try:
@@ -268,6 +275,10 @@ class RoomsServer:
                 return True
             time.sleep(0.05)
         return False
+
+
+class _Stopping(Exception):
+    """Raised into the microphone's reconnect loop when Tandem is closing."""
 
 
 async def _start_link(link: SatelliteLink) -> None:

@@ -4,7 +4,8 @@ Run by the satellite as its `--mic-command` (with the satellite's own Python: st
 only). It writes a quiet noise floor at real-time pace, 1024 samples every 64 ms like a sound card,
 and plays each `*.raw` file (16 kHz 16-bit mono) that appears in the spool folder, oldest name
 first, then deletes it. `cat file` would dump a file at once and repeat it (see the design notes);
-a real microphone never does that.
+a real microphone never does that. When a file starts playing, a line "NAME MONOTONIC-TIME" is
+appended to `mic.log` beside the spool folder (benchmarks time replies from it).
 """
 
 import os
@@ -24,6 +25,8 @@ def main(spool: str) -> None:
     rng = random.Random(7)
     hiss = [array("h", [rng.randint(-FLOOR, FLOOR) for _ in range(CHUNK)]).tobytes() for _ in range(16)]
     pending = b""
+    started: str | None = None
+    log_path = os.path.join(os.path.dirname(os.path.abspath(spool)), "mic.log")
     next_at = time.monotonic()
     n = 0
     while True:
@@ -34,6 +37,7 @@ def main(spool: str) -> None:
                 with open(path, "rb") as handle:
                     pending += handle.read()
                 os.unlink(path)
+                started = names[0]
         if pending:
             block, pending = pending[:CHUNK * 2], pending[CHUNK * 2:]
             block = block + hiss[n % 16][len(block):]
@@ -51,6 +55,10 @@ def main(spool: str) -> None:
             out.flush()
         except BrokenPipeError:
             return
+        if started is not None:
+            with open(log_path, "a") as log:
+                log.write(f"{started} {time.monotonic() - CHUNK / RATE:.4f}\n")
+            started = None
 
 
 if __name__ == "__main__":
