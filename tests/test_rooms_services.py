@@ -3,7 +3,6 @@ happens when they cannot be reached: a clear error, and Tandem's own engines sta
 
 from __future__ import annotations
 
-import random
 import sys
 import time
 from pathlib import Path

@@ -126,11 +126,6 @@ class WakeArbiter:
             return False
         return fuzz.ratio(a.text, b.text) >= self.same_text or abs(a.score - b.score) >= self.faint_db
 
-    @property
-    def waiting(self) -> bool:
-        with self._lock:
-            return bool(self._pending or self._due)
-
     def _rivals(self, room: str, start: float, exclude: set[str]) -> list[str]:
         found = []
         for other in self.names:

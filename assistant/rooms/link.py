@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from wyoming.audio import AudioChunk, AudioChunkConverter, AudioStart, AudioStop
+from wyoming.audio import AudioChunk, AudioChunkConverter
 from wyoming.client import AsyncTcpClient
 from wyoming.event import Event
 from wyoming.info import Describe, Info
@@ -49,7 +49,7 @@ def parse_tcp_uri(uri: str) -> tuple[str, int]:
     scheme, sep, rest = uri.strip().partition("://")
     host, colon, port = rest.rpartition(":")
     if scheme != "tcp" or not sep or not colon or not host or not port.isdigit():
-        raise ConfigError("rooms", uri, "not a satellite address", "write it as tcp://host:port")
+        raise ConfigError("config", "rooms", f"{uri!r} is not a satellite address", "write it as tcp://host:port")
     return host.strip("[]"), int(port)
 
 
@@ -214,5 +214,3 @@ def _describe(error: BaseException) -> str:
     text = str(error) or type(error).__name__
     return text
 
-
-AUDIO_EVENTS = (AudioStart, AudioChunk, AudioStop)

@@ -82,10 +82,13 @@ class SatelliteOutput(_Timeline):
         return handle
 
     def stop(self) -> None:
+        """Cut the timeline now; what is queued (or held for an absent satellite) is dropped, and a sound
+        being sent ends at once (its generation is old)."""
         with self._lock:
-            self._generation += 1
-            self._queue.clear()
             self._cut_spans(self.clock.now())
+            self.dropped_sounds += len(self._queue)
+            self._queue = deque()
+            self._generation += 1
         self.poke()
 
     def poke(self) -> None:

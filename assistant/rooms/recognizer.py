@@ -36,9 +36,10 @@ class SharedRecognizer(Recognizer):
         self.inner.close()
 
 
-class _QueuedSession(RecognizerSession):
-    def __init__(self, owner: SharedRecognizer, mode: ListenMode) -> None:
-        self.owner = owner
+class BufferedSession(RecognizerSession):
+    """A session that keeps the utterance's audio and decodes it all in `finish` (see subclasses)."""
+
+    def __init__(self, mode: ListenMode) -> None:
         self.mode = mode
         self._audio: list[np.ndarray] = []
 
@@ -46,9 +47,20 @@ class _QueuedSession(RecognizerSession):
         if len(samples):
             self._audio.append(np.asarray(samples, dtype=np.int16).copy())
 
-    def finish(self) -> Transcript:
+    def take(self) -> np.ndarray:
+        """The whole utterance so far (and forget it)."""
         audio = np.concatenate(self._audio) if self._audio else np.zeros(0, dtype=np.int16)
         self._audio = []
+        return audio
+
+
+class _QueuedSession(BufferedSession):
+    def __init__(self, owner: SharedRecognizer, mode: ListenMode) -> None:
+        super().__init__(mode)
+        self.owner = owner
+
+    def finish(self) -> Transcript:
+        audio = self.take()
         with self.owner.lock:
             session = self.owner.inner.session(self.mode)
             session.accept(audio)

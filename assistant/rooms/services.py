@@ -35,6 +35,7 @@ from assistant.config import Settings
 from assistant.errors import TandemError
 from assistant.messages import SAMPLE_RATE, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
+from assistant.rooms.recognizer import BufferedSession
 from assistant.rooms.link import parse_tcp_uri
 
 log = logging.getLogger(__name__)
@@ -168,19 +169,13 @@ class WyomingRecognizer(Recognizer):
         self.fallback.close()
 
 
-class _RemoteSession(RecognizerSession):
+class _RemoteSession(BufferedSession):
     def __init__(self, owner: WyomingRecognizer, mode: ListenMode) -> None:
+        super().__init__(mode)
         self.owner = owner
-        self.mode = mode
-        self._audio: list[np.ndarray] = []
-
-    def accept(self, samples: np.ndarray) -> None:
-        if len(samples):
-            self._audio.append(np.asarray(samples, dtype=np.int16).copy())
 
     def finish(self) -> Transcript:
-        audio = np.concatenate(self._audio) if self._audio else np.zeros(0, dtype=np.int16)
-        self._audio = []
+        audio = self.take()
         owner = self.owner
         if len(audio) and owner.health.usable():
             try:
@@ -216,15 +211,12 @@ class WyomingSynth:
         self.voice = voice
         self.timeout = timeout
         self.health = _Health("speech synthesis", uri, emit, retry_after)
-        self.cache_size = cache_size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache = _Lines(cache_size)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tandem-wyoming-tts")
 
     def render(self, text: str) -> Future:
         key = " ".join(text.split())
-        with self._lock:
-            cached = self._cache.get(key)
+        cached = self._cache.get(key)
         if cached is not None:
             done: Future = Future()
             done.set_result(cached)
@@ -236,12 +228,7 @@ class WyomingSynth:
             try:
                 samples = _run(self._synthesize(text), self.timeout)
                 self.health.worked()
-                samples.setflags(write=False)
-                with self._lock:
-                    self._cache[text] = samples
-                    while len(self._cache) > self.cache_size:
-                        self._cache.popitem(last=False)
-                return samples
+                return self._cache.keep(text, samples)
             except (OSError, ConnectionError, asyncio.TimeoutError, TimeoutError, ValueError) as error:
                 self.health.failed(error, "Tandem's own voice")
         return self.fallback.render(text).result()
@@ -276,6 +263,27 @@ class WyomingSynth:
         close = getattr(self.fallback, "close", None)
         if close:
             close()
+
+
+class _Lines:
+    """The last `size` lines rendered (a service is a network round trip away: "Starting now." once)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lines: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            return self._lines.get(text)
+
+    def keep(self, text: str, samples: np.ndarray) -> np.ndarray:
+        samples.setflags(write=False)
+        with self._lock:
+            self._lines[text] = samples
+            if len(self._lines) > self.size:
+                del self._lines[next(iter(self._lines))]
+        return samples
 
 
 def with_services(settings: Settings, recognizer: Recognizer, synth: Any,

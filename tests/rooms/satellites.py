@@ -42,6 +42,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_listening(proc: subprocess.Popen, port: int, log: Path, timeout: float) -> None:
+    """Wait until the program `proc` accepts connections on 127.0.0.1:`port` (its log tells why not)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[:3]} exited: {log.read_text()[-2000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{proc.args[:3]} did not listen on port {port} within {timeout} s")
+
+
 class Satellite:
     """One satellite process; `start()`, `say(samples)`, `kill()`, `played()`."""
 
@@ -70,15 +83,8 @@ class Satellite:
                    "--debug"]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"satellite {self.name} exited: {self.log.read_text()[-2000:]}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.05)
-        raise RuntimeError(f"satellite {self.name} did not listen on {self.port} within {timeout} s")
+        wait_listening(self.proc, self.port, self.log, timeout)
+        return self
 
     def say(self, samples: np.ndarray) -> None:
         """Speak into this room's microphone (16 kHz int16 mono), after whatever is still playing."""

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
-from satellites import free_port
+from satellites import free_port, wait_listening
 
 VENV = Path(os.environ.get("TANDEM_SERVICES_VENV", Path.home() / ".cache" / "tandem" / "services-venv"))
 MISSING = "wyoming-faster-whisper/wyoming-piper are not installed: run .ci/install-satellite"
@@ -41,15 +39,8 @@ class Service:
             self.proc = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait(self, timeout: float = 90.0) -> "Service":
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"service exited: {self.log.read_text()[-2000:]}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.1)
-        raise RuntimeError(f"service did not listen on {self.port} within {timeout} s")
+        wait_listening(self.proc, self.port, self.log, timeout)
+        return self
 
     def stop(self) -> None:
         if self.proc.poll() is None:
