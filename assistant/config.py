@@ -300,7 +300,12 @@ def _rooms(table: Mapping[str, Any], file: Path | str) -> Rooms:
             raise ConfigError(file, where, problem,
                               f'write {key} = "tcp://{key}.local:10700" (the satellite\'s --uri port), or "local"')
         satellites.append((key, value.strip()))
-    if [uri for _, uri in satellites].count(ROOM_LOCAL) > 1:
+    uris = [uri for _, uri in satellites]
+    for name, uri in satellites:
+        if uri != ROOM_LOCAL and uris.count(uri) > 1:
+            raise ConfigError(file, f"rooms.{name}", f"{uri} is listed for two rooms",
+                              "a satellite obeys one controller and belongs to one room: give each room its own")
+    if uris.count(ROOM_LOCAL) > 1:
         raise ConfigError(file, "rooms", 'more than one room is "local"',
                           "this machine has one microphone and speaker: name it in one room only")
     names = {name for name, _ in satellites}

@@ -20,7 +20,7 @@ NOW = datetime(2026, 1, 5, 20, 0).astimezone()
 
 def test_rooms_are_read_in_order_with_where_offers_go(tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text('[rooms]\nkitchen = "tcp://kitchen.local:10700"\nbedroom = "tcp://192.0.2.7:10700"\n'
+    config.write_text('[rooms]\nkitchen = "tcp://127.0.0.1:10700"\nbedroom = "tcp://127.0.0.2:10700"\n'
                       'desk = "local"\n\n[rooms.offers]\ngratitude = "bedroom"\n')
     rooms = load_settings(config).rooms
     assert rooms.names == ("kitchen", "bedroom", "desk")
@@ -32,13 +32,14 @@ def test_rooms_are_read_in_order_with_where_offers_go(tmp_path):
 
 
 @pytest.mark.parametrize("table, key", [
-    ({"rooms": {"Kitchen": "tcp://a:1"}}, "rooms.Kitchen"),
-    ({"rooms": {"kitchen": "http://kitchen:10700"}}, "rooms.kitchen"),
-    ({"rooms": {"kitchen": "tcp://kitchen"}}, "rooms.kitchen"),
+    ({"rooms": {"Kitchen": "tcp://127.0.0.1:1"}}, "rooms.Kitchen"),
+    ({"rooms": {"kitchen": "http://127.0.0.1:10700"}}, "rooms.kitchen"),
+    ({"rooms": {"kitchen": "tcp://127.0.0.1"}}, "rooms.kitchen"),
     ({"rooms": {"kitchen": 10700}}, "rooms.kitchen"),
     ({"rooms": {"a": "local", "b": "local"}}, "rooms"),
-    ({"rooms": {"kitchen": "tcp://k:1", "offers": {"gratitude": "bedroom"}}}, "rooms.offers.gratitude"),
-    ({"services": {"asr": "whisper.local"}}, "services.asr"),
+    ({"rooms": {"a": "tcp://127.0.0.1:10700", "b": "tcp://127.0.0.1:10700"}}, "rooms.a"),
+    ({"rooms": {"kitchen": "tcp://127.0.0.1:1", "offers": {"gratitude": "bedroom"}}}, "rooms.offers.gratitude"),
+    ({"services": {"asr": "127.0.0.1"}}, "services.asr"),
     ({"services": {"timeout_seconds": 0}}, "services.timeout_seconds"),
 ])
 def test_a_bad_room_or_service_is_named_with_its_fix(table, key):

@@ -87,7 +87,7 @@ class RoomDialog:
 
     @property
     def matcher(self) -> Any:
-        return self.hub.dialog.matcher
+        return _LockedMatcher(self.hub.dialog.matcher, self.hub.lock)
 
     @property
     def running(self) -> str | None:
@@ -119,6 +119,22 @@ class RoomDialog:
 
     def notice(self, key: str, **slots: Any) -> Reply:
         return self.hub.dialog.notice(key, **slots)
+
+
+class _LockedMatcher:
+    """The one matcher, asked by one room at a time (its caches are not made for threads)."""
+
+    def __init__(self, matcher: Any, lock: threading.RLock) -> None:
+        self._matcher = matcher
+        self._lock = lock
+
+    def match(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._matcher.match(*args, **kwargs)
+
+    def match_best(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._matcher.match_best(*args, **kwargs)
 
 
 class RoomLoop(SpeechLoop):
