@@ -5,8 +5,9 @@ stand-in microphone (tests/rooms/paced_mic.py) that logs when each spoken file s
 playing into a file whose growth is watched every 5 ms. Measured, in one run:
 - idle CPU: this process's CPU time (every Tandem thread; satellites are other processes) with one
   room and with four rooms streaming silence; per extra room = the difference / 3;
-- reply latency with four rooms: commands spoken by flite in all four rooms at staggered moments,
-  then all four at once; latency = first byte of the reply reaching the satellite's speaker minus
+- reply latency: commands spoken by flite in one room alone, then in all four rooms at staggered
+  moments, then in all four at once (the ratio four/one, from one run, is the fair figure on a
+  shared machine); latency = first byte of the reply reaching the satellite's speaker minus
   the end of the spoken words (the last loud sample of the file, from the microphone's log);
 - reconnect: a satellite killed mid-hug and restarted; seconds from the restart command (which
   includes the satellite's own start-up) until Tandem is its controller again;
@@ -139,20 +140,23 @@ def run(quick: bool = False) -> Section:
                 server.stop()
             per_room = (idle[4] - idle[1]) / 3
 
-            # --- four rooms: reply latency ------------------------------------------------------
-            server = serve(ROOMS, "four")
-            watcher = Watcher(sats)
+            # --- reply latency: one room alone, then four (same commands, same run) --------------
             asked: list[tuple[str, str, float, str]] = []  # (room, file, end-of-words offset, kind)
             rng = random.Random(7)
-            n = 0
 
             def say(room: str, text: str, kind: str) -> None:
-                nonlocal n
-                n += 1
                 samples = speech[text]
                 sats[room].say(samples)
                 asked.append((room, f"{sats[room]._said:05d}.raw", _speech_end(samples), kind))
 
+            server = serve(ROOMS[:1], "one")
+            watcher = Watcher(sats)
+            for r in range(rounds * 2):
+                say(ROOMS[0], QUERIES[r % len(QUERIES)], "alone")
+                time.sleep(4.5 + rng.random())
+            time.sleep(2.0)
+            server.stop()
+            server = serve(ROOMS, "four")
             for r in range(rounds):
                 for i, room in enumerate(ROOMS):  # staggered: people in different rooms at their own moments
                     say(room, QUERIES[(r + i) % len(QUERIES)], "staggered")
@@ -163,7 +167,7 @@ def run(quick: bool = False) -> Section:
                     say(room, QUERIES[(r + i) % len(QUERIES)], "together")
                 time.sleep(10.0)
             time.sleep(2.0)
-            latencies: dict[str, list[float]] = {"staggered": [], "together": []}
+            latencies: dict[str, list[float]] = {"alone": [], "staggered": [], "together": []}
             missed = 0
             for room, name, offset, kind in asked:
                 start = _mic_starts(sats[room]).get(name)
@@ -176,6 +180,7 @@ def run(quick: bool = False) -> Section:
             stages = _stages(list(server.events.events))
 
             # --- reconnect after a restart, mid-hug; nothing lost from the journal ----------------
+            watcher.stop()
             restarts: list[float] = []
             for attempt in range(1 if quick else 3):
                 room = ROOMS[attempt % len(ROOMS)]
@@ -187,7 +192,7 @@ def run(quick: bool = False) -> Section:
                     time.sleep(0.05)
                 time.sleep(3.5)  # the intro and the start chime: the hug is on
                 sats[room].kill()
-                time.sleep(3.0)
+                time.sleep(rng.uniform(2.0, 12.0))  # away for a while: Tandem's redial pauses are anywhere
                 begun = time.monotonic()
                 sats[room].start()
                 while not server.links[room].connected and time.monotonic() - begun < 30:
@@ -195,7 +200,6 @@ def run(quick: bool = False) -> Section:
                 restarts.append(time.monotonic() - begun)
                 time.sleep(4.0)
             started = [e for e in server.events.events if e["event"] == "ritual_start"]
-            watcher.stop()
             server.stop()
             from assistant.journal.journal import Journal
 
@@ -208,13 +212,17 @@ def run(quick: bool = False) -> Section:
             for sat in sats.values():
                 sat.stop()
 
-    stag, together = latencies["staggered"], latencies["together"]
+    alone, stag, together = latencies["alone"], latencies["staggered"], latencies["together"]
+    ratio = statistics.median(stag) / statistics.median(alone) if alone and stag else None
     lost = len(started) - len([m for m in kept if m.room in ROOMS])
     section.rows += [
         Row("Idle CPU per extra room", round(per_room, 2), "%", Target("<", 5),
             note=f"one core = 100 %; 1 room {idle[1]:.1f} %, 4 rooms {idle[4]:.1f} %, over {idle_seconds:.0f} s each"),
         Row("Reply latency, 4 rooms, median", round(statistics.median(stag) * 1000) if stag else None, "ms",
             Target("<", 700), note=f"{len(stag)} commands at staggered moments; end of words to first reply byte"),
+        Row("Reply latency, 1 room alone, median (same run)",
+            round(statistics.median(alone) * 1000) if alone else None, "ms",
+            note=f"{len(alone)} commands; four rooms / one room = {ratio:.2f}" if ratio else ""),
         Row("Reply latency, 4 rooms speaking at once, median",
             round(statistics.median(together) * 1000) if together else None, "ms",
             note=f"{len(together)} commands; worst {max(together) * 1000:.0f} ms" if together else ""),
@@ -223,7 +231,8 @@ def run(quick: bool = False) -> Section:
         Row("Moments lost from the journal", lost, "", Target("<=", 0),
             note=f"{len(started)} rituals started, {len(kept)} moments kept, every one with its room"),
     ]
-    rows = [["staggered", str(len(stag)), *(_ms(stag))], ["all at once", str(len(together)), *(_ms(together))]]
+    rows = [["one room alone", str(len(alone)), *(_ms(alone))], ["four rooms, staggered", str(len(stag)), *(_ms(stag))],
+            ["four rooms, all at once", str(len(together)), *(_ms(together))]]
     section.tables.append(Table("Reply latency (end of words to the first reply byte at the satellite)",
                                 ["When", "Replies", "Median", "90th pct", "Worst"], rows))
     section.tables.append(Table("Where the time goes (medians, from the event log)",
