@@ -205,3 +205,37 @@ def test_tandem_serve_runs_from_the_config_and_a_hug_cut_by_shutdown_is_kept_as_
     (hug,) = moments(tmp_path / "journal.json")
     assert (hug.status, hug.room) == ("partial", "bedroom")
     assert 1 < hug.actual_seconds < 10
+
+
+def test_a_satellite_obeys_one_controller_so_a_second_one_is_ignored(house):
+    """Why the README says a satellite cannot be in Home Assistant and Tandem at once."""
+    import asyncio
+
+    from wyoming.audio import AudioChunk
+    from wyoming.client import AsyncTcpClient
+    from wyoming.info import Describe, Info
+    from wyoming.satellite import RunSatellite
+
+    server, sats = house()
+    heard_before = server.feeds["kitchen"].received_seconds
+
+    async def second_controller() -> tuple[str, int]:
+        client = AsyncTcpClient("127.0.0.1", sats["kitchen"].port)
+        await client.connect()
+        await client.write_event(Describe().event())
+        name = Info.from_event(await client.read_event()).satellite.name  # anyone may ask who it is
+        await client.write_event(RunSatellite().event())
+        chunks = 0
+        try:
+            while (event := await asyncio.wait_for(client.read_event(), 2.0)) is not None:
+                chunks += AudioChunk.is_type(event.type)
+        except asyncio.TimeoutError:
+            pass
+        await client.disconnect()
+        return name, chunks
+
+    name, chunks = asyncio.run(second_controller())
+    assert name == "Kitchen" and chunks == 0  # it never streamed to the second controller
+    time.sleep(1.0)
+    assert server.links["kitchen"].connected
+    assert server.feeds["kitchen"].received_seconds > heard_before + 2  # Tandem kept hearing the kitchen
