@@ -28,13 +28,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tandem {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in (only,) if only else COMMANDS:
-        try:
-            module = importlib.import_module(f"assistant.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"assistant.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"assistant.commands.{name}").register(sub)
     return parser
 
 

@@ -336,11 +336,9 @@ def check_pocketsphinx(ctx: _Context) -> Check:
 
 
 def _load_real_recognizer(ctx: _Context) -> str | None:
-    """Load pocketsphinx through Tandem's own recognizer (grammar included) when that module exists."""
-    try:
-        from assistant.recognize.select import load_recognizer
-    except ImportError:
-        return None
+    """Load pocketsphinx through Tandem's own recognizer (grammar included)."""
+    from assistant.recognize.select import load_recognizer
+
     if ctx.intent_set is None:
         from assistant.understand.intents import load_intents
 
@@ -372,11 +370,9 @@ def _collected_warnings(logger_name: str) -> Iterator[list[str]]:
 
 
 def _models() -> Any:
-    """Tandem's model lookup (`recognize/models.py`), or None in a build without it."""
-    try:
-        from assistant.recognize import models
-    except ImportError:
-        return None
+    """Tandem's model lookup (`recognize/models.py`)."""
+    from assistant.recognize import models
+
     return models
 
 

@@ -10,16 +10,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
+from assistant.config import Settings, load_settings
 from assistant.journal.journal import Journal
 
-def load_config(args: argparse.Namespace) -> Any | None:
-    """The couple's settings, or None when the config module is not available."""
-    try:
-        from assistant.config import load_settings
-    except ImportError:
-        return None
+def load_config(args: argparse.Namespace) -> Settings:
+    """The couple's settings from `--config` (default: the platform config folder)."""
     return load_settings(Path(args.config) if getattr(args, "config", None) else None)
 
 
