@@ -16,7 +16,7 @@ from assistant.errors import TandemError
 
 COMMANDS = (
     "listen", "chat", "understand", "devices", "model",
-    "log", "report", "journal", "forget", "export", "doctor",
+    "log", "report", "journal", "forget", "export", "doctor", "demo",
 )
 
 
@@ -42,7 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except TandemError as error:
-        print(f"tandem: {error}", file=sys.stderr)
+        print(one_line(error), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def one_line(error: TandemError) -> str:
+    """What is wrong and the fix, on one line (a file name with a newline in it stays one line too)."""
+    what = " ".join(error.what.splitlines())
+    return f"tandem: {what}" + (f"  -> fix: {' '.join(error.fix.splitlines())}" if error.fix else "")

@@ -20,6 +20,7 @@ from typing import IO, Any, Callable, Iterable
 from assistant.clock import Clock, RealClock, VirtualClock
 from assistant.config import Settings, load_settings
 from assistant.datafiles import intents_dir
+from assistant.errors import AudioError
 from assistant.loop.events import EventLog
 from assistant.loop.listen import LoopSettings, SpeechLoop, chunks_with_reconnect
 from assistant.messages import AudioChunk
@@ -86,8 +87,11 @@ def run_session(options: ListenOptions) -> SessionResult:
     if live:  # no microphone or speaker is a clear error before any model is loaded
         from assistant.audio.devices import find_device
 
-        find_device(_device(options.input_device, settings.audio.input_device), "input")
-        find_device(_device(options.output_device, settings.audio.output_device), "output")
+        try:
+            find_device(_device(options.input_device, settings.audio.input_device), "input")
+            find_device(_device(options.output_device, settings.audio.output_device), "output")
+        except AudioError as error:
+            raise AudioError(error.what, f"{error.fix}; or hear Tandem without them: tandem demo") from None
     elif options.input is not None:  # a missing or broken recording is said before any engine loads
         from assistant.audio.wavio import wav_info
 
