@@ -34,11 +34,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["listen", *argv]  # `tandem` alone, or with listen's options, listens
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(chosen if chosen in COMMANDS else None)
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = build_parser("listen").parse_args([*argv, "listen"])
     try:
         return int(args.func(args) or 0)
     except TandemError as error:
