@@ -47,6 +47,8 @@ class Check:
     fix: str = ""
     required: bool = True
     """False for what Tandem can do without (a vosk model: pocketsphinx stands in)."""
+    advice: str = ""
+    """Something worth doing that stops nothing (a config other users can read)."""
 
 
 @dataclass
@@ -122,11 +124,11 @@ def check_config(path: Path | None, ctx: _Context) -> Check:
                      f"{ctx.settings.partners.names[0]!r} and {ctx.settings.partners.names[1]!r})")
     ctx.settings = load_settings(file)  # ConfigError -> a failed check naming key and fix
     names = " and ".join(ctx.settings.partners.names)
+    loads = f"{file} loads ({names}; wake phrase {ctx.settings.wake.phrase!r})"
     if not _private(file):
-        return Check("config", False, f"{file} loads, but other users can read it",
-                     f"chmod 600 {file}")
-    return Check("config", True, f"{file} loads ({names}; wake phrase {ctx.settings.wake.phrase!r}); "
-                 "readable by you only")
+        return Check("config", True, f"{loads}; other users of this computer can read your names in it",
+                     advice=f"chmod 600 {file} keeps it to you")
+    return Check("config", True, f"{loads}; readable by you only")
 
 
 def check_intents(ctx: _Context) -> Check:
