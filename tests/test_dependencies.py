@@ -108,7 +108,7 @@ def _is_none(node: ast.expr) -> bool:
 LICENCE_NAMES = {
     # what metadata says -> SPDX id
     "apache software license": "Apache-2.0", "apache 2.0": "Apache-2.0", "apache-2.0": "Apache-2.0",
-    "mit license": "MIT", "mit": "MIT", "mit-cmu": "MIT-CMU",
+    "mit license": "MIT", "mit": "MIT", "mit-cmu": "MIT-CMU", "mit-0": "MIT-0",
     "bsd license": "BSD", "bsd-2-clause": "BSD-2-Clause", "bsd-3-clause": "BSD-3-Clause", "0bsd": "0BSD",
     "mozilla public license 2.0 (mpl 2.0)": "MPL-2.0", "mpl-2.0": "MPL-2.0",
     "python software foundation license": "PSF-2.0", "psf-2.0": "PSF-2.0",
@@ -117,7 +117,7 @@ LICENCE_NAMES = {
     "zlib": "Zlib", "cc0-1.0": "CC0-1.0", "the unlicense (unlicense)": "Unlicense", "unlicense": "Unlicense",
     "isc license (iscl)": "ISC", "isc": "ISC", "hpnd": "HPND",
 }
-GPL3_COMPATIBLE = {"Apache-2.0", "MIT", "MIT-CMU", "BSD", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "MPL-2.0",
+GPL3_COMPATIBLE = {"Apache-2.0", "MIT", "MIT-CMU", "MIT-0", "BSD", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "MPL-2.0",
                    "PSF-2.0", "LGPL-2.1-or-later", "LGPL-2.0-or-later", "GPL-3.0-or-later", "Zlib", "CC0-1.0",
                    "Unlicense", "ISC", "HPND"}
 """Licences whose code may be combined with GPL-3.0-or-later code (the FSF's list of GPL-compatible licences)."""

@@ -6,6 +6,7 @@ in an isolated environment) and the sdist is checked when `build` is installed.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -38,9 +39,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if given:
         return Path(given)
     out = tmp_path_factory.mktemp("dist")
-    try:
-        import build  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("build.__main__") is None:  # pip makes the wheel; only `build` makes an sdist
         subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
                        check=True, capture_output=True)
     else:
