@@ -190,18 +190,18 @@ def load_settings(path: Path | str | None = None) -> Settings:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        problem, line, column = _toml_position(str(error))
-        where = f"{file}, line {line}" if line else file
+        problem, line, _column = _toml_position(str(error))
         near = f" (near `{text.splitlines()[line - 1].strip()}`)" if line and line <= len(text.splitlines()) else ""
-        raise ConfigError(where, "", f"not valid TOML: {problem}{near}",
-                          "fix the syntax there or just before it (strings in quotes, lists closed with ])") from None
+        raise ConfigError(file, "", f"not valid TOML: {problem}{near}",
+                          "fix the syntax there or just before it (strings in quotes, lists closed with ])",
+                          line=line) from None
     try:
         return settings_from_dict(data, file)
     except ConfigError as error:
         line = line_of(text, error.key) if error.key else None
         if line is None:
             raise
-        raise ConfigError(f"{file}, line {line}", error.key, error.problem, error.fix) from None
+        raise ConfigError(file, error.key, error.problem, error.fix, line=line) from None
 
 
 def _toml_position(message: str) -> tuple[str, int | None, int | None]:
