@@ -18,10 +18,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_common(parser)
     parser.add_argument("ritual", metavar="RITUAL", help="hug, breathing, gratitude, check_in, walk, ...")
     parser.add_argument("--seconds", type=float, help="how long it lasted (default: the ritual's usual length)")
-    parser.add_argument("--status", choices=("completed", "partial"), default="completed")
+    parser.add_argument("--status", choices=("completed", "partial"), default="completed",
+                        help="completed (the default), or partial when it was cut short")
     parser.add_argument("--at", metavar="ISO-TIME", help="when it started (default: now), e.g. 2026-01-05T21:30")
     parser.add_argument("--by", metavar="NAME", help="who started it")
-    parser.add_argument("--rating", type=int, choices=range(1, 6), metavar="1-5")
+    parser.add_argument("--rating", type=int, choices=range(1, 6), metavar="1-5",
+                        help="how it felt, from 1 to 5")
     parser.set_defaults(func=run)
 
 

