@@ -1,7 +1,7 @@
 """Rooms: Tandem serving several real `wyoming-satellite` 1.0.0 processes on loopback, in real time.
 
 Satellites come from their own virtual environment (`.ci/install-satellite`), each fed by a paced
-stand-in microphone (tests/rooms/paced_mic.py) that logs when each spoken file starts, and each
+stand-in microphone (tests/paced_mic.py) that logs when each spoken file starts, and each
 playing into a file whose growth is watched every 5 ms. Measured, in one run:
 - idle CPU: this process's CPU time (every Tandem thread; satellites are other processes) with one
   room and with four rooms streaming silence; per extra room = the difference / 3;
@@ -39,9 +39,9 @@ ROOMS = ("kitchen", "bedroom", "living", "study")
 
 
 def _imports():
-    for folder in (ROOT / "tests", ROOT / "tests" / "rooms"):
-        if str(folder) not in sys.path:
-            sys.path.insert(0, str(folder))
+    folder = ROOT / "tests"  # the loopback satellites and test speech live with the tests
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
     import audio_gen
     import satellites
 

@@ -5,8 +5,6 @@ drops one that does not answer): handshake, pong, audio conversion, redial, a si
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 import threading
 import time
 
@@ -22,7 +20,6 @@ from wyoming.server import AsyncEventHandler, AsyncServer
 
 from assistant.rooms.link import LinkSettings, SatelliteLink
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "rooms"))
 
 INFO = Info(satellite=Satellite(name="Kitchen", area="kitchen", description="test satellite", installed=True,
                                 attribution=Attribution(name="", url=""), version="1.4.1"))

@@ -27,8 +27,7 @@ from assistant.messages import SAMPLE_RATE
 from assistant.rooms.output import wire_audio
 from assistant.speak.chimes import chime
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "rooms"))
-from satellites import MISSING, OUT_RATE, Satellite, satellite_python  # noqa: E402
+from satellites import MISSING, OUT_RATE, Satellite, satellite_python
 
 VOICE = "flite:rms"
 PYTHON = satellite_python()

@@ -3,9 +3,7 @@ happens when they cannot be reached: a clear error, and Tandem's own engines sta
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,9 +15,8 @@ from assistant.rooms.recognizer import SharedRecognizer
 from assistant.rooms.services import WyomingRecognizer, WyomingSynth
 from assistant.speak.tts import SpeechSynth
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "rooms"))
-from satellites import free_port  # noqa: E402
-from services import MISSING, PIPER_VOICE, services_python, start_piper, start_whisper  # noqa: E402
+from satellites import free_port
+from wyoming_services import MISSING, PIPER_VOICE, services_python, start_piper, start_whisper
 
 VOICE = "flite:rms"
 pytestmark = [pytest.mark.audio,
