@@ -295,11 +295,13 @@ class Hub:
             self.rooms[loser].events.emit("wake_elsewhere", answered_in=decision.winner)
 
     # --- rooms coming and going ----------------------------------------------------------------
-    def set_online(self, room: str, online: bool, **details: Any) -> None:
-        """The room's satellite came (back) or went: said once per change; retries are quieter."""
+    def set_online(self, room: str, online: bool, **details: Any) -> bool:
+        """The room's satellite came (back) or went: said once per change; retries are quieter.
+        True when this was a change."""
         found = self.rooms[room]
         changed, found.online = found.online != online, online
         found.events.emit(("room_online" if online else "room_offline") if changed else "room_retry", **details)
+        return changed
 
     # --- driving every room from recordings on a virtual clock (tests, benchmarks) -------------
     def run_virtual(self, feeds: dict[str, Iterable[AudioChunk]], drain_limit: float = 1800.0) -> None:

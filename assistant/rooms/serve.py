@@ -104,6 +104,8 @@ class RoomsServer:
         hub_box.append(hub)
         self.network = EventLoopThread()
         loop_settings = replace(o.loop, log_free_text=settings.privacy.keep_gratitude_text)
+        print(f"tandem: serving {', '.join(f'{n} ({u})' for n, u in settings.rooms.satellites)} "
+              f"with {self.recognizer.name}", file=sys.stderr)
         for name, uri in settings.rooms.satellites:
             if uri == ROOM_LOCAL:
                 self._add_local(name, loop_settings)
@@ -111,13 +113,16 @@ class RoomsServer:
                 self._add_satellite(name, uri, loop_settings)
         self._thread(self._timers, "tandem-timers")
         hub.events.emit("serving", rooms=list(hub.rooms), engine=self.recognizer.name)
-        print(f"tandem: serving {', '.join(f'{n} ({u})' for n, u in settings.rooms.satellites)} "
-              f"with {self.recognizer.name}", file=sys.stderr)
         notice = getattr(self.journal, "notice", None)
         if notice is not None:
             hub.perform(next(iter(hub.rooms)), dialog.notice(notice.key))
         self.started = True
         return self
+
+    def _say(self, line: str) -> None:
+        """A room coming or going, for the person at the terminal (the event log has every detail)."""
+        if self.options.echo is None and not self.stopping.is_set():
+            print(f"tandem: {line}", file=sys.stderr)
 
     def _thread(self, target: Callable[..., None], name: str, *args: Any) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -129,6 +134,7 @@ class RoomsServer:
         hub, network = self.hub, self.network
         feed = AudioFeed(self.clock)
         holder: dict[str, Room] = {}
+        tried = [False]
 
         def on_state(state: str, details: dict) -> None:
             room = holder.get("room")
@@ -138,9 +144,14 @@ class RoomsServer:
                 feed.restart()
                 info = details["info"]
                 hub.set_online(name, True, satellite=info.name, area=info.area)
+                self._say(f"{name}: connected to the satellite {info.name!r} at {uri}")
                 room.output.poke()  # type: ignore[attr-defined]
             elif state == "disconnected":
-                hub.set_online(name, False, why=details["why"], retry_in=details["retry_in"])
+                first = not tried[0]
+                tried[0] = True
+                if hub.set_online(name, False, why=details["why"], retry_in=details["retry_in"]) or first:
+                    self._say(f"{name}: {uri} {'went away' if details['was_connected'] else 'cannot be reached'} "
+                              f"({details['why']}); trying again until it is back")
             elif state == "pipeline" and details.get("start_stage") not in ("wake", None):
                 room.events.emit("error", message=(
                     f"the {name} satellite runs its own wake word (pipeline starts at "
