@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.commands.journal import check_text
 from assistant.journal import Journal
 
 
@@ -86,9 +87,27 @@ def test_a_corrupt_journal_is_reported_once_and_repaired_by_command(tandem) -> N
 
 
 def test_the_installed_command_runs_as_a_separate_process(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "assistant", "report", "--week", "--json", "--journal", str(tmp_path / "j.json")],
-        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
-    )
+    def tandem(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "assistant", *argv, "--journal", str(tmp_path / "j.json")],
+                              capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+
+    result = tandem("report", "--week", "--json")
+    assert result.returncode == 2 and "no journal" in result.stderr and not (tmp_path / "j.json").exists()
+    assert tandem("log", "hug").returncode == 0
+    result = tandem("report", "--week", "--json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["total_moments"] == 0
+    assert json.loads(result.stdout)["total_moments"] == 1
+
+
+def test_journal_check_says_plainly_what_is_there(tandem) -> None:
+    tandem("log", "hug")
+    tandem("log", "walk")
+    code, out, _ = tandem("journal", "check")
+    assert code == 0
+    assert out.splitlines()[0] == f"Journal {tandem.journal}"
+    assert "2 moments and 0 offers" in out and "readable by you only" in out and out.endswith("All good.\n")
+    assert "{" not in out and "snapshot_bytes" not in out and "True" not in out  # no debug dump
+    report = json.loads(tandem("journal", "check", "--json")[1])
+    out = check_text({**report, "private": False, "ok": False})
+    assert "Problem: other people on this computer can read it." in out and "Fix: chmod 600" in out
+    assert "All good" not in out

@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    journal = open_journal(args)
+    journal = open_journal(args, create=False)
     try:
         text = journal.export(args.format, "offers" if args.offers else "moments")
     finally:

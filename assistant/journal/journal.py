@@ -39,7 +39,7 @@ from assistant.journal.records import (
     Offer,
 )
 from assistant.journal.repair import looks_like_offer, scan_documents
-from assistant.journal.storage import FILE_MODE, CorruptFile, SafeJSONStorage
+from assistant.journal.storage import FILE_MODE, CorruptFile, SafeJSONStorage, atomic_write, write_error
 
 APP_NAME = "tandem"
 FILE_NAME = "journal.json"
@@ -64,6 +64,25 @@ class Notice:
     reason: str
 
 
+class NoJournal(JournalError):
+    """A reading command found no journal at the path: it says so and creates nothing."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"there is no journal at {path} yet",
+            "it starts with your first moment (say \"hey tandem, start our hug\" or run `tandem log hug`); "
+            "if you keep it elsewhere, give that file with --journal")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    moments: int
+    offers: int
+    bytes: int
+
+
 @dataclass(frozen=True)
 class RepairResult:
     found: int
@@ -74,6 +93,11 @@ class RepairResult:
     """Records found but not usable (missing or bad fields)."""
     offers_found: int = 0
     offers_added: int = 0
+
+
+def exists(path: Path) -> bool:
+    """A journal is at `path`: its file, or at least its change log (a first session cut short)."""
+    return path.is_file() or path.with_name(path.name + ".log").is_file()
 
 
 def _process_start(pid: int) -> str | None:
@@ -162,6 +186,7 @@ class Journal:
         self._where: dict[str, tuple[str, int]] = {}
         self.unreadable: list[tuple[str, str, str]] = []
         """(table, key, problem) of stored moments that could not be read (see `journal check`)."""
+        self._closed = False
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -172,17 +197,24 @@ class Journal:
         *,
         now: datetime | None = None,
         lock_timeout: float = DEFAULT_TIMEOUT,
+        create: bool = True,
     ) -> Journal:
-        """Open (creating if needed) the journal; None = the platform's user data folder.
+        """Open the journal; None = the platform's user data folder. With `create=False` (what
+        reading commands use) a journal that is not there raises `NoJournal` and nothing is made.
 
         A corrupt file is set aside (see `notice`), a ritual left running by a crash is closed
-        as partial, and an older schema is migrated.
+        as partial, an older schema is migrated, and a change log left by a process that did not
+        exit cleanly is folded into the file.
         """
-        journal = cls(Path(path) if path else default_path(), lock_timeout)
+        file = Path(path) if path else default_path()
+        if not create and not exists(file):
+            raise NoJournal(file)
+        journal = cls(file, lock_timeout)
         journal._storage.ensure_folder()  # before the lock, which would create it world-readable
         with journal._lock.held():
             journal._load()
         journal.close_interrupted(now or datetime.now().astimezone())
+        journal.fold()
         return journal
 
     def _load(self) -> None:
@@ -745,7 +777,49 @@ class Journal:
         return RepairResult(found=found, added=len(fresh), unreadable=unreadable,
                             offers_found=offers_found, offers_added=len(fresh_offers))
 
+    # -- one file to copy ---------------------------------------------------------------------
+
+    def fold(self) -> bool:
+        """Fold the change log into the journal file, so the file alone holds every moment.
+        Done on open and on `close`; a failure (a full disk, a read-only copy) loses nothing, as
+        the log still holds the changes. True when the file now holds everything."""
+        try:
+            with self._synced():
+                self._storage.fold()
+        except JournalError:
+            return False
+        return True
+
+    def backup(self, dest: Path | str) -> BackupResult:
+        """A consistent copy of the whole journal as one private file, safe while Tandem runs.
+
+        `dest` may be a folder (the copy keeps the journal's name). The copy is written whole
+        (temporary file, fsync, rename), so an interrupted backup never leaves half a file."""
+        target = Path(dest).expanduser()
+        if target.is_dir():
+            target = target / self.path.name
+        own = {self.path.resolve(), self._storage.log_path.resolve(), self._lock.path.resolve()}
+        if target.resolve() in own:
+            raise JournalError(f"{target} is the journal itself", "give a file or folder elsewhere, e.g. a USB stick")
+        if not target.parent.is_dir():
+            raise JournalError(f"cannot write the backup {target}: the folder {target.parent} does not exist",
+                               "create the folder first, or give another place")
+        with self._synced():
+            body = self._storage.snapshot_bytes()
+            moments = sum(len(t) for n, t in self._storage.read().items() if migrations.is_moments_table(n))
+            offers = sum(len(t) for n, t in self._storage.read().items() if migrations.is_offers_table(n))
+        try:
+            atomic_write(target, body)
+        except OSError as error:
+            raise write_error(target, error) from error
+        return BackupResult(target, moments, offers, len(body))
+
     def close(self) -> None:
+        """Fold the change log into the file (see `fold`), then let go of it."""
+        if self._closed:
+            return
+        self._closed = True
+        self.fold()
         self._db.close()
 
     def __enter__(self) -> Journal:
