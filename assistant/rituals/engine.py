@@ -128,6 +128,8 @@ class RitualRun:
         self._answer = 0
         self._question = ""
         self._ended_at: float | None = None
+        self._recorded_seconds: float | None = None
+        """The real seconds, fixed at the record step: what follows (the rating question) is not the ritual."""
 
     # ---- public API ----------------------------------------------------------------------
     @property
@@ -199,7 +201,10 @@ class RitualRun:
                 self._deadline = t + timeout
 
     def actual_seconds(self, now: float) -> float:
-        """Real seconds spent: the timed hold for a timed ritual, the whole active time otherwise."""
+        """Real seconds spent: the timed hold for a ritual with a main timer, the whole active time
+        otherwise (pauses left out); fixed once the ritual is recorded."""
+        if self._recorded_seconds is not None:
+            return self._recorded_seconds
         if self.ritual.timed:
             total = self._main_done
             if self._timer and self._timer.main and self.state in (RunState.TIMING, RunState.BREATHING, RunState.PAUSED):
@@ -263,6 +268,7 @@ class RitualRun:
         elif isinstance(step, ChimeStep):
             out.append(Chime(step.chime))
         elif isinstance(step, RecordStep):
+            self._recorded_seconds = self.actual_seconds(now)
             self.recorded = True
             self.record_kind = step.record
             self.status = "partial" if self.cut_short else "completed"
@@ -473,6 +479,8 @@ class RitualRun:
     def _on_stop(self, slots: dict, now: float, out: list[Action]) -> None:
         if self.state is RunState.PAUSED:
             self._resume_clock(now)
+        if self.state in TIMED and self._timer_elapsed(now) >= 1.0:
+            self.progress = True  # a repair's pause held for a while is time spent together
         done = self.actual_seconds(now)
         status = self._stopped_status(now)
         if not self.recorded:

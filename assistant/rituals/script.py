@@ -128,8 +128,11 @@ class Ritual:
 
     @property
     def timed(self) -> bool:
-        """Has a timed step, so its real seconds are the time spent holding, not talking."""
-        return any(isinstance(s, (WaitStep, BreatheStep)) for s in self.steps)
+        """Has a main timer (a wait or breathe step of its `duration`): its real seconds are the time
+        spent holding, not the talk around it. Any other ritual's real seconds are its whole active
+        time up to its record step (a repair's pause, count and recap), less pauses and silences."""
+        return any(isinstance(s, WaitStep) and s.wait == "duration" or isinstance(s, BreatheStep)
+                   and s.breathe == "duration" for s in self.steps)
 
 
 @dataclass(frozen=True)
