@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.journal import Journal
 from assistant.commands.report import context_period
 from assistant.journal.figures import Period, compute_figures
 from assistant.report.charts import calendar_chart, minutes_chart, moments_chart, ritual_colours
@@ -198,6 +199,7 @@ def test_the_page_needs_no_browser_to_be_self_contained(tmp_path: Path) -> None:
 def test_an_empty_journal_gets_a_calm_page_with_every_chart_explained(tmp_path: Path) -> None:
     page, config = tmp_path / "empty.html", tmp_path / "config.toml"
     config.write_text(CONFIG)
+    Journal.open(tmp_path / "j.json").close()  # a journal with nothing in it yet
     assert main(["report", "--html", str(page), "--journal", str(tmp_path / "j.json"), "--config", str(config),
                  "--at", NOW.isoformat()]) == 0
     text = page.read_text()

@@ -72,8 +72,11 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "streak_started": frozenset(),
     "streak_best": frozenset({"days"}),
     "streak_now": frozenset({"days", "best"}),
-    "whose_turn": frozenset({"name", "other"}),
-    "whose_turn_ritual": frozenset({"name", "other", "ritual"}),
+    # who starts: only what is known ("the last one I know of"), never a guess
+    **{f"whose_turn{shape}{scope}": frozenset({"name", "other", "ritual"})
+       for shape in ("", "_first", "_unknown", "_earlier") for scope in ("", "_ritual")},
+    "starter_noted": frozenset({"name", "ritual"}),
+    "hello_name": frozenset({"name"}),
     # gentle offers (voices/en/offers.yaml); offer_RITUAL[_VARIANT] keys are optional, checked by OFFER_SLOTS
     "offer_ritual": frozenset({"ritual", "name", "other"}),
     "offer_minimum": frozenset({"ritual", "name", "other"}),

@@ -463,6 +463,14 @@ class Journal:
 
         self._update(where, swap)
 
+    def set_initiator(self, moment_id: str, name: str | None) -> Moment:
+        """Who started a moment, learnt after it began ("it's Alex"); None when not known."""
+        with self._synced():
+            where = self._locate(moment_id)
+            updated = self._moment(where).with_(initiated_by=name)
+            self._update(where, {"initiated_by": name})
+        return updated
+
     def rate(self, moment_id: str, rating: int) -> Moment:
         with self._synced():
             where = self._locate(moment_id)
@@ -603,8 +611,15 @@ class Journal:
         with self._synced():
             return self._ordered(_as_datetime(since) if since is not None else None)
 
+    def latest_done(self, ritual: str | None = None) -> Moment | None:
+        """The latest completed or partial moment (of `ritual`), whoever started it."""
+        with self._synced():
+            found = self._latest(lambda m: m.done and (ritual is None or m.ritual == ritual))
+        return found[0] if found else None
+
     def last_initiator(self, ritual: str | None = None) -> str | None:
-        """Who started the latest done moment (of `ritual`), for `WhoseTurn` and rotation."""
+        """Who started the latest done moment (of `ritual`) whose starter is known, for `WhoseTurn`
+        and rotation (moments nobody said who started are passed over)."""
         with self._synced():
             found = self._latest(
                 lambda m: m.done and bool(m.initiated_by) and (ritual is None or m.ritual == ritual)

@@ -51,6 +51,8 @@ SPARE = ("#b5654f", "#5e8f60", "#9b7bb5", "#c08a3e", "#4a8c8c", "#8c6f5a", "#6b7
 CALENDAR_RAMP = ("#d7e7d0", "#a6c99b", "#6ea565", "#3f7a45")
 """Fewer to more moments in a day: a calm sage green."""
 PARTNER_COLOURS = ("#5f7d95", "#b07d62")
+UNKNOWN = "#c9bfb3"
+"""Moments whose starter nobody said: muted, so they read as "not known", not as a third person."""
 WIDTH = 6.0
 """Inches: 432 SVG units wide; with 13-point text that stays readable scaled down to a phone."""
 RC = {
@@ -82,6 +84,8 @@ class Chart:
     """CSS pixels: small grids should not be blown up to the full page width."""
     narrow: Chart | None = None
     """A variant shown instead on phone-sized screens (a year of days is too fine there)."""
+    note: str = ""
+    """A line under the chart that says how to read it."""
 
 
 def ritual_colours(names: Iterable[str]) -> dict[str, str]:
@@ -259,25 +263,29 @@ def ratings_chart(figures: Figures, colours: dict[str, str], labels: Labels) -> 
 
 
 def initiators_chart(figures: Figures, labels: Labels) -> Chart:
-    """Who started how many moments: rotation made visible, never a scoreboard (no winner colour)."""
+    """Who started how many moments: rotation made visible, never a scoreboard (no winner colour).
+    Moments nobody said who started get their own muted "not known" bar: they are never shared out."""
     title = labels.text("charts.initiators")
-    people = list(figures.initiators.items())
+    people = [(name, n, PARTNER_COLOURS[i % 2]) for i, (name, n) in enumerate(figures.initiators.items())]
+    if figures.initiators_unknown:
+        people.append((labels.text("charts.initiators_unknown"), figures.initiators_unknown, UNKNOWN))
     if not people:
         return Chart("initiators", title, None, labels.text("charts.initiators_none"))
-    total = sum(n for _, n in people)
+    note = labels.text("charts.initiators_unknown_note") if figures.initiators_unknown else ""
+    total = sum(n for _, n, _ in people)
     fig, ax = _figure(0.5 + 0.45 * len(people))
     y = list(range(len(people)))
-    ax.barh(y, [n for _, n in people], color=[PARTNER_COLOURS[i % 2] for i in y], height=0.6)
-    top = max(n for _, n in people)
-    for i, (_, n) in enumerate(people):
+    ax.barh(y, [n for _, n, _ in people], color=[colour for _, _, colour in people], height=0.6)
+    top = max(n for _, n, _ in people)
+    for i, (_, n, _) in enumerate(people):
         ax.text(n + top * 0.02, i, f"{labels.whole(n)} ({100 * n / total:.0f}%)", va="center", fontsize=12, color=INK)
-    ax.set_yticks(y, [name for name, _ in people])
+    ax.set_yticks(y, [name for name, _, _ in people])
     ax.tick_params(axis="y", colors=INK)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.3)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     ax.grid(axis="x", color=GRID, linewidth=0.8)
-    return Chart("initiators", title, _svg(fig, "initiators", title))
+    return Chart("initiators", title, _svg(fig, "initiators", title), note=note)
 
 
 def offers_chart(figures: Figures, colours: dict[str, str], labels: Labels) -> Chart:

@@ -96,6 +96,8 @@ class RitualRun:
         self.settings = settings
         self.rng = rng
         self.first, self.second = first, second
+        self.initiated_by: str | None = None
+        """Who started it, when known (the Dialog keeps it up to date); `first` is only the order of turns."""
         self.variant = ritual.variants.get(variant) if variant else None
         self.variant_name = variant if self.variant else None
         base = self.variant.duration if self.variant and self.variant.duration else ritual.duration
@@ -415,8 +417,16 @@ class RitualRun:
     def _partner_name(self, i: int | None = None) -> str:
         return (self.first, self.second)[(self._partner if i is None else i) % 2]
 
+    @property
+    def first_took_part(self) -> bool:
+        """The partner the script addressed first, by name, answered in their own turn: then who
+        started is known (the one who went first when asked to)."""
+        return self.counts.get(self.first, 0) > 0
+
     def _take_text(self, step: ListenStep, text: str) -> None:
-        name = self._partner_name() if step.per_partner else self.first
+        # One person's turn each: the answer is theirs. A single answer (an appreciation) is the
+        # starter's when known, else counted under what it is: nobody's name is guessed.
+        name = self._partner_name() if step.per_partner else (self.initiated_by or step.listen)
         self.counts[name] = self.counts.get(name, 0) + 1
         self.progress = True
         stored = bool(step.store and self.settings.keep_gratitude_text and text.strip())
