@@ -31,7 +31,8 @@ def tandem(tmp_path: Path, capsys):
 
 
 def test_log_then_report_today_uses_the_config_minimums(tandem) -> None:
-    code, out, _ = tandem("log", "hug", "--seconds", "40", "--status", "partial", "--at", "2026-01-05T20:00:00+01:00")
+    code, out, _ = tandem("log", "hug", "--seconds", "40", "--status", "partial", "--at", "2026-01-05T20:00:00+01:00",
+                          "--json")
     assert code == 0 and json.loads(out)["actual_seconds"] == 40
     code, out, _ = tandem("report", "--today", "--json", "--at", "2026-01-05T22:00:00+01:00")
     today = json.loads(out)
