@@ -26,7 +26,7 @@ from assistant.errors import JournalError
 from assistant.journal.figures import Figures, Period, figures_for
 from assistant.journal.records import Moment
 from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say, Transcript
-from assistant.rituals.engine import CONTROLS, IDLE, Expectation, RitualRun, RunState
+from assistant.rituals.engine import CONTROLS, HELP, IDLE, Expectation, RitualRun, RunState
 from assistant.rituals.script import AskRatingStep, RitualBook
 
 HEARTBEAT_SECONDS = 15.0
@@ -143,6 +143,14 @@ class Dialog:
             if answered:
                 return reply + offer_reply
             reply = reply + offer_reply
+        elif run is None and self._offers.late is not None:
+            late = self._answer_late_offer(u)
+            if late is not None:
+                return reply + late
+        if isinstance(u, IntentMatch) and u.intent == HELP:
+            return reply + self._on_Help(u)
+        if run and run.state is RunState.RATING and isinstance(u, NoMatch) and addressed and text.strip():
+            return reply + self._unclear_rating(text, now)
         if run and run.state in (RunState.RATING, RunState.OFFERING) and not self._expected(u):
             reply = reply + self._after(run.skip_wait(now))
             run = self.run
@@ -323,8 +331,7 @@ class Dialog:
         (not in the very tick a ritual ends: it gets its moment first)."""
         keeper = self._offers
         if keeper.expired():
-            offer = keeper.answered("unanswered")
-            return self._offer_event("offer_answer", offer)
+            return self._offer_event("offer_answer", keeper.timed_out())
         proposal = keeper.due(running=running or self.run is not None)
         if proposal is None:
             return Reply()
@@ -354,6 +361,22 @@ class Dialog:
             return self._say("offer_declined") + self._offer_event("offer_answer", keeper.answered("declined")), True
         reply = self.start(offer.ritual, offer.variant, initiated_by=self._speaking() or self._offer_addressed)
         return reply + self._offer_event("offer_answer", keeper.answered("accepted", self._moment_id)), True
+
+    def _answer_late_offer(self, u: IntentMatch | NoMatch) -> Reply | None:
+        """A yes or no a little after the answer window closed still answers that offer ("sure, why
+        not", from across the kitchen); anything else means it has passed."""
+        keeper = self._offers
+        intent = u.intent if isinstance(u, IntentMatch) else None
+        if intent not in ("Yes", "No"):
+            if intent not in (None, "Repeat", HELP):
+                keeper.late = None
+            return None
+        offer = keeper.late
+        assert offer is not None
+        if intent == "No":
+            return self._say("offer_declined") + self._offer_event("offer_answer", keeper.answer_late("declined"))
+        reply = self.start(offer.ritual, offer.variant, initiated_by=self._speaking() or self._offer_addressed)
+        return reply + self._offer_event("offer_answer", keeper.answer_late("accepted", self._moment_id))
 
     def _offer_event(self, name: str, offer: Any) -> Reply:
         if offer is None:
@@ -437,7 +460,8 @@ class Dialog:
         if handler is not None:
             return handler(u)
         if u.intent in CONTROLS or u.intent in RITUAL_ANSWERS:
-            return self._say("nothing_running")
+            key = f"idle_{u.intent.lower()}"  # "we need a moment" with nothing running is no error
+            return self._say(key if self.voices.has(key) else "nothing_running")
         return self._say("didnt_catch") if addressed else Reply()
 
     def _on_Repeat(self, u: IntentMatch) -> Reply:
@@ -446,13 +470,55 @@ class Dialog:
         return Reply((self._last_say,))
 
     def _on_Help(self, u: IntentMatch) -> Reply:
+        """What can be said right now, in two or three short sentences: inside a ritual its controls,
+        at a question its answers, otherwise the rituals and the questions about the week."""
         first, second = self.settings.partners.names
-        return self._say("help", first=first, second=second)
+        run = self.run
+        if run is None:
+            key = "help_offer" if self._offers.pending is not None else "help"
+        else:
+            key = {RunState.PAUSED: "help_paused", RunState.LISTENING: "help_answers", RunState.RATING: "help_rating",
+                   RunState.OFFERING: "help_follow_up"}.get(run.state, "help_timer")
+        ritual = self.voices.noun(run.name if run else (self._offers.pending.ritual if self._offers.pending else "moment"))
+        return self._say(key, first=first, second=second, ritual=ritual)
 
     def _on_Yes(self, u: IntentMatch) -> Reply:
-        return Reply()
+        """A yes or no with nothing asked: never met with silence."""
+        if self.run is not None:
+            return self._say("yes_no_in_ritual", ritual=self.voices.noun(self.run.name))
+        return self._say("idle_yes" if u.intent == "Yes" else "idle_no")
 
     _on_No = _on_Yes
+
+    def _on_AnotherQuestion(self, u: IntentMatch) -> Reply:
+        """ "Another question" with nothing running: ask one (the ritual that asks questions)."""
+        ritual = self.rituals.by_intent("AskQuestion")
+        if ritual is None:
+            return self._say("no_question_here", ritual=self.voices.noun("moment"))
+        return self.start(ritual.name, initiated_by=self._speaking())
+
+    # ---- the rating question, answered in other words ------------------------------------
+    def _unclear_rating(self, text: str, now: float) -> Reply:
+        """ "A solid four" is a four; anything else gets the question once more, then it is let go."""
+        run = self.run
+        assert run is not None
+        rating = self._rating_in(text)
+        if rating is not None:
+            return self._after(run.control("Rate", {"rating": rating}, now))
+        if run.asked_again == 0:
+            return self._after(run.ask_again("rating_again", now))
+        return self._say("rating_let_go") + self._after(run.skip_wait(now))
+
+    def _rating_in(self, text: str) -> int | None:
+        """The one number from one to five in `text` (words as the voices spell them, or digits);
+        "one" alone counts only in a short answer ("no one knows" is no rating)."""
+        words = re.findall(r"[^\W_]+", text.casefold())
+        ones = [w.casefold() for w in self.voices.numbers["ones"][:6]]
+        found = {int(w) if w.isdigit() else ones.index(w) for w in words
+                 if (w.isdigit() and 1 <= int(w) <= 5) or (w in ones[1:6])}
+        if found == {1} and len(words) > 3:
+            return None
+        return found.pop() if len(found) == 1 else None
 
     def _on_Rate(self, u: IntentMatch) -> Reply:
         rating = u.slots.get("rating")

@@ -46,7 +46,7 @@ FILE_NAME = "journal.json"
 OWNER = "_owner"
 """Extra key on a running moment: which process runs it, so a second process never closes it."""
 PENDING_OFFER_LIMIT = timedelta(minutes=10)
-"""Far longer than any answer window (`[offers] answer_seconds` is at most a minute)."""
+"""Longer than any answer window (`[offers] answer_seconds` is at most five minutes)."""
 
 
 def default_path() -> Path:

@@ -23,9 +23,15 @@ from assistant.rituals.script import (
     Ritual, RitualBook, SayStep, Step, WaitStep,
 )
 
-CONTROLS = frozenset({"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "Next", "Repeat"})
+CONTROLS = frozenset({"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "Next", "Repeat", "AnotherQuestion"})
 """Intents that steer a running ritual."""
+HELP = "Help"
+"""Heard in every state: the Dialog answers it with what can be said right now."""
 DEFAULT_ADD_SECONDS = 30
+BRIEF_SECONDS = 30.0
+"""Below this, a partial run is spoken of as short, not in seconds (see `_partial_key`)."""
+TAKE_YOUR_TIME = 3.0
+""""We need a moment" during a question: it stays open this many times its usual wait."""
 
 
 class RunState(Enum):
@@ -130,6 +136,8 @@ class RitualRun:
         self._answer = 0
         self._question = ""
         self._ended_at: float | None = None
+        self.asked_again = 0
+        """Times the waiting rating or offer question was asked again after an unclear answer."""
         self._recorded_seconds: float | None = None
         """The real seconds, fixed at the record step: what follows (the rating question) is not the ritual."""
 
@@ -179,15 +187,15 @@ class RitualRun:
     def expecting(self) -> Expectation:
         s = self.state
         if s in TIMED:
-            return Expectation(CONTROLS | {"Skip"}, False, False)
+            return Expectation(CONTROLS | {"Skip", HELP}, False, False)
         if s is RunState.LISTENING:
-            return Expectation(CONTROLS | {"Skip", "ForgetThat"}, True, False)
+            return Expectation(CONTROLS | {"Skip", "ForgetThat", HELP}, True, False)
         if s is RunState.PAUSED:
-            return Expectation(frozenset({"Resume", "Stop", "TimeLeft", "Repeat", "Next", "AddTime"}), False, False)
+            return Expectation(frozenset({"Resume", "Stop", "TimeLeft", "Repeat", "Next", "AddTime", HELP}), False, False)
         if s is RunState.RATING:
-            return Expectation(frozenset({"Rate", "Skip", "No", "Stop", "Next"}), False, False)
+            return Expectation(frozenset({"Rate", "Skip", "No", "Stop", "Next", "Pause", "Repeat", HELP}), False, False)
         if s is RunState.OFFERING:
-            return Expectation(frozenset({"Yes", "No", "Stop", "Repeat", "Skip"}), False, False)
+            return Expectation(frozenset({"Yes", "No", "Stop", "Repeat", "Skip", "Pause", HELP}), False, False)
         return IDLE
 
     def output_busy_until(self, t: float) -> None:
@@ -239,6 +247,16 @@ class RitualRun:
         out: list[Action] = []
         if self.state is RunState.LISTENING:
             self._take_answer(text, now, out)
+        return Reply(tuple(out))
+
+    def ask_again(self, key: str, now: float) -> Reply:
+        """Say `key` and wait for the rating or offer answer afresh (an answer that was unclear)."""
+        self._fresh = False
+        out: list[Action] = []
+        if self.state in (RunState.RATING, RunState.OFFERING):
+            self.asked_again += 1
+            self._say(key, out)
+            self._rewait(now)
         return Reply(tuple(out))
 
     def skip_wait(self, now: float) -> Reply:
@@ -335,6 +353,14 @@ class RitualRun:
         self.state = state
         self._entered_wait = now
         self._deadline = now + timeout
+        self._fresh = True
+
+    def _rewait(self, now: float, factor: float = 1.0) -> None:
+        """The rating or offer question waits afresh from `now` (`factor` times its own timeout)."""
+        step = self.ritual.steps[self.index]
+        timeout = float(getattr(step, "timeout", 20))
+        self._entered_wait = now
+        self._deadline = now + timeout * factor
         self._fresh = True
 
     def _breath_cues(self, length: float) -> list[tuple[float, str]]:
@@ -494,10 +520,11 @@ class RitualRun:
         done = self.actual_seconds(now)
         status = self._stopped_status(now)
         if not self.recorded:
-            key = self.ritual.partial if status == "partial" else self.ritual.cancelled
+            key = self._partial_key(done) if status == "partial" else self.ritual.cancelled
             self._say(key, out, done=self.voices.spoken_duration(done))
-        else:
+        else:  # the ritual itself is done: a rating or follow-up question is simply let go
             out.append(Chime("soft"))
+            self._say("stopped_after_done", out)
         if self._timer and self._timer.main and self.state in (RunState.TIMING, RunState.BREATHING):
             self._main_done += self._timer_elapsed(now)
         self._finish(status, now)
@@ -509,9 +536,19 @@ class RitualRun:
             return "partial" if self.actual_seconds(now) >= 1.0 else "cancelled"
         return "partial" if self.progress else "cancelled"
 
+    def _partial_key(self, done: float) -> str:
+        """A few seconds of talking is no "seven seconds of talking": very short runs get the
+        ritual's `_brief` phrasing when it has one."""
+        brief = f"{self.ritual.partial}_brief"
+        return brief if done < BRIEF_SECONDS and self.voices.has(brief) else self.ritual.partial
+
     def _on_pause(self, slots: dict, now: float, out: list[Action]) -> None:
         if self.state is RunState.PAUSED:
             self._say("already_paused", out)
+            return
+        if self.state in (RunState.RATING, RunState.OFFERING):
+            self._say("take_your_time", out)  # the question stays open, for longer
+            self._rewait(now, factor=TAKE_YOUR_TIME)
             return
         if self.state not in TIMED and self.state is not RunState.LISTENING:
             return
@@ -592,6 +629,19 @@ class RitualRun:
             self._after_answer(self._listen_step(), now, out, skipped=True)
         else:
             self._on_next(slots, now, out)
+
+    def _on_anotherquestion(self, slots: dict, now: float, out: list[Action]) -> None:
+        """A different question from the same bank, when this ritual asked one; the timer goes on."""
+        asked = next((step for step in self.ritual.steps[:self.index + 1] if isinstance(step, QuestionStep)), None)
+        if asked is None or not self._question:
+            self._say("no_question_here", out)
+            return
+        others = [q for q in self.book.questions[asked.question] if q != self._question]
+        if not others:
+            self._say("no_other_question", out)
+            return
+        self._question = self.rng.choice(others)
+        self._say("another_question", out)
 
     def _on_repeat(self, slots: dict, now: float, out: list[Action]) -> None:
         if self.last_say is None:
