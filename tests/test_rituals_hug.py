@@ -177,5 +177,5 @@ def test_stop_interrupts_nothing_else_after_the_hug(couple):
     couple.say("start our hug")
     couple.wait(95 + 20)  # the hug and its unanswered rating question are over
     reply = couple.say("stop")
-    assert reply.keys == ["nothing_running"]
+    assert reply.keys == ["idle_stop"]
     assert all(not isinstance(a, Chime) for a in reply.actions)

@@ -201,7 +201,7 @@ class Dialog:
         """Close a running ritual as if the couple said stop (the program is exiting)."""
         if self.run is None:
             return Reply()
-        return self._after(self.run.control("Stop", {}, self.clock.now()))
+        return self._after(self.run.control("Stop", {"shutdown": True}, self.clock.now()))
 
     def notice(self, key: str, **slots: Any) -> Reply:
         """Speak a one-off notice by key (e.g. the journal's `journal_set_aside`), if the voices have it."""
@@ -489,13 +489,6 @@ class Dialog:
         return self._say("idle_yes" if u.intent == "Yes" else "idle_no")
 
     _on_No = _on_Yes
-
-    def _on_AnotherQuestion(self, u: IntentMatch) -> Reply:
-        """ "Another question" with nothing running: ask one (the ritual that asks questions)."""
-        ritual = self.rituals.by_intent("AskQuestion")
-        if ritual is None:
-            return self._say("no_question_here", ritual=self.voices.noun("moment"))
-        return self.start(ritual.name, initiated_by=self._speaking())
 
     # ---- the rating question, answered in other words ------------------------------------
     def _unclear_rating(self, text: str, now: float) -> Reply:

@@ -37,10 +37,24 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "listen_timeout": RITUAL_SLOTS,
     "ritual_busy": frozenset({"ritual"}),
     "rating_thanks": frozenset({"rating"}),
+    "take_your_time": RITUAL_SLOTS,  # "we need a moment" while a question waits: it stays open
+    "stopped_after_done": RITUAL_SLOTS,  # "stop" at the rating or follow-up question
+    "another_question": RITUAL_SLOTS,  # "another question" in a check-in: {question}
+    "no_question_here": frozenset({"ritual"}),
+    "no_other_question": RITUAL_SLOTS,
+    "rating_again": frozenset(),  # an answer to "one to five?" with no number in it
+    "rating_let_go": frozenset(),
+    "rating_skipped": RITUAL_SLOTS,  # "skip" or "no" at the rating question
+    "yes_no_in_ritual": frozenset({"ritual"}),
     # outside a ritual
     "didnt_catch": frozenset(),
     "nothing_running": frozenset(),
-    "help": frozenset({"first", "second"}),
+    # help: what can be said right now (2-3 short sentences; several phrasings each)
+    **{key: frozenset({"first", "second", "ritual"}) for key in (
+        "help", "help_offer", "help_timer", "help_paused", "help_answers", "help_rating", "help_follow_up")},
+    # yes, no or a control with nothing running: never silence, never a telling-off
+    **{f"idle_{intent}": frozenset() for intent in (
+        "yes", "no", "stop", "pause", "resume", "timeleft", "addtime", "next", "skip")},
     "rate_nothing": frozenset(),
     "forgot_text": frozenset({"ritual"}),
     "forget_nothing": frozenset(),

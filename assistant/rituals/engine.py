@@ -23,13 +23,17 @@ from assistant.rituals.script import (
     Ritual, RitualBook, SayStep, Step, WaitStep,
 )
 
-CONTROLS = frozenset({"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "Next", "Repeat", "AnotherQuestion"})
+CONTROLS = frozenset({"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "Next", "Repeat"})
 """Intents that steer a running ritual."""
+ASK_QUESTION = "AskQuestion"
+"""Asked while a check-in's question is on the table, it means another question (`another_question`)."""
 HELP = "Help"
 """Heard in every state: the Dialog answers it with what can be said right now."""
 DEFAULT_ADD_SECONDS = 30
-BRIEF_SECONDS = 30.0
-"""Below this, a partial run is spoken of as short, not in seconds (see `_partial_key`)."""
+BRIEF_SECONDS = 10.0
+BRIEF_SHARE = 0.2
+"""A partial run shorter than this share of its planned length (and at least `BRIEF_SECONDS`) is spoken
+of as short, not in seconds: "a short check-in still counts", never "seven seconds of talking"."""
 TAKE_YOUR_TIME = 3.0
 """"We need a moment" during a question: it stays open this many times its usual wait."""
 
@@ -187,7 +191,8 @@ class RitualRun:
     def expecting(self) -> Expectation:
         s = self.state
         if s in TIMED:
-            return Expectation(CONTROLS | {"Skip", HELP}, False, False)
+            asks = {ASK_QUESTION} if self._asked() is not None else set()  # "another question" in a check-in
+            return Expectation(CONTROLS | {"Skip", HELP} | asks, False, False)
         if s is RunState.LISTENING:
             return Expectation(CONTROLS | {"Skip", "ForgetThat", HELP}, True, False)
         if s is RunState.PAUSED:
@@ -232,10 +237,10 @@ class RitualRun:
         return max(0.0, timer.length - self._timer_elapsed(now))
 
     def control(self, intent: str, slots: dict[str, Any], now: float) -> Reply:
-        """Stop, Pause, Resume, TimeLeft, AddTime, Next, Skip, Repeat, Rate, Yes, No."""
+        """Stop, Pause, Resume, TimeLeft, AddTime, Next, Skip, Repeat, Rate, Yes, No, AskQuestion."""
         self._fresh = False
         out: list[Action] = []
-        handler = getattr(self, f"_on_{intent.lower()}", None)
+        handler = self._on_anotherquestion if intent == ASK_QUESTION else getattr(self, f"_on_{intent.lower()}", None)
         if handler is None or self.done:
             return Reply()
         handler(slots, now, out)
@@ -524,7 +529,8 @@ class RitualRun:
             self._say(key, out, done=self.voices.spoken_duration(done))
         else:  # the ritual itself is done: a rating or follow-up question is simply let go
             out.append(Chime("soft"))
-            self._say("stopped_after_done", out)
+            if not slots.get("shutdown"):
+                self._say("stopped_after_done", out)
         if self._timer and self._timer.main and self.state in (RunState.TIMING, RunState.BREATHING):
             self._main_done += self._timer_elapsed(now)
         self._finish(status, now)
@@ -540,7 +546,8 @@ class RitualRun:
         """A few seconds of talking is no "seven seconds of talking": very short runs get the
         ritual's `_brief` phrasing when it has one."""
         brief = f"{self.ritual.partial}_brief"
-        return brief if done < BRIEF_SECONDS and self.voices.has(brief) else self.ritual.partial
+        short = done < max(BRIEF_SECONDS, BRIEF_SHARE * (self.planned_seconds or 0.0))
+        return brief if short and self.voices.has(brief) else self.ritual.partial
 
     def _on_pause(self, slots: dict, now: float, out: list[Action]) -> None:
         if self.state is RunState.PAUSED:
@@ -605,6 +612,9 @@ class RitualRun:
                   left=self.voices.spoken_duration(left + add, approximate=True))
 
     def _on_next(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.state is RunState.TIMING and self._asked() is not None:
+            self._on_anotherquestion(slots, now, out)  # "next question" in a check-in: a new one, not the end
+            return
         if self.state is RunState.PAUSED:
             self._resume_clock(now)
         if self.state in (RunState.TIMING, RunState.BREATHING, RunState.COUNTING):
@@ -621,6 +631,7 @@ class RitualRun:
         elif self.state is RunState.LISTENING:
             self._next_partner(self._listen_step(), now, out)
         elif self.state in (RunState.RATING, RunState.OFFERING):
+            self._let_question_go(out)
             self.index += 1
             self._advance(now, out)
 
@@ -630,10 +641,16 @@ class RitualRun:
         else:
             self._on_next(slots, now, out)
 
+    def _asked(self) -> QuestionStep | None:
+        """The question step this run has already asked from, if any."""
+        if not self._question:
+            return None
+        return next((step for step in self.ritual.steps[:self.index + 1] if isinstance(step, QuestionStep)), None)
+
     def _on_anotherquestion(self, slots: dict, now: float, out: list[Action]) -> None:
         """A different question from the same bank, when this ritual asked one; the timer goes on."""
-        asked = next((step for step in self.ritual.steps[:self.index + 1] if isinstance(step, QuestionStep)), None)
-        if asked is None or not self._question:
+        asked = self._asked()
+        if asked is None:
             self._say("no_question_here", out)
             return
         others = [q for q in self.book.questions[asked.question] if q != self._question]
@@ -670,14 +687,18 @@ class RitualRun:
         self._advance(now, out)
 
     def _on_no(self, slots: dict, now: float, out: list[Action]) -> None:
-        if self.state is RunState.OFFERING:
-            step = self.ritual.steps[self.index]
-            assert isinstance(step, OfferStep)
-            if step.declined:
-                self._say(step.declined, out)
         if self.state in (RunState.OFFERING, RunState.RATING):
+            self._let_question_go(out)
             self.index += 1
             self._advance(now, out)
+
+    def _let_question_go(self, out: list[Action]) -> None:
+        """No, skip or next at a question: a word that it is let go (the follow-up's own "no" line)."""
+        step = self.ritual.steps[self.index]
+        if isinstance(step, OfferStep):
+            self._say(step.declined or "offer_declined", out)
+        else:
+            self._say("rating_skipped", out)
 
     # ---- helpers -------------------------------------------------------------------------
     def _finish(self, status: str, now: float) -> None:

@@ -227,6 +227,8 @@ def _ritual(path: Path, name: str, body: Any, voices: Voices, questions: dict) -
         raise DataError(path, f"{where}.kind", f"unknown kind {ritual.kind!r}", "use moment or appreciation")
     for key in (ritual.partial, ritual.cancelled):
         _key(path, where, key, voices)
+    if voices.has(f"{ritual.partial}_brief"):  # said instead of `partial` after a very short run
+        _key(path, where, f"{ritual.partial}_brief", voices)
     return ritual
 
 
