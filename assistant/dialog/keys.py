@@ -75,7 +75,7 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "week_minimums_all": frozenset(),
     "week_minimums_some": frozenset({"days"}),
     "week_favorite": frozenset({"ritual", "rating"}),
-    "week_easiest": frozenset({"ritual"}),
+    "week_easiest": frozenset({"ritual", "rituals"}),
     "week_partial": frozenset({"count"}),
     "week_invite": frozenset({"missing"}),
     "week_empty": frozenset(),
@@ -83,7 +83,8 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "month_moments": frozenset({"moments"}),
     "month_empty": frozenset(),
     "streak_none": frozenset(),
-    "streak_started": frozenset(),
+    "streak_started": frozenset(),  # the run is today's: one day, today
+    "streak_started_yesterday": frozenset(),  # one day, yesterday, and today still open
     "streak_best": frozenset({"days"}),
     "streak_now": frozenset({"days", "best"}),
     # who starts: only what is known ("the last one I know of"), never a guess
