@@ -118,7 +118,8 @@ def test_next_ends_the_hug_early_with_partial_credit(couple):
     couple.say("start our hug")
     couple.wait(20)
     reply = couple.say("next")
-    assert reply.keys == ["[end]", "hug_done", "rating_ask"]  # a partial hug may be rated too
+    assert reply.keys == ["[end]", "hug_partial", "rating_ask"]  # a partial hug may be rated too
+    assert "twenty seconds" in reply.said[0] and "minute and a half" not in reply.said[0]  # never the planned length
     moment = couple.last("hug")
     assert (moment.status, moment.actual_seconds) == ("partial", 20.0)
 

@@ -289,7 +289,11 @@ class RitualRun:
     def _begin(self, step: Step, now: float, out: list[Action]) -> bool:
         """Do one step; True when it blocks."""
         if isinstance(step, SayStep):
-            self._say(step.say, out)
+            if self.recorded and self.cut_short:  # "next" ended the hold early: "that's a minute and a half" is untrue
+                done = self.actual_seconds(now)
+                self._say(self._partial_key(done), out, done=self.voices.spoken_duration(done))
+            else:
+                self._say(step.say, out)
         elif isinstance(step, ChimeStep):
             out.append(Chime(step.chime))
         elif isinstance(step, RecordStep):
@@ -510,8 +514,15 @@ class RitualRun:
 
     def _on_timeout(self, now: float, out: list[Action]) -> None:
         if self.state is RunState.LISTENING:
-            self._say("listen_timeout", out)
-            self._finish(self._stopped_status(), min(now, self._entered_wait))  # the silence is not time together
+            status = self._stopped_status()
+            end = min(now, self._entered_wait)  # the silence is not time together
+            if status == "partial":  # what was said still counts, and is celebrated
+                self._ended_at = end
+                done = self.actual_seconds(end)
+                self._say(self._partial_key(done), out, done=self.voices.spoken_duration(done))
+            else:
+                self._say("listen_timeout", out)
+            self._finish(status, end)
         else:  # an unanswered rating or offer just moves on
             self.index += 1
             self._advance(now, out)
