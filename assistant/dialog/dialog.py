@@ -228,16 +228,17 @@ class Dialog:
         self.run, self._finished = run, False
         self._moment_id = None
         self._initiated = initiated
-        events = [Event("ritual_start", {"ritual": ritual.name, "variant": run.variant_name,
-                                         "planned_seconds": run.planned_seconds, "first": first,
-                                         "initiated_by": initiated})]
         moment = Moment(ritual=ritual.name, started=self.clock.wall(), planned_seconds=run.planned_seconds,
                         status="running", initiated_by=initiated, kind=ritual.kind, actual_seconds=0.0)
+        errors = []
         try:
             if self.journal is not None:
                 self._moment_id = self.journal.begin(moment)
         except JournalError as error:
-            events.append(Event("error", {"what": str(error)}))
+            errors.append(Event("error", {"what": str(error)}))
+        events = [Event("ritual_start", {"ritual": ritual.name, "variant": run.variant_name,
+                                         "planned_seconds": run.planned_seconds, "first": first,
+                                         "initiated_by": initiated, "id": self._moment_id}), *errors]
         self._next_heartbeat = now + HEARTBEAT_SECONDS
         return Reply((), tuple(events)) + self._after(run.start(now))
 
@@ -260,6 +261,7 @@ class Dialog:
             extra = extra + Reply((), (Event("ritual_end", {"ritual": run.name, "status": run.status,
                                                             "seconds": run.actual_seconds(now),
                                                             "planned_seconds": run.planned_seconds,
+                                                            "initiated_by": self._initiated,
                                                             "id": self._moment_id}),))
             self._last_moment_id = self._moment_id or self._last_moment_id
             self.run = None
