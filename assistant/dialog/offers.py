@@ -277,13 +277,16 @@ class OfferKeeper:
     def answer_late(self, outcome: str, moment_id: str | None = None) -> Offer | None:
         """The late answer to the offer that timed out: its outcome is corrected in the journal."""
         offer, self.late = self.late, None
+        return self._keep_answer(offer, outcome, moment_id)
+
+    def _keep_answer(self, offer: Offer | None, outcome: str, moment_id: str | None) -> Offer | None:
         if offer is None:
             return None
         try:
             if self.journal is not None:
                 offer = self.journal.answer_offer(offer.id, outcome, moment_id)
         except JournalError:
-            pass
+            pass  # the answer is still acted on; the report just will not show it
         return offer
 
     def due(self, running: bool) -> Proposal | None:
@@ -328,11 +331,7 @@ class OfferKeeper:
         offer, self.pending, self.answer_by = self.pending, None, None
         if offer is None:
             return None
-        try:
-            if self.journal is not None:
-                offer = self.journal.answer_offer(offer.id, outcome, moment_id)
-        except JournalError:
-            pass
+        offer = self._keep_answer(offer, outcome, moment_id)
         self._replan()
         return offer
 
