@@ -801,8 +801,8 @@ class Journal:
         try:
             with self._synced():
                 self._storage.fold()
-        except JournalError:
-            return False
+        except (JournalError, CorruptFile):
+            return False  # nothing is lost: the next open sets a damaged file aside and says so
         return True
 
     def backup(self, dest: Path | str) -> BackupResult:
