@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="write every moment as CSV or JSON",
                                    description="Export the whole journal.")
     add_common(parser)
-    parser.add_argument("--format", choices=("csv", "json"), default="json")
+    parser.add_argument("--format", choices=("csv", "json"), default="json",
+                        help="json (the default: the schema version, moments and offers) or csv (one row per moment)")
     parser.add_argument("--offers", action="store_true",
                         help="with --format csv: the offers Tandem made and what came of them, instead of the moments")
     parser.add_argument("--output", metavar="FILE", help="write here (created readable by you only); default: stdout")

@@ -10,16 +10,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
+from assistant.commands.common import readable_file
+from assistant.config import Settings, load_settings
+from assistant.errors import TandemError
 from assistant.journal.journal import Journal
 
-def load_config(args: argparse.Namespace) -> Any | None:
-    """The couple's settings, or None when the config module is not available."""
-    try:
-        from assistant.config import load_settings
-    except ImportError:
-        return None
+def load_config(args: argparse.Namespace) -> Settings:
+    """The couple's settings from `--config` (default: the platform config folder)."""
     return load_settings(Path(args.config) if getattr(args, "config", None) else None)
 
 
@@ -133,7 +131,10 @@ def run_repair(args: argparse.Namespace) -> int:
     journal = open_journal(args)
     try:
         for name in args.files:
-            result = journal.repair(Path(name))
+            result = journal.repair(readable_file(name, "journal repair"))
+            if not (result.found or result.unreadable):
+                raise TandemError(f"journal repair {name}: holds no Tandem moments (not a journal, nor its log)",
+                                  "give a set-aside journal such as journal.json.corrupt-20260105-201500")
             print(json.dumps({"file": name, "found": result.found, "added": result.added,
                               "unreadable": result.unreadable}))
     finally:
