@@ -32,7 +32,7 @@ def test_events_are_written_in_time_order_whatever_order_they_are_learnt_in(tmp_
     assert times == sorted(times)
     names = [json.loads(line)["event"] for line in path.read_text().splitlines()]
     assert names[:4] == ["speech_end", "transcript", "intent", "ritual_start"]  # ties keep the order learnt
-    assert [e["t"] for e in log.events] == sorted(times)
+    assert [e["event"] for e in log.events][:2] == ["speech_end", "transcript"]  # the live list: as learnt
 
 
 def test_events_reach_the_file_while_the_session_runs(tmp_path: Path) -> None:

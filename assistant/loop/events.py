@@ -25,27 +25,24 @@ class EventLog:
 
     The loop learns of things out of order (speech queued now is heard later; an utterance's start is
     known after it began), so each event waits in a small buffer until nothing earlier can still come
-    (`LATE_SECONDS`), and the rest is written on `close`. Ties keep the order they were learnt in.
-    The echo for a person watching the terminal is immediate."""
+    (`LATE_SECONDS`) before it is written, and the rest is written on `close`. Ties keep the order they
+    were learnt in. `events` (live, for tests and the demo) and the echo for a person watching the
+    terminal keep the order learnt, at once."""
 
     def __init__(self, path: Path | None, now: Callable[[], float], echo: IO[str] | None = None,
                  keep: int = 10_000) -> None:
         self._now = now
         self._file: IO[str] | None = _private_file(path) if path else None
         self._echo = echo
-        self._written: deque[dict[str, Any]] = deque(maxlen=keep)
+        self.events: deque[dict[str, Any]] = deque(maxlen=keep)
+        """The latest `keep` events, in the order learnt (a months-long session must not grow without bound)."""
         self._pending: list[tuple[float, int, dict[str, Any]]] = []
         self._seq = 0
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        """The latest `keep` events written, then those still waiting, in time order (a months-long
-        session must not grow without bound)."""
-        return [*self._written, *(record for _, _, record in sorted(self._pending))]
 
     def emit(self, event: str, t: float | None = None, **details: Any) -> dict[str, Any]:
         now = self._now()
         record = {"t": round(now if t is None else t, 3), "event": event, **details}
+        self.events.append(record)
         heapq.heappush(self._pending, (record["t"], self._seq, record))
         self._seq += 1
         if self._echo:
@@ -57,7 +54,6 @@ class EventLog:
         lines = []
         while self._pending and self._pending[0][0] <= t:
             record = heapq.heappop(self._pending)[2]
-            self._written.append(record)
             lines.append(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         if lines and self._file:
             self._file.write("".join(lines))
