@@ -102,8 +102,10 @@ class Offers:
     at: tuple[str, ...] = ("07:30 hug morning", "21:30 gratitude")
     quiet_hours: str = "22:30-07:00"
     missed_minimums_at: str = "19:00"
-    answer_seconds: int = 12
-    """How long Tandem listens for yes, no or "not today" after an offer, without the wake phrase."""
+    answer_seconds: int = 60
+    """How long Tandem listens for yes, no or "not today" after an offer, without the wake phrase: long
+    enough for a couple across a kitchen to look at each other and answer. (A yes or no a few minutes
+    later, with the wake phrase, still answers it.)"""
 
 
 @dataclass(frozen=True)
@@ -481,9 +483,9 @@ def check_offers(o: Offers, file: Path | str) -> None:
     if o.missed_minimums_at.strip() and parse_clock_time(o.missed_minimums_at) is None:
         raise ConfigError(file, "offers.missed_minimums_at", f"{o.missed_minimums_at!r} is not a HH:MM time",
                           'write missed_minimums_at = "19:00", or "" to never offer a missed minimum')
-    if not 3 <= o.answer_seconds <= 60:
+    if not 10 <= o.answer_seconds <= 300:
         raise ConfigError(file, "offers.answer_seconds", f"{o.answer_seconds} is out of range",
-                          "use 3 to 60 seconds")
+                          "use 10 to 300 seconds (60 suits most kitchens)")
 
 
 def _did_you_mean(key: str, known: Mapping[str, Any], section: str = "") -> str:

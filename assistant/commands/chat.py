@@ -36,17 +36,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assistant.dialog.setup import build_dialog
+    from assistant.dialog.setup import dialog_from, load_parts
     from assistant.journal.journal import Journal
 
     settings = load_settings(Path(args.config) if args.config else None)
     clock = RealClock()
+    parts = load_parts(settings, intents=Path(args.intents) if args.intents else None,
+                       voices=Path(args.voices) if args.voices else None)  # a bad file fails before any journal
     journal = Journal.open(Path(args.journal) if args.journal else None)
     threading.Thread(target=journal.warm, daemon=True, name="journal-warm").start()
     try:
-        dialog = build_dialog(settings, journal, clock, random.Random(args.seed),
-                              intents=Path(args.intents) if args.intents else None,
-                              voices=Path(args.voices) if args.voices else None)
+        dialog = dialog_from(parts, settings, journal, clock, random.Random(args.seed))
         if journal.notice is not None:
             show(dialog.notice(journal.notice.key))
         first, second = settings.partners.names

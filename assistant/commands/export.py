@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from assistant.commands.common import add_common
+from assistant.commands.common import add_common, writable_file
 from assistant.commands.journal import open_journal
 from assistant.errors import TandemError
 
@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    journal = open_journal(args)
+    if args.output:
+        writable_file(args.output, "--output")  # the command's own arguments first, then the journal
+    journal = open_journal(args, create=False)
     try:
         text = journal.export(args.format, "offers" if args.offers else "moments")
     finally:
