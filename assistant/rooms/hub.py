@@ -56,6 +56,10 @@ class RoomEvents:
     def events(self) -> Any:
         return self._log.events
 
+    def write_due(self) -> None:
+        with self._lock:
+            self._log.write_due()
+
     def close(self) -> None:
         with self._lock:
             self._log.close()

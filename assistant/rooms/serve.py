@@ -236,6 +236,7 @@ class RoomsServer:
             except Exception as error:  # noqa: BLE001 - the timer thread must outlive one bad tick
                 log.exception("a timer tick failed")
                 hub.events.emit("error", message=f"{type(error).__name__}: {error}")
+            hub.events.write_due()  # the event file follows a quiet house too
             deadline = hub.next_deadline()
             wait = 0.5 if deadline is None else min(0.5, max(0.0, deadline - self.clock.now()))
             hub.changed.wait(wait)
