@@ -16,7 +16,7 @@ from assistant.errors import TandemError
 
 COMMANDS = (
     "listen", "chat", "understand", "devices", "model",
-    "log", "report", "journal", "forget", "export", "doctor", "demo",
+    "log", "report", "journal", "forget", "export", "doctor", "demo", "serve",
 )
 
 

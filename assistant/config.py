@@ -145,6 +145,55 @@ class Recognizer:
     """Folder of a vosk model; empty means the platform data folder."""
 
 
+ROOM_LOCAL = "local"
+"""A room URI meaning this machine's own microphone and speaker (the `[audio]` devices)."""
+
+
+@dataclass(frozen=True)
+class Rooms:
+    """Where Tandem listens and speaks: Wyoming satellites (and optionally this machine's own audio).
+
+    `[rooms]` maps a room name to a satellite URI (`kitchen = "tcp://kitchen.local:10700"`) or to
+    "local"; `[rooms.offers]` maps a ritual name (or "*" for any) to the room its gentle offers are
+    spoken in. No rooms: `tandem listen` uses the local microphone and speaker alone.
+    """
+
+    satellites: tuple[tuple[str, str], ...] = ()
+    """(room name, URI) in the order written; the first room is where offers go by default."""
+    offers: tuple[tuple[str, str], ...] = ()
+    """(ritual name or "*", room name)."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.satellites)
+
+    def uri(self, room: str) -> str:
+        return dict(self.satellites)[room]
+
+    def offer_room(self, ritual: str | None) -> str | None:
+        """The room an offer of `ritual` is spoken in (None when there are no rooms)."""
+        chosen = dict(self.offers)
+        return chosen.get(ritual or "*") or chosen.get("*") or (self.names[0] if self.names else None)
+
+
+@dataclass(frozen=True)
+class Services:
+    """Optional Wyoming services on a bigger machine: speech recognition and synthesis by URI.
+
+    Empty means Tandem's own engines. When a service cannot be reached, Tandem says so once and
+    falls back to its own engine for that utterance or line.
+    """
+
+    asr: str = ""
+    """e.g. "tcp://nas.local:10300" (wyoming-faster-whisper)."""
+    tts: str = ""
+    """e.g. "tcp://nas.local:10200" (wyoming-piper)."""
+    tts_voice: str = ""
+    """A voice the TTS service knows (e.g. "en_US-lessac-medium"); empty: its default."""
+    timeout_seconds: int = 5
+    """How long one request may take before the local engine answers instead."""
+
+
 @dataclass(frozen=True)
 class Settings:
     partners: Partners = field(default_factory=Partners)
@@ -158,6 +207,8 @@ class Settings:
     wake: Wake = field(default_factory=Wake)
     audio: Audio = field(default_factory=Audio)
     recognizer: Recognizer = field(default_factory=Recognizer)
+    rooms: Rooms = field(default_factory=Rooms)
+    services: Services = field(default_factory=Services)
     source: Path | None = None
     """The file these settings came from (None: built-in defaults)."""
 
@@ -244,7 +295,7 @@ def settings_from_dict(data: Mapping[str, Any], file: Path | str = "<config>") -
         if not isinstance(value, dict):
             raise ConfigError(file, name, "must be a table", f"write it as [{name}] followed by its keys")
         cls = sections[name].default_factory  # type: ignore[misc]
-        built[name] = _section(cls, value, name, file)
+        built[name] = _rooms(value, file) if name == "rooms" else _section(cls, value, name, file)
     settings = Settings(**built, source=Path(file))
     _check(settings, file)
     return settings
@@ -261,6 +312,64 @@ def _section(cls: type, table: Mapping[str, Any], section: str, file: Path | str
         expected = getattr(defaults, key)
         values[key] = _typed(value, expected, where, file)
     return cls(**values)
+
+
+ROOM_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def _rooms(table: Mapping[str, Any], file: Path | str) -> Rooms:
+    """`[rooms]`: room name = satellite URI or "local"; `[rooms.offers]`: ritual = room."""
+    satellites: list[tuple[str, str]] = []
+    offers: dict[str, str] = {}
+    for key, value in table.items():
+        where = f"rooms.{key}"
+        if key == "offers":
+            if isinstance(value, str):
+                value = {"*": value}
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise ConfigError(file, where, "must be a table of ritual = room",
+                                  'write [rooms.offers] then gratitude = "bedroom" (or "*" = "kitchen")')
+            offers.update(value)
+            continue
+        if not ROOM_NAME.match(key):
+            raise ConfigError(file, where, f"{key!r} is not a room name",
+                              "use a short lowercase name such as kitchen or bedroom")
+        if not isinstance(value, str):
+            raise ConfigError(file, where, f"must be a satellite address in quotes, not {value!r}",
+                              f'write {key} = "tcp://{key}.local:10700" (or "local" for this machine)')
+        problem = room_uri_problem(value)
+        if problem:
+            raise ConfigError(file, where, problem,
+                              f'write {key} = "tcp://{key}.local:10700" (the satellite\'s --uri port), or "local"')
+        satellites.append((key, value.strip()))
+    uris = [uri for _, uri in satellites]
+    for name, uri in satellites:
+        if uri != ROOM_LOCAL and uris.count(uri) > 1:
+            raise ConfigError(file, f"rooms.{name}", f"{uri} is listed for two rooms",
+                              "a satellite obeys one controller and belongs to one room: give each room its own")
+    if uris.count(ROOM_LOCAL) > 1:
+        raise ConfigError(file, "rooms", 'more than one room is "local"',
+                          "this machine has one microphone and speaker: name it in one room only")
+    names = {name for name, _ in satellites}
+    for ritual, room in offers.items():
+        if room not in names:
+            raise ConfigError(file, f"rooms.offers.{ritual}", f"{room!r} is not one of the rooms",
+                              "use one of: " + (", ".join(sorted(names)) or "(add rooms first)"))
+    return Rooms(tuple(satellites), tuple(offers.items()))
+
+
+def room_uri_problem(uri: str) -> str | None:
+    """Why `uri` is not a usable room address (None when it is)."""
+    uri = uri.strip()
+    if uri == ROOM_LOCAL:
+        return None
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme != "tcp":
+        return f"{uri!r} is not a satellite address (tcp://host:port) or \"local\""
+    host, colon, port = rest.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return f"{uri!r} needs a host and a port, like tcp://kitchen.local:10700"
+    return None
 
 
 def _typed(value: Any, expected: Any, where: str, file: Path | str) -> Any:
@@ -323,6 +432,14 @@ def _check(s: Settings, file: Path | str) -> None:
     if s.recognizer.engine not in ENGINES:
         raise ConfigError(file, "recognizer.engine", f"unknown engine {s.recognizer.engine!r}",
                           "use one of: " + ", ".join(ENGINES))
+    for key in ("asr", "tts"):
+        uri = getattr(s.services, key)
+        if uri.strip() and (uri.strip() == ROOM_LOCAL or room_uri_problem(uri)):
+            raise ConfigError(file, f"services.{key}", f"{uri!r} is not a Wyoming service address",
+                              f'write {key} = "tcp://host:port", or "" to use Tandem\'s own engine')
+    if not 1 <= s.services.timeout_seconds <= 60:
+        raise ConfigError(file, "services.timeout_seconds", f"{s.services.timeout_seconds} is out of range",
+                          "use 1 to 60 seconds")
     if not s.wake.phrase.strip():
         raise ConfigError(file, "wake.phrase", "the wake phrase is empty", 'write phrase = "hey tandem"')
 
@@ -386,11 +503,25 @@ def settings_to_toml(settings: Settings) -> str:
         if f.name == "source":
             continue
         section = getattr(settings, f.name)
+        if isinstance(section, Rooms):
+            if section.satellites:
+                lines.append("[rooms]")
+                lines += [f"{name} = {_toml_value(uri)}" for name, uri in section.satellites]
+                lines.append("")
+            if section.offers:
+                lines.append("[rooms.offers]")
+                lines += [f"{_toml_key(ritual)} = {_toml_value(room)}" for ritual, room in section.offers]
+                lines.append("")
+            continue
         lines.append(f"[{f.name}]")
         for key, value in dataclasses.asdict(section).items():
             lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
 
 
 def _toml_value(value: Any) -> str:

@@ -52,6 +52,9 @@ class Moment:
     """Words said (gratitude, appreciation), only when the couple opted in."""
     kind: str = "moment"
     id: str = field(default_factory=new_id)
+    room: str | None = None
+    """The room it happened in (a Wyoming satellite's room name); None: this machine's own speaker.
+    Older journals have no such key and read as None, so the schema is unchanged."""
 
     def __post_init__(self) -> None:
         if self.started.tzinfo is None:
@@ -92,6 +95,7 @@ class Moment:
             "texts": list(self.texts) if self.texts is not None else None,
             "kind": self.kind,
             "id": self.id,
+            "room": self.room,
         }
 
     @classmethod

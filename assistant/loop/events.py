@@ -50,6 +50,10 @@ class EventLog:
         self._write_until(now - LATE_SECONDS)
         return record
 
+    def write_due(self) -> None:
+        """Write what nothing earlier can precede any more (a quiet live session's log still reaches its file)."""
+        self._write_until(self._now() - LATE_SECONDS)
+
     def _write_until(self, t: float) -> None:
         lines = []
         while self._pending and self._pending[0][0] <= t:

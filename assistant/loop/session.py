@@ -106,6 +106,9 @@ def run_session(options: ListenOptions) -> SessionResult:
     journal = Journal.open(options.journal)
     threading.Thread(target=journal.warm, daemon=True, name="journal-warm").start()
     events = EventLog(options.events, clock.now, options.echo)
+    from assistant.rooms.services import with_services  # [services]: Wyoming ASR/TTS in front of the local ones
+
+    recognizer, synth = with_services(settings, recognizer, synth, events.emit)
     output: Any = None
     dialog = None
     try:
