@@ -22,6 +22,8 @@ from assistant.understand.expand import Expander, SlotRef, Variant
 from assistant.understand.numbers import NumberWords
 from assistant.understand.validate import check_refs, merge, parse, parse_list, read_yaml
 
+_OURS = ("examples", "not_requests", "synonyms")
+"""Keys Tandem reads beside hassil's (hassil's own loader ignores them, so the folder stays hassil's)."""
 SKELETON_CAP = 100
 """Most skeletons kept per template (more are sampled, not enumerated)."""
 VALUES_PER_LIST = 40
@@ -35,6 +37,18 @@ class Sample:
     intent: str
     text: str
     slots: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A sentence as people really say it for an intent (`examples:` beside `data:`), not a template.
+
+    Examples teach the matcher's classifier how requests sound beyond the templates; their slot
+    values, if any, are read from the words like any other sentence's.
+    """
+
+    intent: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,12 @@ class IntentSet:
     language: str
     files: dict[str, Path] = field(default_factory=dict)
     """Intent name -> the file that defines it (the first one)."""
+    examples: list[Example] = field(default_factory=list)
+    """Sentences as people say them, per intent (the intents' `examples:`), in file order."""
+    not_requests: list[str] = field(default_factory=list)
+    """Things said near the device that are not for it (top-level `not_requests:` of any file)."""
+    synonyms: dict[str, str] = field(default_factory=dict)
+    """Phrase -> the word it means here ("cuddle" -> "hug"; top-level `synonyms:`, word: [phrases])."""
 
     @property
     def skip_words(self) -> list[str]:
@@ -172,7 +192,8 @@ def load_intents(folder: Path | str) -> IntentSet:
     if not paths:
         raise DataError(folder, "", "no intent files (*.yaml) found",
                         "point --intents at a folder of hassil YAML files")
-    merged: dict[str, Any] = {"intents": {}, "lists": {}, "expansion_rules": {}, "skip_words": []}
+    merged: dict[str, Any] = {"intents": {}, "lists": {}, "expansion_rules": {}, "skip_words": [],
+                              "examples": {}, "not_requests": [], "synonyms": {}}
     origin: dict[str, Path] = {}
     language: str | None = None
     for path in paths:
@@ -198,14 +219,16 @@ def _build(folder: Path, merged: dict[str, Any], origin: dict[str, Path]) -> Int
         check_refs(origin[f"expansion_rules:{name}"], f"expansion_rules.{name}", rule.expression,
                     global_rules, global_lists, set())
     try:
-        hassil = Intents.from_dict(merged)
+        hassil = Intents.from_dict({k: v for k, v in merged.items() if k not in _OURS})
     except Exception as error:  # hassil's own checks, after ours: keep the message
         raise DataError(folder, "", f"hassil cannot load these intents: {error}",
                         "compare the files with the hassil format") from error
     _share_parsed(hassil, templates)
     names = tuple(merged["intents"])
     files = {n: origin[f"intent:{n}"] for n in names}
-    return IntentSet(hassil, folder, names, templates, merged["language"], files)
+    examples = [Example(name, text) for name, texts in merged["examples"].items() for text in texts]
+    return IntentSet(hassil, folder, names, templates, merged["language"], files, examples,
+                     list(merged["not_requests"]), dict(merged["synonyms"]))
 
 
 def _share_parsed(hassil: Intents, templates: list[Template]) -> None:

@@ -1,21 +1,24 @@
-"""Understand a line of text: exact first, then a calibrated fuzzy match.
+"""Understand a line of text: exact first, then a trained classifier with calibrated rejection.
 
-1. Normalise: lowercase words, punctuation and control characters dropped, digits spoken
-   ("90" -> "ninety"), filler dropped ("um", "please", the intents' skip words).
+1. Read (`reader.Reader`): lowercase words, digits spoken, synonyms mapped to the word they mean,
+   fillers dropped, misheard spellings and a cut-off first word repaired, slot values tagged
+   (approximately when a recognizer bent them).
 2. Exact: the words are one of the expanded templates (a dictionary look-up), or hassil's own
-   `recognize` accepts them (tried on the few intents the fuzzy scores put first).
-3. Fuzzy: every expanded template ("skeleton", slot values replaced by tags on both sides) is
-   scored at once by weighted shared words (`scoring.WordIndex`), the best few by rapidfuzz's
-   character ratio too; the best intent wins if it clears `THRESHOLD` and leads the next intent
-   by `MARGIN`. Slot values are read from the words said, aligned to the winning skeleton,
-   never copied from a sample sentence.
-4. Verbatim: a slot of the winning intent that alignment missed is still read when one of its
-   values was said word for word: one stray word must not lose the slots around it.
+   `recognize` accepts them (tried on the few intents ranked first).
+3. Classifier (`classifier.LinearModel`, trained on the folder's templates, examples and
+   not-requests, cached on disk): a probability for every intent and for "not for us". The best
+   intent is taken when it is likely enough (`ACCEPT`) and leads the runner-up (`MARGIN`); when it
+   is likely but not sure (`ASK`), or two intents are close, the match is marked `unsure` with its
+   runner-up, so the dialog can ask one short question instead of guessing.
+4. Slots: read from the words said, aligned to the intent's closest expanded template (weighted
+   shared words, then rapidfuzz's character ratio), and verbatim where alignment missed a value.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, Collection, NamedTuple, Sequence
 
 from hassil import Intents, recognize
@@ -25,30 +28,34 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from assistant.messages import IntentMatch, NoMatch, Understanding
-from assistant.understand.cache import cached
+from assistant.understand.cache import cached, cached_arrays
+from assistant.understand.classifier import NONE, LinearModel
 from assistant.understand.expand import SlotRef
+from assistant.understand.features import features, stemmer
 from assistant.understand.intents import IntentSet, Template
-from assistant.understand.lexicon import WILDCARD_TAG, Lexicon, Reading
-from assistant.understand.normalize import FILLERS, Fillers, tokens
-from assistant.understand.numbers import share_with_hassil
+from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
+from assistant.understand.normalize import FILLERS
+from assistant.understand.numbers import share_with_hassil, sounds_alike
+from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
+from assistant.understand.training import Corpus, train
 
-
-
-THRESHOLD = 0.76
-"""Least fuzzy score (0..1) accepted; calibrated with `python -m bench.text --calibrate`."""
-MARGIN = 0.04
-"""Least lead of the best intent over the second best."""
-BLEND = 0.65
-"""Share of the word-weight score in the fuzzy score; the rest is rapidfuzz's character ratio."""
+ACCEPT = 0.6
+"""Least calibrated probability for the best intent to be taken without a question."""
+ASK = 0.35
+"""Least probability for the best intent to be offered in a question ("A hug?") instead of dropped."""
+MARGIN = 0.2
+"""Least lead of the best intent over the runner-up to be taken without a question."""
+TEMPERATURE = 1.0
+"""Divides the classifier's logits: fitted on the tuning corpus (`python -m bench.text --calibrate`)."""
 TOP_K = 30
 """Skeletons (best by word weights) looked at closely per query."""
 MAX_TOKENS = 40
 """More words than this is conversation, not a command."""
-EXACT_GATE = 0.45
-"""Intents whose best fuzzy score reaches this are tried with hassil's exact matcher..."""
 EXACT_TRIES = 3
-"""...at most this many, best first: an exact sentence always scores high for its own intent."""
+"""Intents tried with hassil's exact matcher, best first: an exact sentence is always exact."""
+BLEND = 0.65
+"""Share of the word-weight score in the template-likeness score; the rest is rapidfuzz's ratio."""
 
 
 class Skeleton(NamedTuple):
@@ -67,13 +74,12 @@ class Skeleton(NamedTuple):
 class Matcher:
     """Text -> `IntentMatch` or `NoMatch`, for any intents folder. Never raises for a str."""
 
-    def __init__(self, intent_set: IntentSet, threshold: float = THRESHOLD, margin: float = MARGIN,
-                 use_cache: bool = True) -> None:
+    def __init__(self, intent_set: IntentSet, accept: float = ACCEPT, ask: float = ASK, margin: float = MARGIN,
+                 use_cache: bool = True, temperature: float = TEMPERATURE) -> None:
         self.intents = intent_set
         self.use_cache = use_cache
-        self.threshold = threshold
-        self.margin = margin
-        self.fillers = Fillers([*intent_set.skip_words, *FILLERS.get(intent_set.language.split("-")[0], ())])
+        self.accept, self.ask, self.margin = accept, ask, margin
+        self.language = intent_set.language.split("-")[0]
         # Lists by a key of their own: two intents may each have a local list of the same name.
         lists: dict[str, SlotList] = {}
         self._list_key: dict[int, str] = {}
@@ -84,9 +90,14 @@ class Matcher:
                     self._list_key[id(slot_list)] = key
                     lists[key] = slot_list
         self.lists = lists
-        self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules)
+        fillers = [*intent_set.skip_words, *FILLERS.get(self.language, ())]
+        synonyms_only = Reader(intent_set.numbers, Lexicon({}, intent_set.numbers, {}), intent_set.synonyms, ())
+        self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules,
+                               rewrite=lambda words: synonyms_only.plain(words, strip=False))
+        self.reader = Reader(intent_set.numbers, self.lexicon, intent_set.synonyms, fillers)
         self.skeletons = self._skeletons()
         self._intent_slots = self._slots_by_intent()
+        self._required = self._required_slots()
         self._wild = [s for s in self.skeletons if s.words.count(WILDCARD_TAG) == 1]
         self.plain = [s for s in self.skeletons if WILDCARD_TAG not in s.words]
         self.index = WordIndex([s.words for s in self.plain], [s.template.intent for s in self.plain])
@@ -95,6 +106,14 @@ class Matcher:
         for i, skel in enumerate(self.plain):
             self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
+        examples = [(e.intent, self.reader.read(e.text, guess=False).tagged) for e in intent_set.examples]
+        negatives = [self.reader.read(t, guess=False).tagged for t in intent_set.not_requests]
+        self.reader.learn([*(list(s.words) for s in self.skeletons), *(w for _, w in examples), *negatives])
+        self.stem = stemmer(self.language)
+        self.corpus = Corpus([(s.template.intent, list(s.words)) for s in self.skeletons], examples, negatives)
+        self.model = self._model()
+        self.model.temperature = temperature
+        self._class_index = {name: i for i, name in enumerate(self.model.classes)}
         self._warm_up()
 
     # -- public -----------------------------------------------------------------------------
@@ -109,82 +128,115 @@ class Matcher:
     def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None) -> Understanding:
         """The best understanding over alternative transcripts (an n-best list, best first).
 
-        An exact match wins over a fuzzy one; among equals the earlier alternative wins.
+        An exact match wins over a fuzzy one; among equals the earlier alternative wins. When the
+        other hypotheses agree on the intent but heard a slot differently ("nineteen" against
+        "ninety"), the match is marked unsure and `choices` lists what each heard, best first.
         """
+        results = [self.match(text, allowed) for text in texts]
         best: Understanding | None = None
-        for text in texts:
-            result = self.match(text, allowed)
-            if isinstance(result, IntentMatch) and result.method == "exact":
-                return result
+        for result in results:
             if best is None or _rank(result) > _rank(best):
                 best = result
-        return best if best is not None else NoMatch("")
+        if best is None:
+            return NoMatch("")
+        if isinstance(best, IntentMatch):
+            return _with_choices(best, [r for r in results if isinstance(r, IntentMatch) and r.intent == best.intent])
+        return best
+
+    def probabilities(self, text: str, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """The classifier's calibrated probability per intent (and `classifier.NONE`), best first. For tuning."""
+        said = self.reader.read(text) if isinstance(text, str) else None
+        if said is None or not said.words or len(said.words) > MAX_TOKENS:
+            return [(NONE, 1.0)]
+        p = self._probabilities(said, None if allowed is None else frozenset(allowed))
+        order = np.argsort(-p)
+        return [(self.model.classes[i], float(p[i])) for i in order]
 
     def explain(self, text: str, allowed: Collection[str] | None = None) -> list[tuple[str, float, str]]:
-        """The fuzzy candidates for `text`, best first: (intent, score 0..1, skeleton). For tuning."""
-        said = self._words(text)
-        if not said or len(said) > MAX_TOKENS:
+        """Per intent, best first: (intent, probability, its closest expanded template). For tuning."""
+        said = self.reader.read(text) if isinstance(text, str) else None
+        if said is None or not said.words or len(said.words) > MAX_TOKENS:
             return []
-        words = self.fillers.strip(said) or said
-        tagged, _ = self.lexicon.tag(words)
-        scores = self._scores(tagged, words, None if allowed is None else frozenset(allowed))
-        ranked = sorted(scores.items(), key=lambda kv: kv[1][0], reverse=True)
-        return [(name, score, skel.text) for name, (score, skel) in ranked]
+        scores = self._scores(said, None if allowed is None else frozenset(allowed))
+        return [(name, p, scores[name][1].text if name in scores else "")
+                for name, p in self.probabilities(text, allowed) if name != NONE]
 
     # -- steps ------------------------------------------------------------------------------
 
     def _match(self, text: str, allowed: frozenset[str] | None) -> Understanding:
         if not isinstance(text, str):
             return NoMatch("")
-        said = self._words(text)
-        if not said or len(said) > MAX_TOKENS:
+        said = self.reader.read(text)
+        if not said.words or len(said.words) > MAX_TOKENS:
             return NoMatch(text)
-        words = self.fillers.strip(said) or said
-        tagged, readings = self.lexicon.tag(words)
-        known = self._known_sentence(tagged, readings, words, allowed)
+        known = self._known_sentence(said, allowed)
         if known is not None:
             return IntentMatch(known[0], known[1], 1.0, text, "exact")
-        scores = self._scores(tagged, words, allowed)
-        ranked_names = sorted(scores, key=lambda n: scores[n][0], reverse=True)[:EXACT_TRIES]
-        candidates = frozenset(n for n in ranked_names if scores[n][0] >= EXACT_GATE)
-        candidates |= self._wildcard_candidates(words, allowed)
-        if candidates:
-            exact = self._exact(" ".join(said), candidates, text)  # hassil drops its skip words itself
-            if exact is not None:
-                intent, slots = exact
-                return IntentMatch(intent, slots, 1.0, text, "exact")
-        if not scores:
+        p = self._probabilities(said, allowed)
+        ranked = [i for i in np.argsort(-p) if self.model.classes[i] != NONE]
+        scores = self._scores(said, allowed)
+        candidates = frozenset(self.model.classes[i] for i in ranked[:EXACT_TRIES])
+        candidates |= self._wildcard_candidates(said.words, allowed)
+        exact = self._exact(" ".join(said.spoken), candidates, text) if candidates else None
+        if exact is not None:
+            return IntentMatch(exact[0], exact[1], 1.0, text, "exact")
+        if not ranked:
             return NoMatch(text)
-        ranked = sorted(scores.items(), key=lambda kv: kv[1][0], reverse=True)
-        name, (score, skel) = ranked[0]
-        runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        if score < self.threshold or score - runner_up < self.margin:
-            return NoMatch(text, name, round(score, 3))
-        if WILDCARD_TAG in skel.words:
-            slots = self._read_wildcard(skel, words, text)
-        else:
-            aligned = self._align_slots(skel, tagged, readings)
-            if aligned is None:  # a value was said but its list does not allow it ("zero stars")
-                return NoMatch(text, name, round(score, 3))
-            slots, used = aligned
-            self._fill_verbatim(name, slots, readings, used)
-        return IntentMatch(name, slots, round(min(score, 0.99), 3), text, "fuzzy")
+        name, runner_up = self.model.classes[ranked[0]], self.model.classes[ranked[1]] if len(ranked) > 1 else None
+        top = float(p[ranked[0]])
+        margin = top - (float(p[ranked[1]]) if len(ranked) > 1 else 0.0)
+        if top < self.ask:
+            return NoMatch(text, name, round(top, 3))
+        slots = self._slots_for(name, said, scores, text)
+        if slots is None:  # a value was said but its list does not allow it ("zero stars"), or one is missing
+            return NoMatch(text, name, round(top, 3))
+        unsure = top < self.accept or margin < self.margin
+        return IntentMatch(name, slots, round(min(top, 0.99), 3), text, "fuzzy", runner_up=runner_up,
+                           margin=round(margin, 3), unsure=unsure)
 
-    def _known_sentence(self, tagged: list[str], readings: list[Reading | None], words: list[str],
-                        allowed: frozenset[str] | None) -> tuple[str, dict[str, Any]] | None:
+    def _probabilities(self, said: Said, allowed: frozenset[str] | None) -> np.ndarray:
+        """Calibrated class probabilities; intents outside `allowed` count as "not for us"."""
+        p = self.model.probabilities(features(said.tagged, self.reader.known, self.stem))
+        if allowed is None:
+            return p
+        mask = self._class_mask(allowed)
+        none = self._class_index[NONE]
+        out = np.where(mask, p, 0.0)
+        out[none] = p[none] + p[~mask].sum()
+        return out
+
+    def _slots_for(self, name: str, said: Said, scores: dict[str, tuple[float, "Skeleton"]],
+                   text: str) -> dict[str, Any] | None:
+        """The slots of intent `name` read from `said`, or None when they cannot be read."""
+        if name not in scores:
+            scores = {**scores, **self._scores(said, frozenset({name}))}
+        if name not in scores:
+            return None
+        skel = scores[name][1]
+        if WILDCARD_TAG in skel.words:
+            slots = self._read_wildcard(skel, said.words, text)
+        else:
+            aligned = self._align_slots(skel, said.tagged, said.readings)
+            if aligned is None:
+                return None
+            slots, used = aligned
+            self._fill_verbatim(name, slots, said.readings, used)
+        if not self._required.get(name, frozenset()) <= set(slots):
+            return None
+        return slots
+
+    def _known_sentence(self, said: Said, allowed: frozenset[str] | None) -> tuple[str, dict[str, Any]] | None:
         """A sentence that is word for word one of the expanded templates: exact, without a search."""
-        for i in self._by_text.get(" ".join(tagged), ()):
+        if any(r is not None and r.similarity < 1.0 for r in said.readings):
+            return None  # a value found approximately is never an exact match
+        for i in self._by_text.get(" ".join(said.tagged), ()):
             skel = self.plain[i]
             if allowed is not None and skel.template.intent not in allowed:
                 continue
-            slots = self._read_slots(skel, tagged, readings, words)
-            if slots is not None and all(ref.slot in slots for _, ref in skel.slots):
-                return skel.template.intent, slots
+            aligned = self._align_slots(skel, said.tagged, said.readings)
+            if aligned is not None and all(ref.slot in aligned[0] for _, ref in skel.slots):
+                return skel.template.intent, aligned[0]
         return None
-
-    def _words(self, text: str) -> list[str]:
-        words = tokens(text)
-        return [self.intents.numbers.spoken(int(w)) if w.isdigit() and len(w) < 7 else w for w in words]
 
     def _exact(self, text: str, candidates: frozenset[str] | None = None,
                typed: str = "") -> tuple[str, dict[str, Any]] | None:
@@ -198,14 +250,14 @@ class Matcher:
                 slots[name] = as_said(typed, entity.value)
         return result.intent.name, slots
 
-    def _scores(self, tagged: list[str], words: list[str],
-                allowed: frozenset[str] | None) -> dict[str, tuple[float, Skeleton]]:
-        """Best fuzzy score (0..1) and skeleton per intent."""
+    def _scores(self, said: Said, allowed: frozenset[str] | None) -> dict[str, tuple[float, "Skeleton"]]:
+        """Per intent, its closest expanded template and how close it is (0..1)."""
+        tagged, words = said.tagged, said.words
         bow = self.index.scores(tagged)
         if allowed is not None:
             bow = np.where(self._mask_for(allowed), bow, -1.0)
         top = np.argpartition(-bow, min(TOP_K, len(bow) - 1))[:TOP_K] if len(bow) else []
-        query = " ".join(self.index.known(w) or w for w in tagged)
+        query = " ".join(tagged)
         best: dict[str, tuple[float, Skeleton]] = {}
         for i in top:
             if bow[i] <= 0:
@@ -219,7 +271,7 @@ class Matcher:
             name = skel.template.intent
             if allowed is not None and name not in allowed:
                 continue
-            score = self._wildcard_score(skel, words)
+            score = self._wildcard_split(skel, words)[0]
             if score > 0 and (name not in best or score > best[name][0]):
                 best[name] = (score, skel)
         return best
@@ -231,13 +283,13 @@ class Matcher:
                          if (allowed is None or s.template.intent in allowed)
                          and all(w in said for w in s.words if not w.startswith("#")))
 
-    def _wildcard_split(self, skel: Skeleton, words: list[str]) -> tuple[float, list[str]]:
+    def _wildcard_split(self, skel: "Skeleton", words: list[str]) -> tuple[float, list[str]]:
         """Score the fixed words before and after the free text; return it with the free words.
 
         Only skeletons whose fixed words were all said take part: free text must not turn any
         sentence into a match.
         """
-        said = {self.index.known(w) or w for w in words}
+        said = set(words)
         if not all(w in said for w in skel.words if w != WILDCARD_TAG):
             return 0.0, []
         cut = skel.words.index(WILDCARD_TAG)
@@ -255,25 +307,13 @@ class Matcher:
                     best = (score, free)
         return best
 
-    def _wildcard_score(self, skel: Skeleton, words: list[str]) -> float:
-        return self._wildcard_split(skel, words)[0]
-
-    def _read_wildcard(self, skel: Skeleton, words: list[str], typed: str) -> dict[str, Any]:
+    def _read_wildcard(self, skel: "Skeleton", words: list[str], typed: str) -> dict[str, Any]:
         slots: dict[str, Any] = dict(skel.template.fixed_slots)
         free = self._wildcard_split(skel, words)[1]
         for _, ref in skel.slots:
             if isinstance(skel.template.lists.get(ref.list_name), WildcardSlotList) and free:
                 slots[ref.slot] = as_said(typed, " ".join(free))
         return slots
-
-    def _read_slots(self, skel: Skeleton, tagged: list[str], readings: list[Reading | None],
-                    words: list[str]) -> dict[str, Any] | None:
-        """Slot values read from the words said, aligned to the skeleton's `{list}` tags.
-
-        None when a value stands right where a slot is but its list does not hold it.
-        """
-        aligned = self._align_slots(skel, tagged, readings)
-        return None if aligned is None else aligned[0]
 
     def _fill_verbatim(self, intent: str, slots: dict[str, Any], readings: list[Reading | None],
                        used: set[int]) -> None:
@@ -309,9 +349,11 @@ class Matcher:
         for slot, (_, value) in found.items():
             slots[slot] = value
 
-    def _align_slots(self, skel: Skeleton, tagged: list[str], readings: list[Reading | None]
+    def _align_slots(self, skel: "Skeleton", tagged: list[str], readings: list[Reading | None]
                      ) -> tuple[dict[str, Any], set[int]] | None:
-        """`_read_slots`, and the indices of the readings it used."""
+        """Slot values read from the words said, aligned to the skeleton's `{list}` tags, and the
+        indices of the readings used. None when a value stands right where a slot is but its list
+        does not hold it."""
         slots: dict[str, Any] = dict(skel.template.fixed_slots)
         used: set[int] = set()
         if not skel.slots:
@@ -340,10 +382,12 @@ class Matcher:
 
     # -- set-up -----------------------------------------------------------------------------
 
-    def _skeletons(self) -> list[Skeleton]:
+    def _files(self) -> list[Path]:
+        return sorted(self.intents.folder.glob("*.yaml"))
+
+    def _skeletons(self) -> list["Skeleton"]:
         """Every template expanded and tagged, from the on-disk cache when the files are unchanged."""
-        files = sorted(self.intents.folder.glob("*.yaml"))
-        rows = cached(files, self._tag_skeletons) if self.use_cache else self._tag_skeletons()
+        rows = cached(self._files(), self._tag_skeletons) if self.use_cache else self._tag_skeletons()
         templates = self.intents.templates
         try:
             return [Skeleton(templates[t], tuple(words), " ".join(words),
@@ -352,6 +396,18 @@ class Matcher:
         except (IndexError, TypeError, ValueError):  # a cache from elsewhere: rebuild
             return [Skeleton(templates[t], tuple(w), " ".join(w), tuple((p, SlotRef(s, n)) for p, s, n in r))
                     for t, w, r in self._tag_skeletons()]
+
+    def _model(self) -> LinearModel:
+        """The intent classifier, trained on this folder's data, from the on-disk cache when unchanged."""
+        build = lambda: train(self.corpus, self.intents.names, self.reader.known, self.stem).to_arrays()  # noqa: E731
+        arrays = cached_arrays(self._files(), build, "classifier") if self.use_cache else build()
+        try:
+            model = LinearModel.from_arrays(arrays)
+            if model.classes != (*self.intents.names, NONE):
+                raise ValueError("a model of other intents")
+            return model
+        except (KeyError, ValueError, IndexError):
+            return LinearModel.from_arrays(build())
 
     def _tag_skeletons(self) -> list[list[Any]]:
         """Tag every expanded template the way a query is tagged (fillers dropped, values as tags).
@@ -365,8 +421,7 @@ class Matcher:
 
         def tagged(seg: str, strip: bool) -> list[str]:
             if (seg, strip) not in memo:
-                plain = tokens(seg)
-                memo[seg, strip] = self.lexicon.tag(self.fillers.strip(plain) if strip else plain)[0]
+                memo[seg, strip] = self.reader.tag_template(seg, strip)
             return memo[seg, strip]
 
         for tpl, variant in self.intents.skeletons:
@@ -407,6 +462,15 @@ class Matcher:
                     refs.append((key, slot_list))
         return out
 
+    def _required_slots(self) -> dict[str, frozenset[str]]:
+        """Intent -> the slots every one of its templates fills (a match without them means nothing)."""
+        out: dict[str, frozenset[str]] = {}
+        for skel in self.skeletons:
+            have = frozenset({ref.slot for _, ref in skel.slots} | set(skel.template.fixed_slots))
+            name = skel.template.intent
+            out[name] = out[name] & have if name in out else have
+        return out
+
     def _warm_up(self) -> None:
         """Give hassil our number words now, so the first spoken command is as quick as the rest."""
         ranges = [sl for sl in self.lists.values() if isinstance(sl, RangeSlotList)]
@@ -418,6 +482,9 @@ class Matcher:
                 self._masks.clear()
             self._masks[allowed] = np.array([s.template.intent in allowed for s in self.plain], dtype=bool)
         return self._masks[allowed]
+
+    def _class_mask(self, allowed: frozenset[str]) -> np.ndarray:
+        return np.array([c in allowed or c == NONE for c in self.model.classes], dtype=bool)
 
     def _hassil_for(self, allowed: frozenset[str] | None) -> Intents:
         if allowed not in self._hassil:
@@ -454,5 +521,20 @@ def _plain(value: Any) -> Any:
 
 def _rank(result: Understanding) -> tuple[int, float]:
     if isinstance(result, IntentMatch):
-        return (2 if result.method == "exact" else 1, result.confidence)
+        return (3 if result.method == "exact" else 1 if result.unsure else 2, result.confidence)
     return (0, result.confidence)
+
+
+def _with_choices(best: IntentMatch, same: list[IntentMatch]) -> IntentMatch:
+    """`best`, marked unsure with every hypothesis's reading of a slot when the hypotheses differ on it."""
+    choices: dict[str, tuple[Any, ...]] = {}
+    for slot in {k for m in same for k in m.slots}:
+        values: list[Any] = []
+        for m in [best, *same]:
+            if slot in m.slots and m.slots[slot] not in values:
+                values.append(m.slots[slot])
+        if len(values) > 1:
+            choices[slot] = tuple(values)
+    if not choices:
+        return best
+    return replace(best, unsure=True, choices={**best.choices, **choices})

@@ -40,7 +40,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
            origin: dict[str, Path], language: str | None) -> str | None:
-    known = {"language", "intents", "lists", "expansion_rules", "skip_words", "settings"}
+    known = {"language", "intents", "lists", "expansion_rules", "skip_words", "settings", "not_requests", "synonyms"}
     for key in doc:
         if key not in known:
             raise DataError(path, str(key), "unknown top-level key", f"use one of: {', '.join(sorted(known))}")
@@ -79,7 +79,35 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
         origin.setdefault(f"intent:{name}", path)
         for i, _ in enumerate(body["data"]):
             origin[f"data:{name}:{len(merged['intents'][name]['data']) - len(body['data']) + i}"] = path
+        if "examples" in body:
+            merged["examples"].setdefault(name, []).extend(
+                _texts(path, f"intents.{name}.examples", body["examples"], "how people really ask for it"))
+    merged["not_requests"].extend(_texts(path, "not_requests", doc.get("not_requests", []),
+                                         "what people say near the device that is not for it"))
+    synonyms = doc.get("synonyms") or {}
+    if not isinstance(synonyms, dict):
+        raise DataError(path, "synonyms", "must be a mapping of a word to the words that mean the same",
+                        "write `synonyms:` then `hug: [cuddle, embrace]`")
+    for word, same in synonyms.items():
+        key = f"synonyms.{word}"
+        if not isinstance(word, str) or not word.strip():
+            raise DataError(path, key, "must be named by a word or phrase", "quote the word")
+        for phrase in _texts(path, key, same, "words that mean the same"):
+            if phrase in merged["synonyms"] and merged["synonyms"][phrase] != word:
+                raise DataError(path, key, f"{phrase!r} already means {merged['synonyms'][phrase]!r}",
+                                "give each phrase one meaning")
+            merged["synonyms"][phrase] = word
     return language
+
+
+def _texts(path: Path, key: str, value: Any, what: str) -> list[str]:
+    """A list of sentences (examples, not-requests, synonyms), each a non-empty text."""
+    if not isinstance(value, list):
+        raise DataError(path, key, "must be a list of sentences", f"write one quoted line per item: {what}")
+    for i, text in enumerate(value):
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(path, f"{key}[{i}]", "must be a non-empty text", "quote the sentence")
+    return list(value)
 
 
 def parse(path: Path, key: str, text: Any) -> Sentence:
