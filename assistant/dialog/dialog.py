@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.clock import Clock
+from assistant.dialog.clarify import Clarifier
 from assistant.config import Settings
 from assistant.dialog.offers import OfferKeeper, offer_keys
 from assistant.dialog.summaries import streak_lines, today_lines, week_lines
@@ -57,6 +58,7 @@ class Dialog:
         self._last_moment_id: str | None = None
         self._last_say: Say | None = None
         self._offers = OfferKeeper(settings, journal, clock)
+        self._clarify = Clarifier(voices, rituals, settings.durations, clock, self.rng)
         self._last_rating_ask: float | None = self._recent_rating()
 
     # ---- the contract --------------------------------------------------------------------
@@ -92,6 +94,10 @@ class Dialog:
         now = self.clock.now()
         run = self.run
         self._offers.heard()
+        u, asked = self._clarify.settle(u, run.name if run else None, bool(run and run.state is RunState.LISTENING))
+        if asked is not None:  # one short question instead of a guess, or the answer to one
+            self._remember(asked)
+            return asked
         if run and run.state is RunState.LISTENING and not self._is_control_in_answer(u, text):
             return self._after(run.answer(text, now)) if text.strip() else Reply()
         events: tuple[Event, ...] = ()
@@ -134,6 +140,9 @@ class Dialog:
         return min(times) if times else None
 
     def expecting(self) -> Expectation:
+        asked = self._clarify.expecting()
+        if asked is not None:
+            return asked
         if self.run:
             return self.run.expecting()
         return self._offers.expecting() or IDLE

@@ -22,6 +22,9 @@ WILDCARD_TAG = "#*"
 APPROXIMATE = 84.0
 """Least rapidfuzz ratio (0..100) between words said and a list value for the value to be read
 ("ice mocha" for "iced mocha" is 95, "light roasted" for "light roast" 92)."""
+APPROXIMATE_WORD = 70.0
+"""...and every word said there this close to a word of the value: a stray word ("a medium so
+roast") is not part of a value, a bent one ("ice", "roasted") is."""
 APPROXIMATE_MIN_LETTERS = 4
 """A list value shorter than this is only ever read word for word."""
 
@@ -129,12 +132,13 @@ class Lexicon:
         for u in unknown:
             for start in range(max(0, u - self.longest + 1), u + 1):
                 for end in range(u + 1, min(len(words), start + self.longest + 1) + 1):
-                    window = " ".join(words[start:end])
-                    best = process.extractOne(window, self._approximate_texts, scorer=fuzz.ratio,
-                                              score_cutoff=APPROXIMATE)
-                    if best is not None:
-                        phrase = self._approximate[best[0]]
-                        found.append((best[1], len(phrase), start, end, phrase))
+                    window = words[start:end]
+                    for text, score, _ in process.extract(" ".join(window), self._approximate_texts,
+                                                          scorer=fuzz.ratio, score_cutoff=APPROXIMATE, limit=3):
+                        phrase = self._approximate[text]
+                        if all(max(fuzz.ratio(w, p) for p in phrase) >= APPROXIMATE_WORD for w in window):
+                            found.append((score, len(phrase), start, end, phrase))
+                            break
         taken: set[int] = set()
         out: dict[int, Reading] = {}
         for score, _, start, end, phrase in sorted(found, key=lambda f: (-f[0], -f[1], f[2])):

@@ -31,7 +31,7 @@ from assistant.messages import IntentMatch, NoMatch, Understanding
 from assistant.understand.cache import cached, cached_arrays
 from assistant.understand.classifier import NONE, LinearModel
 from assistant.understand.expand import SlotRef
-from assistant.understand.features import features, stemmer
+from assistant.understand.features import UNKNOWN, features, stemmer
 from assistant.understand.intents import IntentSet, Template
 from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
 from assistant.understand.normalize import FILLERS
@@ -106,7 +106,8 @@ class Matcher:
         for i, skel in enumerate(self.plain):
             self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
-        examples = [(e.intent, self.reader.read(e.text, guess=False).tagged) for e in intent_set.examples]
+        examples = [(e.intent, self._collapse_free(e.intent, self.reader.read(e.text, guess=False)))
+                    for e in intent_set.examples]
         negatives = [self.reader.read(t, guess=False).tagged for t in intent_set.not_requests]
         self.reader.learn([*(list(s.words) for s in self.skeletons), *(w for _, w in examples), *negatives])
         self.stem = stemmer(self.language)
@@ -126,22 +127,51 @@ class Matcher:
             return NoMatch(text if isinstance(text, str) else "")  # pragma: no cover
 
     def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None) -> Understanding:
-        """The best understanding over alternative transcripts (an n-best list, best first).
+        """The best understanding over a recognizer's hypotheses (an n-best list, best first).
 
-        An exact match wins over a fuzzy one; among equals the earlier alternative wins. When the
-        other hypotheses agree on the intent but heard a slot differently ("nineteen" against
-        "ninety"), the match is marked unsure and `choices` lists what each heard, best first.
+        An exact match wins over a fuzzy one; among equals the earlier hypothesis wins. Numbers
+        heard by a recognizer are never taken on trust: each whole-number slot gets `choices`,
+        the value read first, then what other hypotheses heard there and the numbers that sound
+        like it ("nineteen": ninety). When the hypotheses themselves disagree on a slot, the match
+        is also marked unsure.
         """
-        results = [self.match(text, allowed) for text in texts]
+        results = [self.match(text, allowed) for text in texts if isinstance(text, str)]
         best: Understanding | None = None
         for result in results:
             if best is None or _rank(result) > _rank(best):
                 best = result
         if best is None:
             return NoMatch("")
-        if isinstance(best, IntentMatch):
-            return _with_choices(best, [r for r in results if isinstance(r, IntentMatch) and r.intent == best.intent])
-        return best
+        if not isinstance(best, IntentMatch):
+            return best
+        same = [r for r in results if isinstance(r, IntentMatch) and r.intent == best.intent]
+        choices: dict[str, tuple[Any, ...]] = {}
+        disagree = False
+        alike = self._sound_alikes(best, allowed)
+        for slot, value in best.slots.items():
+            if not _whole(value):
+                continue
+            heard = [value] + [r.slots[slot] for r in same if _whole(r.slots.get(slot))]
+            disagree |= len(set(heard)) > 1
+            choices[slot] = tuple(dict.fromkeys([*heard, *alike.get(slot, ())]))
+        return replace(best, choices={**best.choices, **choices}, unsure=best.unsure or disagree)
+
+    def _sound_alikes(self, match: IntentMatch, allowed: Collection[str] | None) -> dict[str, list[Any]]:
+        """Slot values the match would have with each number said swapped for one that sounds like it."""
+        said = self.reader.read(match.text)
+        out: dict[str, list[Any]] = {}
+        for i, reading in enumerate(said.readings):
+            if reading is None or reading.number is None:
+                continue
+            start = sum(r.size if r is not None else 1 for r in said.readings[:i])
+            for other in sounds_alike(reading.number, self.language):
+                words = [*said.words[:start], self.intents.numbers.spoken(other), *said.words[start + reading.size:]]
+                again = self.match(" ".join(words), allowed)
+                if isinstance(again, IntentMatch) and again.intent == match.intent:
+                    for slot, value in again.slots.items():
+                        if match.slots.get(slot) != value and _whole(value):
+                            out.setdefault(slot, []).append(value)
+        return out
 
     def probabilities(self, text: str, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
         """The classifier's calibrated probability per intent (and `classifier.NONE`), best first. For tuning."""
@@ -173,7 +203,9 @@ class Matcher:
         if known is not None:
             return IntentMatch(known[0], known[1], 1.0, text, "exact")
         p = self._probabilities(said, allowed)
-        ranked = [i for i in np.argsort(-p) if self.model.classes[i] != NONE]
+        p = self._free_text_reading(said, allowed, p)
+        ranked = [i for i in np.argsort(-p) if self.model.classes[i] != NONE
+                  and (allowed is None or self.model.classes[i] in allowed)]
         scores = self._scores(said, allowed)
         candidates = frozenset(self.model.classes[i] for i in ranked[:EXACT_TRIES])
         candidates |= self._wildcard_candidates(said.words, allowed)
@@ -184,8 +216,9 @@ class Matcher:
             return NoMatch(text)
         name, runner_up = self.model.classes[ranked[0]], self.model.classes[ranked[1]] if len(ranked) > 1 else None
         top = float(p[ranked[0]])
-        margin = top - (float(p[ranked[1]]) if len(ranked) > 1 else 0.0)
-        if top < self.ask:
+        none = float(p[self._class_index[NONE]])
+        margin = top - max(float(p[ranked[1]]) if len(ranked) > 1 else 0.0, none)
+        if top < self.ask or none >= top:
             return NoMatch(text, name, round(top, 3))
         slots = self._slots_for(name, said, scores, text)
         if slots is None:  # a value was said but its list does not allow it ("zero stars"), or one is missing
@@ -197,13 +230,45 @@ class Matcher:
     def _probabilities(self, said: Said, allowed: frozenset[str] | None) -> np.ndarray:
         """Calibrated class probabilities; intents outside `allowed` count as "not for us"."""
         p = self.model.probabilities(features(said.tagged, self.reader.known, self.stem))
-        if allowed is None:
-            return p
+        return p if allowed is None else self._restricted(p, allowed)
+
+    def _restricted(self, p: np.ndarray, allowed: frozenset[str]) -> np.ndarray:
         mask = self._class_mask(allowed)
         none = self._class_index[NONE]
         out = np.where(mask, p, 0.0)
         out[none] = p[none] + p[~mask].sum()
         return out
+
+    def _collapse_free(self, intent: str, said: Said) -> list[str]:
+        """An example's words with the free text of its intent's wildcard template as one unknown word."""
+        for skel in self._wild:
+            if skel.template.intent == intent:
+                score, free, cut = self._wildcard_split(skel, said.words)
+                if score > 0 and free:
+                    return [*said.words[:cut], UNKNOWN, *said.words[cut + len(free):]]
+        return said.tagged
+
+    def _free_text_reading(self, said: Said, allowed: frozenset[str] | None, p: np.ndarray) -> np.ndarray:
+        """The probabilities with the free text of a wildcard template read as one unknown word.
+
+        "i really appreciate how you cooked" holds many words no template uses; the classifier
+        learnt "i appreciate <unk>". When such a template's fixed words were all said and this
+        reading makes its intent likelier, it is the reading kept.
+        """
+        best = p
+        for skel in self._wild:
+            name = skel.template.intent
+            if (allowed is not None and name not in allowed) or name not in self._class_index:
+                continue
+            score, free, cut = self._wildcard_split(skel, said.words)
+            if score <= 0 or not free:
+                continue
+            tagged = [*said.words[:cut], UNKNOWN, *said.words[cut + len(free):]]
+            q = self.model.probabilities(features(tagged, self.reader.known, self.stem))
+            k = self._class_index[name]
+            if q[k] > best[k] and int(np.argmax(q)) == k:
+                best = q if allowed is None else self._restricted(q, allowed)
+        return best
 
     def _slots_for(self, name: str, said: Said, scores: dict[str, tuple[float, "Skeleton"]],
                    text: str) -> dict[str, Any] | None:
@@ -283,19 +348,20 @@ class Matcher:
                          if (allowed is None or s.template.intent in allowed)
                          and all(w in said for w in s.words if not w.startswith("#")))
 
-    def _wildcard_split(self, skel: "Skeleton", words: list[str]) -> tuple[float, list[str]]:
-        """Score the fixed words before and after the free text; return it with the free words.
+    def _wildcard_split(self, skel: "Skeleton", words: list[str]) -> tuple[float, list[str], int]:
+        """Score the fixed words before and after the free text; return it with the free words and
+        where they start.
 
         Only skeletons whose fixed words were all said take part: free text must not turn any
         sentence into a match.
         """
         said = set(words)
         if not all(w in said for w in skel.words if w != WILDCARD_TAG):
-            return 0.0, []
+            return 0.0, [], 0
         cut = skel.words.index(WILDCARD_TAG)
         head, tail = " ".join(skel.words[:cut]), " ".join(skel.words[cut + 1:])
         n_tail = len(skel.words) - cut - 1
-        best: tuple[float, list[str]] = (0.0, [])
+        best: tuple[float, list[str], int] = (0.0, [], 0)
         for h in range(max(0, cut - 1), min(len(words), cut + 3) + 1):
             for t in range(max(0, n_tail - 1), n_tail + 2) if n_tail else [0]:
                 free = words[h:len(words) - t]
@@ -304,7 +370,7 @@ class Matcher:
                 score = fuzz.ratio(" ".join(words[:h]) + " | " + " ".join(words[len(words) - t:]),
                                    head + " | " + tail) / 100
                 if score > best[0]:
-                    best = (score, free)
+                    best = (score, free, h)
         return best
 
     def _read_wildcard(self, skel: "Skeleton", words: list[str], typed: str) -> dict[str, Any]:
@@ -525,16 +591,5 @@ def _rank(result: Understanding) -> tuple[int, float]:
     return (0, result.confidence)
 
 
-def _with_choices(best: IntentMatch, same: list[IntentMatch]) -> IntentMatch:
-    """`best`, marked unsure with every hypothesis's reading of a slot when the hypotheses differ on it."""
-    choices: dict[str, tuple[Any, ...]] = {}
-    for slot in {k for m in same for k in m.slots}:
-        values: list[Any] = []
-        for m in [best, *same]:
-            if slot in m.slots and m.slots[slot] not in values:
-                values.append(m.slots[slot])
-        if len(values) > 1:
-            choices[slot] = tuple(values)
-    if not choices:
-        return best
-    return replace(best, unsure=True, choices={**best.choices, **choices})
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

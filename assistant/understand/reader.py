@@ -27,6 +27,8 @@ SPELLING_MIN_LETTERS = 4
 """Shorter unknown words are never respelt: too many short words are one letter apart."""
 CUT_LETTERS = 2
 """A cut-off first word may have lost at most this many letters ("tart" for "start")."""
+CUT_MIN_LETTERS = 3
+"""...and kept at least this many ("ah" is not what is left of "yeah")."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class Reader:
             known.update(w for w in words if not w.startswith("#"))
             if words and not words[0].startswith("#"):
                 first[words[0]] += 1
-        for phrase in self.lexicon.phrase_tag:
+        for phrase in [*self.lexicon.phrase_tag, *self.numbers.by_phrase]:
             known.update(phrase)
         self.known = frozenset(known)
         self._known_list = sorted(known)
@@ -123,7 +125,7 @@ class Reader:
 
     def _cut_off(self, word: str) -> str | None:
         """The known first word that `word` is the end of ("tart" -> "start"), the most usual one."""
-        if len(word) < 2:
+        if len(word) < CUT_MIN_LETTERS:
             return None
         fits = [(n, w) for w, n in self._first_words.items()
                 if w.endswith(word) and 0 < len(w) - len(word) <= CUT_LETTERS]
