@@ -1,4 +1,4 @@
-"""The features a sentence gives the intent classifier: word stems, word pairs, unknown words, length.
+"""The features a sentence gives the intent classifier: word stems and neighbouring word pairs.
 
 Content words matter more than their order, so single stems carry most of the weight; neighbouring
 pairs keep the little order that matters ("stop the" against "the stop"). A word no intents file
@@ -37,15 +37,4 @@ def features(tagged: list[str], known: frozenset[str], stem: Callable[[str], str
     out = {f"w:{t}" for t in toks}
     padded = ["^", *toks, "$"]
     out.update(f"b:{a} {b}" for a, b in zip(padded, padded[1:]))
-    unknown = toks.count(UNKNOWN)
-    if unknown:
-        out.add(f"u:{min(unknown, 3)}")
-    out.add(f"n:{_length_bucket(len(toks))}")
     return sorted(out)
-
-
-def _length_bucket(n: int) -> str:
-    for top, name in ((1, "1"), (2, "2"), (3, "3"), (6, "4-6"), (10, "7-10")):
-        if n <= top:
-            return name
-    return "11+"

@@ -41,7 +41,7 @@ class Sample:
 
 @dataclass(frozen=True)
 class Example:
-    """A sentence as people really say it for an intent (`examples:` beside `data:`), not a template.
+    """A sentence as people really say it for an intent (top-level `examples:`), not a template.
 
     Examples teach the matcher's classifier how requests sound beyond the templates; their slot
     values, if any, are read from the words like any other sentence's.
@@ -226,6 +226,10 @@ def _build(folder: Path, merged: dict[str, Any], origin: dict[str, Path]) -> Int
     _share_parsed(hassil, templates)
     names = tuple(merged["intents"])
     files = {n: origin[f"intent:{n}"] for n in names}
+    for name in merged["examples"]:
+        if name not in merged["intents"]:
+            raise DataError(origin[f"examples:{name}"], f"examples.{name}", "names no intent of this folder",
+                            "use an intent name defined under `intents:` (names are case-sensitive; quote Yes/No)")
     examples = [Example(name, text) for name, texts in merged["examples"].items() for text in texts]
     return IntentSet(hassil, folder, names, templates, merged["language"], files, examples,
                      list(merged["not_requests"]), dict(merged["synonyms"]))

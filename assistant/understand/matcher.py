@@ -228,16 +228,9 @@ class Matcher:
                            margin=round(margin, 3), unsure=unsure)
 
     def _probabilities(self, said: Said, allowed: frozenset[str] | None) -> np.ndarray:
-        """Calibrated class probabilities; intents outside `allowed` count as "not for us"."""
-        p = self.model.probabilities(features(said.tagged, self.reader.known, self.stem))
-        return p if allowed is None else self._restricted(p, allowed)
-
-    def _restricted(self, p: np.ndarray, allowed: frozenset[str]) -> np.ndarray:
-        mask = self._class_mask(allowed)
-        none = self._class_index[NONE]
-        out = np.where(mask, p, 0.0)
-        out[none] = p[none] + p[~mask].sum()
-        return out
+        """Calibrated class probabilities, over `allowed` intents and "not for us" when given."""
+        names = features(said.tagged, self.reader.known, self.stem)
+        return self.model.probabilities(names, None if allowed is None else self._class_mask(allowed))
 
     def _collapse_free(self, intent: str, said: Said) -> list[str]:
         """An example's words with the free text of its intent's wildcard template as one unknown word."""
@@ -264,10 +257,11 @@ class Matcher:
             if score <= 0 or not free:
                 continue
             tagged = [*said.words[:cut], UNKNOWN, *said.words[cut + len(free):]]
-            q = self.model.probabilities(features(tagged, self.reader.known, self.stem))
+            mask = None if allowed is None else self._class_mask(allowed)
+            q = self.model.probabilities(features(tagged, self.reader.known, self.stem), mask)
             k = self._class_index[name]
             if q[k] > best[k] and int(np.argmax(q)) == k:
-                best = q if allowed is None else self._restricted(q, allowed)
+                best = q
         return best
 
     def _slots_for(self, name: str, said: Said, scores: dict[str, tuple[float, "Skeleton"]],

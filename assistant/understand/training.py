@@ -65,6 +65,7 @@ def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: C
     for name, words in corpus.templates:
         by_intent[name].append([UNKNOWN if w == "#*" else w for w in words])
     full = dict(by_intent)
+    chatter = [words for words in corpus.not_requests if len(words) >= 2]
     by_intent = defaultdict(list, {name: _covering(group, TEMPLATES_PER_INTENT, rng) for name, group in full.items()})
     examples: dict[str, list[list[str]]] = defaultdict(list)
     for name, words in corpus.examples:
@@ -74,7 +75,8 @@ def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: C
             for words in group:
                 weight = mass / len(group)
                 add(words, name, weight)
-                add(_noisy(words, rng), name, weight * NOISE_SHARE)
+                for noisy in _noisy(words, rng, chatter):
+                    add(noisy, name, weight * NOISE_SHARE)
 
     users: dict[str, set[str]] = defaultdict(set)
     for name, words in [*((n, w) for n, group in full.items() for w in group), *corpus.examples]:
@@ -85,8 +87,8 @@ def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: C
     for name in intents:
         pool = by_intent.get(name, []) + examples.get(name, [])
         for words in rng.sample(pool, min(MASKED_PER_INTENT, len(pool))):
-            copy = [UNKNOWN if w in telling else w for w in words]
-            if copy != words:
+            copy = [w for w in words if w not in telling]
+            if copy and copy != words:
                 masked.append(copy)
     n = max(1, len(intents))
     for group, mass in ((list(corpus.not_requests), NOT_REQUEST_MASS), (masked, MASKED_MASS)):
@@ -96,14 +98,22 @@ def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: C
     return fit(rows, [lab for _, lab in total], list(total.values()), classes, l2=L2, steps=STEPS)
 
 
-def _noisy(words: list[str], rng: random.Random) -> list[str]:
-    """The sentence with one word left out, or with an unknown word put in somewhere."""
+def _noisy(words: list[str], rng: random.Random, chatter: list[list[str]]) -> list[list[str]]:
+    """The sentence as people pad or trim it: a word left out or an unknown word put in, and a
+    stretch of other talk before or after it ("start the walk, we've got our coats")."""
     plain = [i for i, w in enumerate(words) if not w.startswith("#")]
     if len(words) >= 3 and plain and rng.random() < 0.5:
         drop = rng.choice(plain)
-        return words[:drop] + words[drop + 1:]
-    at = rng.randrange(len(words) + 1)
-    return words[:at] + [UNKNOWN] + words[at:]
+        out = [words[:drop] + words[drop + 1:]]
+    else:
+        at = rng.randrange(len(words) + 1)
+        out = [words[:at] + [UNKNOWN] + words[at:]]
+    if chatter:
+        other = rng.choice(chatter)
+        start = rng.randrange(len(other))
+        span = other[start:start + rng.randint(1, 4)]
+        out.append(span + words if rng.random() < 0.3 else words + span)
+    return out
 
 
 def _covering(group: list[list[str]], cap: int, rng: random.Random) -> list[list[str]]:

@@ -40,7 +40,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
            origin: dict[str, Path], language: str | None) -> str | None:
-    known = {"language", "intents", "lists", "expansion_rules", "skip_words", "settings", "not_requests", "synonyms"}
+    known = {"language", "intents", "lists", "expansion_rules", "skip_words", "settings", "examples", "not_requests",
+             "synonyms"}
     for key in doc:
         if key not in known:
             raise DataError(path, str(key), "unknown top-level key", f"use one of: {', '.join(sorted(known))}")
@@ -79,9 +80,14 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
         origin.setdefault(f"intent:{name}", path)
         for i, _ in enumerate(body["data"]):
             origin[f"data:{name}:{len(merged['intents'][name]['data']) - len(body['data']) + i}"] = path
-        if "examples" in body:
-            merged["examples"].setdefault(name, []).extend(
-                _texts(path, f"intents.{name}.examples", body["examples"], "how people really ask for it"))
+    examples = doc.get("examples") or {}
+    if not isinstance(examples, dict):
+        raise DataError(path, "examples", "must be a mapping of intent names to sentences",
+                        "write `examples:` then `StartHug: [\"...\"]`")
+    for name, texts in examples.items():
+        merged["examples"].setdefault(str(name), []).extend(
+            _texts(path, f"examples.{name}", texts, "how people really ask for it"))
+        origin.setdefault(f"examples:{name}", path)
     merged["not_requests"].extend(_texts(path, "not_requests", doc.get("not_requests", []),
                                          "what people say near the device that is not for it"))
     synonyms = doc.get("synonyms") or {}
