@@ -85,11 +85,13 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
         raise DataError(path, "examples", "must be a mapping of intent names to sentences",
                         "write `examples:` then `StartHug: [\"...\"]`")
     for name, texts in examples.items():
+        key = f"examples.{name}"
         merged["examples"].setdefault(str(name), []).extend(
-            _texts(path, f"examples.{name}", texts, "how people really ask for it"))
+            (path, f"{key}[{i}]", t) for i, t in enumerate(_texts(path, key, texts, "how people really ask for it")))
         origin.setdefault(f"examples:{name}", path)
-    merged["not_requests"].extend(_texts(path, "not_requests", doc.get("not_requests", []),
-                                         "what people say near the device that is not for it"))
+    merged["not_requests"].extend(
+        (path, f"not_requests[{i}]", t) for i, t in enumerate(_texts(
+            path, "not_requests", doc.get("not_requests", []), "what people say near the device that is not for it")))
     synonyms = doc.get("synonyms") or {}
     if not isinstance(synonyms, dict):
         raise DataError(path, "synonyms", "must be a mapping of a word to the words that mean the same",
