@@ -196,14 +196,15 @@ class Matcher:
     def _match(self, text: str, allowed: frozenset[str] | None) -> Understanding:
         if not isinstance(text, str):
             return NoMatch("")
-        said = self.reader.read(text)
-        if not said.words or len(said.words) > MAX_TOKENS:
+        readings = self.reader.readings(text)
+        if not readings[0].words or len(readings[0].words) > MAX_TOKENS:
             return NoMatch(text)
-        known = self._known_sentence(said, allowed)
-        if known is not None:
-            return IntentMatch(known[0], known[1], 1.0, text, "exact")
-        p = self._probabilities(said, allowed)
-        p = self._free_text_reading(said, allowed, p)
+        for said in readings:
+            known = self._known_sentence(said, allowed)
+            if known is not None:
+                return IntentMatch(known[0], known[1], 1.0, text, "exact")
+        said, p = max(((r, self._free_text_reading(r, allowed, self._probabilities(r, allowed))) for r in readings),
+                      key=lambda rp: self._likeliest(rp[1]))
         ranked = [i for i in np.argsort(-p) if self.model.classes[i] != NONE
                   and (allowed is None or self.model.classes[i] in allowed)]
         scores = self._scores(said, allowed)
@@ -226,6 +227,11 @@ class Matcher:
         unsure = top < self.accept or margin < self.margin
         return IntentMatch(name, slots, round(min(top, 0.99), 3), text, "fuzzy", runner_up=runner_up,
                            margin=round(margin, 3), unsure=unsure)
+
+    def _likeliest(self, p: np.ndarray) -> float:
+        """How likely the best intent of a reading is (what picks between readings of a cut-off word)."""
+        none = self._class_index[NONE]
+        return float(np.max(np.delete(p, none))) if len(p) > 1 else 0.0
 
     def _probabilities(self, said: Said, allowed: frozenset[str] | None) -> np.ndarray:
         """Calibrated class probabilities, over `allowed` intents and "not for us" when given."""
@@ -347,22 +353,27 @@ class Matcher:
         where they start.
 
         Only skeletons whose fixed words were all said take part: free text must not turn any
-        sentence into a match.
+        sentence into a match. The free text starts right after the words most like the template's
+        head ("put it down that i appreciate | her patience") and ends right before its tail.
         """
         said = set(words)
         if not all(w in said for w in skel.words if w != WILDCARD_TAG):
             return 0.0, [], 0
         cut = skel.words.index(WILDCARD_TAG)
-        head, tail = " ".join(skel.words[:cut]), " ".join(skel.words[cut + 1:])
-        n_tail = len(skel.words) - cut - 1
+        head, tail = list(skel.words[:cut]), list(skel.words[cut + 1:])
         best: tuple[float, list[str], int] = (0.0, [], 0)
-        for h in range(max(0, cut - 1), min(len(words), cut + 3) + 1):
-            for t in range(max(0, n_tail - 1), n_tail + 2) if n_tail else [0]:
+        for h in range(0, len(words)):
+            before = " ".join(words[max(0, h - len(head)):h])
+            head_score = fuzz.ratio(before, " ".join(head)) / 100 if head else 1.0
+            if head and head_score <= best[0]:
+                continue
+            for t in range(0, min(len(tail) + 2, len(words) - h)) if tail else [0]:
                 free = words[h:len(words) - t]
-                if not free or h + t > len(words):
+                if not free:
                     continue
-                score = fuzz.ratio(" ".join(words[:h]) + " | " + " ".join(words[len(words) - t:]),
-                                   head + " | " + tail) / 100
+                after = " ".join(words[len(words) - t:])
+                tail_score = fuzz.ratio(after, " ".join(tail)) / 100 if tail else 1.0
+                score = (head_score * len(head) + tail_score * len(tail)) / max(1, len(head) + len(tail))
                 if score > best[0]:
                     best = (score, free, h)
         return best
@@ -390,8 +401,8 @@ class Matcher:
             return
         found: dict[str, tuple[int, Any]] = {}
         for i, reading in enumerate(readings):
-            if reading is None or i in used:
-                continue
+            if reading is None or i in used or reading.number is not None:
+                continue  # a number read out of place has no unit to trust ("count of five")
             fits = []
             for slot, refs in lists.items():
                 if slot in slots:
@@ -427,6 +438,10 @@ class Matcher:
             aligned = pairs.get(pos)
             candidates = [aligned] if aligned is not None else []
             candidates += [i for i, r in enumerate(readings) if r is not None and tagged[i] == skel.words[pos]]
+            if skel.words[pos] == NUMBER_TAG and pos + 1 < len(skel.words):
+                # "count of five" is not "five minutes": a number needs the word that follows it
+                unit = self.stem(skel.words[pos + 1])
+                candidates = [i for i in candidates if i + 1 < len(tagged) and self.stem(tagged[i + 1]) == unit]
             for i in candidates:
                 reading = readings[i]
                 if i in used or reading is None:

@@ -29,6 +29,8 @@ CUT_LETTERS = 2
 """A cut-off first word may have lost at most this many letters ("tart" for "start")."""
 CUT_MIN_LETTERS = 3
 """...and kept at least this many ("ah" is not what is left of "yeah")."""
+CUT_GUESSES = 3
+"""Most readings of a cut-off first word tried."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Reader:
         self.fillers = Fillers(fillers)
         self.known: frozenset[str] = frozenset()
         self._known_list: list[str] = []
+        self._spellable: frozenset[str] = frozenset()
         self._first_words: Counter[str] = Counter()
         self._memo: dict[str, str | None] = {}
 
@@ -67,10 +70,15 @@ class Reader:
             known.update(w for w in words if not w.startswith("#"))
             if words and not words[0].startswith("#"):
                 first[words[0]] += 1
+        for phrase, meant in self.synonyms.table.items():  # "eah" is what is left of "yeah" too
+            first[phrase[0]] += first.get(meant[0], 0) if meant else 0
         for phrase in [*self.lexicon.phrase_tag, *self.numbers.by_phrase]:
             known.update(phrase)
         self.known = frozenset(known)
-        self._known_list = sorted(known)
+        # respelling happens before synonyms and fillers: their words are known too ("eah" -> "yeah")
+        spellable = known | {w for p in [*self.synonyms.table, *self.fillers.table] for w in p}
+        self._known_list = sorted(spellable)
+        self._spellable = frozenset(spellable)
         self._first_words = first
         self._memo.clear()
 
@@ -87,30 +95,50 @@ class Reader:
 
     def read(self, text: str, guess: bool = True) -> Said:
         """`text` read for matching; `guess` also respells unknown words and finds bent slot values."""
+        return self.readings(text, guess)[0]
+
+    def readings(self, text: str, guess: bool = True) -> list[Said]:
+        """Ways to read `text`: one, or one per guess at an unknown first word ("ive": five, give)."""
         spoken = self.spoken(text)
-        words = self.plain(spoken)
-        if guess and self.known:
-            words = self._respell(words)
-            tagged, readings = self.lexicon.tag(words, self.known)
-        else:
-            tagged, readings = self.lexicon.tag(words)
-        return Said(spoken, words, tagged, readings)
+        if not (guess and self.known):
+            words = self.plain(spoken)
+            return [Said(spoken, words, *self.lexicon.tag(words))]
+        respelt = self._respell(spoken)
+        firsts = self._first_guesses(spoken[0]) if spoken and respelt[0] == spoken[0] else []
+        out = []
+        for first in firsts or [respelt[0] if respelt else None]:
+            words = self.plain([first, *respelt[1:]] if first is not None else respelt)
+            out.append(Said(spoken, words, *self.lexicon.tag(words, self.known)))
+        return out
 
     def tag_template(self, segment: str, strip: bool) -> list[str]:
         """A template's literal text, read like a query but without guessing."""
         return self.lexicon.tag(self.plain(tokens(segment), strip))[0]
 
     def _respell(self, words: list[str]) -> list[str]:
+        """Unknown words as the known words they are closest to (the first word is left to `_first_guesses`)."""
         out = list(words)
         for i, word in enumerate(words):
-            if word in self.known or word in self.lexicon.starts or not word.isalpha():
+            if i == 0 or not self._unknown(word):
                 continue
             near = self._nearest(word)
-            if near is None and i == 0:
-                near = self._cut_off(word)
             if near is not None:
                 out[i] = near
         return out
+
+    def _unknown(self, word: str) -> bool:
+        return word not in self._spellable and word not in self.lexicon.starts and word.isalpha()
+
+    def _first_guesses(self, word: str) -> list[str]:
+        """What an unknown first word may have been: the known first words it is the end of ("tart":
+        start), then the known word it is closest to. The matcher keeps the likeliest reading."""
+        if not self._unknown(word):
+            return []
+        guesses = self._cut_off(word)[:CUT_GUESSES]
+        near = self._nearest(word)
+        if near is not None and near not in guesses:
+            guesses.append(near)
+        return guesses
 
     def _nearest(self, word: str) -> str | None:
         if word not in self._memo:
@@ -123,10 +151,10 @@ class Reader:
             self._memo[word] = near
         return self._memo[word]
 
-    def _cut_off(self, word: str) -> str | None:
-        """The known first word that `word` is the end of ("tart" -> "start"), the most usual one."""
+    def _cut_off(self, word: str) -> list[str]:
+        """The known first words that `word` is the end of ("tart" -> "start"), most usual first."""
         if len(word) < CUT_MIN_LETTERS:
-            return None
+            return []
         fits = [(n, w) for w, n in self._first_words.items()
                 if w.endswith(word) and 0 < len(w) - len(word) <= CUT_LETTERS]
-        return max(fits)[1] if fits else None
+        return [w for _, w in sorted(fits, reverse=True)]
