@@ -40,11 +40,11 @@ from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
 from assistant.understand.training import Corpus, train
 
-ACCEPT = 0.45
+ACCEPT = 0.5
 """Least calibrated probability for the best intent to be taken without a question."""
 ASK = 0.3
 """Least probability for the best intent to be offered in a question ("A hug?") instead of dropped."""
-MARGIN = 0.05
+MARGIN = 0.2
 """Least lead of the best intent over the runner-up to be taken without a question."""
 TEMPERATURE = 1.0
 """Divides the classifier's logits: fitted on the tuning corpus (`python -m bench.text --calibrate`)."""

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 from assistant.understand.classifier import NONE, LinearModel, fit
 from assistant.understand.features import UNKNOWN, features
 
-TEMPLATE_MASS = 1.0
+TEMPLATE_MASS = 0.5
 """Total weight of one intent's template sentences."""
 EXAMPLE_MASS = 1.5
 """Total weight of one intent's examples (when it has any): real phrasings teach more."""
@@ -27,7 +27,7 @@ NOT_REQUEST_MASS = 2.0
 """Total weight of the `not_requests:` sentences, per intent in the folder."""
 TEMPLATES_PER_INTENT = 80
 """Most expanded templates learnt per intent: chosen to cover every word and word pair first."""
-L2 = 3e-4
+L2 = 1e-4
 STEPS = 200
 
 
