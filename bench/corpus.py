@@ -71,7 +71,7 @@ def phrasing_outcomes(matcher: Any, cases: Iterable[dict[str, Any]]) -> list[Out
             out.append(Outcome(case, "missed", None, {}))
             continue
         good = u.intent == case["intent"] and slots_right(case.get("slots") or {}, u.slots)
-        if u.unsure:
+        if getattr(u, "unsure", False):
             kind = "asked_right" if u.intent == case["intent"] else "asked_wrong"
         else:
             kind = "right" if good else "wrong"
@@ -86,7 +86,7 @@ def near_miss_outcomes(matcher: Any, cases: Iterable[dict[str, Any]]) -> list[Ou
     for case in cases:
         allowed = RITUAL_CONTROLS if case.get("context") == "ritual" else None
         u = matcher.match(case["text"], allowed)
-        kind = "quiet" if not isinstance(u, IntentMatch) else "asked" if u.unsure else "acted"
+        kind = "quiet" if not isinstance(u, IntentMatch) else "asked" if getattr(u, "unsure", False) else "acted"
         out.append(Outcome(case, kind, getattr(u, "intent", None), dict(getattr(u, "slots", {}))))
     return out
 
