@@ -83,7 +83,7 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
     examples = doc.get("examples") or {}
     if not isinstance(examples, dict):
         raise DataError(path, "examples", "must be a mapping of intent names to sentences",
-                        "write `examples:` then `StartHug: [\"...\"]`")
+                        "write `examples:` then an intent name and a list of sentences")
     for name, texts in examples.items():
         key = f"examples.{name}"
         merged["examples"].setdefault(str(name), []).extend(
@@ -95,7 +95,7 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
     synonyms = doc.get("synonyms") or {}
     if not isinstance(synonyms, dict):
         raise DataError(path, "synonyms", "must be a mapping of a word to the words that mean the same",
-                        "write `synonyms:` then `hug: [cuddle, embrace]`")
+                        "write `synonyms:` then a word and a list of words that mean it")
     for word, same in synonyms.items():
         key = f"synonyms.{word}"
         if not isinstance(word, str) or not word.strip():
