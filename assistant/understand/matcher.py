@@ -54,6 +54,8 @@ MAX_TOKENS = 40
 """More words than this is conversation, not a command."""
 EXACT_TRIES = 3
 """Intents tried with hassil's exact matcher, best first: an exact sentence is always exact."""
+UNIT_REACH = 2
+"""A number's unit ("minutes") may come this many words after it ("two more minutes")."""
 BLEND = 0.65
 """Share of the word-weight score in the template-likeness score; the rest is rapidfuzz's ratio."""
 
@@ -362,19 +364,19 @@ class Matcher:
         cut = skel.words.index(WILDCARD_TAG)
         head, tail = list(skel.words[:cut]), list(skel.words[cut + 1:])
         best: tuple[float, list[str], int] = (0.0, [], 0)
-        for h in range(0, len(words)):
+        for h in range(1 if head else 0, len(words)):
+            if head and words[h - 1] != head[-1]:
+                continue  # the free text starts right after the template's last fixed word
             before = " ".join(words[max(0, h - len(head)):h])
             head_score = fuzz.ratio(before, " ".join(head)) / 100 if head else 1.0
-            if head and head_score <= best[0]:
-                continue
-            for t in range(0, min(len(tail) + 2, len(words) - h)) if tail else [0]:
-                free = words[h:len(words) - t]
-                if not free:
+            for t in range(1, len(words) - h) if tail else [0]:
+                if tail and words[len(words) - t] != tail[0]:
                     continue
-                after = " ".join(words[len(words) - t:])
+                free = words[h:len(words) - t]
+                after = " ".join(words[len(words) - t:len(words) - t + len(tail)])
                 tail_score = fuzz.ratio(after, " ".join(tail)) / 100 if tail else 1.0
                 score = (head_score * len(head) + tail_score * len(tail)) / max(1, len(head) + len(tail))
-                if score > best[0]:
+                if free and score > best[0]:
                     best = (score, free, h)
         return best
 
@@ -439,9 +441,11 @@ class Matcher:
             candidates = [aligned] if aligned is not None else []
             candidates += [i for i, r in enumerate(readings) if r is not None and tagged[i] == skel.words[pos]]
             if skel.words[pos] == NUMBER_TAG and pos + 1 < len(skel.words):
-                # "count of five" is not "five minutes": a number needs the word that follows it
+                # "count of five" is not "five minutes": a number needs the word that follows it in
+                # the template close behind it ("two more minutes")
                 unit = self.stem(skel.words[pos + 1])
-                candidates = [i for i in candidates if i + 1 < len(tagged) and self.stem(tagged[i + 1]) == unit]
+                candidates = [i for i in candidates
+                              if any(self.stem(w) == unit for w in tagged[i + 1:i + 1 + UNIT_REACH])]
             for i in candidates:
                 reading = readings[i]
                 if i in used or reading is None:

@@ -2,7 +2,9 @@
 
 - Every expanded template of an intent, and its `examples:` (how people really ask), as that
   intent. Each intent weighs the same, however many sentences its templates expand to.
-- The folder's `not_requests:` (talk near the device that is not for it) as "not for us".
+- The folder's `not_requests:` (talk near the device that is not for it) as "not for us"; a
+  folder with few of its own gets generic unknown talk instead (runs of words no file uses, among
+  the folder's commonest words), so that it too has a "not for us" to fall back on.
 
 Measured on the tuning corpus, padding the sentences with dropped or unknown words and masking
 the telling words of templates into extra "not for us" sentences both did worse than this plain
@@ -27,6 +29,12 @@ NOT_REQUEST_MASS = 2.0
 """Total weight of the `not_requests:` sentences, per intent in the folder."""
 TEMPLATES_PER_INTENT = 80
 """Most expanded templates learnt per intent: chosen to cover every word and word pair first."""
+UNKNOWN_TALK_MASS = 0.3
+"""Total weight of the generated unknown talk, per intent in the folder."""
+UNKNOWN_TALK = 60
+"""How many unknown-talk sentences are generated."""
+OWN_NOT_REQUESTS = 50
+"""A folder with at least this many not-requests of its own gets no generated unknown talk."""
 L2 = 1e-4
 STEPS = 200
 
@@ -66,8 +74,25 @@ def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: C
                 add(words, name, mass / len(group))
     for words in corpus.not_requests:
         add(words, NONE, NOT_REQUEST_MASS * max(1, len(intents)) / len(corpus.not_requests))
+    if len(corpus.not_requests) < OWN_NOT_REQUESTS:  # measured: with a folder's own, generic talk only hurts
+        for words in _unknown_talk([*templates.values(), *examples.values()], rng):
+            add(words, NONE, UNKNOWN_TALK_MASS * max(1, len(intents)) / UNKNOWN_TALK)
     rows = [list(row) for row, _ in total]
     return fit(rows, [lab for _, lab in total], list(total.values()), classes, l2=L2, steps=STEPS)
+
+
+def _unknown_talk(groups: list[list[list[str]]], rng: random.Random) -> list[list[str]]:
+    """Sentences of words no intents file uses, here and there one of the words most intents share."""
+    users: dict[str, int] = defaultdict(int)
+    for group in groups:
+        for word in {w for words in group for w in words if not w.startswith("#")}:
+            users[word] += 1
+    common = sorted(w for w, n in users.items() if n >= max(2, len(groups) // 3))
+    out = []
+    for _ in range(UNKNOWN_TALK):
+        size = rng.randint(1, 8)
+        out.append([rng.choice(common) if common and rng.random() < 0.35 else UNKNOWN for _ in range(size)])
+    return out
 
 
 def _covering(group: list[list[str]], cap: int, rng: random.Random) -> list[list[str]]:
