@@ -108,12 +108,7 @@ class Matcher:
         for i, skel in enumerate(self.plain):
             self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
-        examples = [(e.intent, self._collapse_free(e.intent, self.reader.read(e.text, guess=False)))
-                    for e in intent_set.examples]
-        negatives = [self.reader.read(t, guess=False).tagged for t in intent_set.not_requests]
-        self.reader.learn([*(list(s.words) for s in self.skeletons), *(w for _, w in examples), *negatives])
         self.stem = stemmer(self.language)
-        self.corpus = Corpus([(s.template.intent, list(s.words)) for s in self.skeletons], examples, negatives)
         self.model = self._model()
         self.model.temperature = temperature
         self._class_index = {name: i for i, name in enumerate(self.model.classes)}
@@ -467,26 +462,48 @@ class Matcher:
     def _skeletons(self) -> list["Skeleton"]:
         """Every template expanded and tagged, from the on-disk cache when the files are unchanged."""
         rows = cached(self._files(), self._tag_skeletons) if self.use_cache else self._tag_skeletons()
-        templates = self.intents.templates
         try:
-            return [Skeleton(templates[t], tuple(words), " ".join(words),
-                             tuple((pos, SlotRef(slot, name)) for pos, slot, name in refs))
-                    for t, words, refs in rows]
+            return self._rows_to_skeletons(rows)
         except (IndexError, TypeError, ValueError):  # a cache from elsewhere: rebuild
-            return [Skeleton(templates[t], tuple(w), " ".join(w), tuple((p, SlotRef(s, n)) for p, s, n in r))
-                    for t, w, r in self._tag_skeletons()]
+            return self._rows_to_skeletons(self._tag_skeletons())
+
+    def _rows_to_skeletons(self, rows: list[list[Any]]) -> list["Skeleton"]:
+        templates = self.intents.templates
+        refs: dict[tuple[str, str], SlotRef] = {}  # thousands of skeletons share a few dozen references
+        out = []
+        for t, words, slots in rows:
+            tagged = tuple(words)
+            out.append(Skeleton(templates[t], tagged, " ".join(tagged), tuple(
+                (pos, refs.get((slot, name)) or refs.setdefault((slot, name), SlotRef(slot, name)))
+                for pos, slot, name in slots)))
+        return out
+
+    def corpus(self) -> Corpus:
+        """What the classifier learns from, read like queries; teaches the reader the known words too."""
+        examples = [(e.intent, self._collapse_free(e.intent, self.reader.read(e.text, guess=False)))
+                    for e in self.intents.examples]
+        negatives = [self.reader.read(t, guess=False).tagged for t in self.intents.not_requests]
+        self.reader.learn([*(list(s.words) for s in self.skeletons), *(w for _, w in examples), *negatives])
+        return Corpus([(s.template.intent, list(s.words)) for s in self.skeletons], examples, negatives)
 
     def _model(self) -> LinearModel:
-        """The intent classifier, trained on this folder's data, from the on-disk cache when unchanged."""
-        build = lambda: train(self.corpus, self.intents.names, self.reader.known, self.stem).to_arrays()  # noqa: E731
+        """The intent classifier and the reader's known words, from the on-disk cache when the files are
+        unchanged (reading the examples and training happen only when they changed)."""
+        def build() -> dict[str, np.ndarray]:
+            corpus = self.corpus()
+            model = train(corpus, self.intents.names, self.reader.known, self.stem)
+            return {**model.to_arrays(), **self.reader.to_arrays()}
+
         arrays = cached_arrays(self._files(), build, "classifier") if self.use_cache else build()
         try:
             model = LinearModel.from_arrays(arrays)
             if model.classes != (*self.intents.names, NONE):
                 raise ValueError("a model of other intents")
+            self.reader.from_arrays(arrays)
             return model
         except (KeyError, ValueError, IndexError):
-            return LinearModel.from_arrays(build())
+            arrays = build()
+            return LinearModel.from_arrays(arrays)
 
     def _tag_skeletons(self) -> list[list[Any]]:
         """Tag every expanded template the way a query is tagged (fillers dropped, values as tags).

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from assistant.understand.lexicon import Lexicon, Reading
@@ -62,6 +63,17 @@ class Reader:
         self._first_words: Counter[str] = Counter()
         self._memo: dict[str, str | None] = {}
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """What `learn` found, as arrays to keep in the on-disk cache beside the classifier."""
+        firsts = sorted(self._first_words)
+        return {"reader_known": np.array(sorted(self.known), dtype=str),
+                "reader_first": np.array(firsts, dtype=str),
+                "reader_first_n": np.array([self._first_words[w] for w in firsts], dtype=np.int64)}
+
+    def from_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        self._set(frozenset(str(w) for w in arrays["reader_known"]),
+                  Counter({str(w): int(n) for w, n in zip(arrays["reader_first"], arrays["reader_first_n"])}))
+
     def learn(self, sentences: Iterable[list[str]]) -> None:
         """The words of every template, example and not-request (already read): the known words."""
         known: set[str] = set()
@@ -74,7 +86,10 @@ class Reader:
             first[phrase[0]] += first.get(meant[0], 0) if meant else 0
         for phrase in [*self.lexicon.phrase_tag, *self.numbers.by_phrase]:
             known.update(phrase)
-        self.known = frozenset(known)
+        self._set(frozenset(known), first)
+
+    def _set(self, known: frozenset[str], first: Counter[str]) -> None:
+        self.known = known
         # respelling happens before synonyms and fillers: their words are known too ("eah" -> "yeah")
         spellable = known | {w for p in [*self.synonyms.table, *self.fillers.table] for w in p}
         self._known_list = sorted(spellable)
