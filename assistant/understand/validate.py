@@ -80,10 +80,7 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
         origin.setdefault(f"intent:{name}", path)
         for i, _ in enumerate(body["data"]):
             origin[f"data:{name}:{len(merged['intents'][name]['data']) - len(body['data']) + i}"] = path
-    examples = doc.get("examples") or {}
-    if not isinstance(examples, dict):
-        raise DataError(path, "examples", "must be a mapping of intent names to sentences",
-                        "write `examples:` then an intent name and a list of sentences")
+    examples = _mapping(path, doc, "examples", "intent names to sentences", "an intent name and a list of sentences")
     for name, texts in examples.items():
         key = f"examples.{name}"
         merged["examples"].setdefault(str(name), []).extend(
@@ -92,10 +89,8 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
     merged["not_requests"].extend(
         (path, f"not_requests[{i}]", t) for i, t in enumerate(_texts(
             path, "not_requests", doc.get("not_requests", []), "what people say near the device that is not for it")))
-    synonyms = doc.get("synonyms") or {}
-    if not isinstance(synonyms, dict):
-        raise DataError(path, "synonyms", "must be a mapping of a word to the words that mean the same",
-                        "write `synonyms:` then a word and a list of words that mean it")
+    synonyms = _mapping(path, doc, "synonyms", "a word to the words that mean the same",
+                        "a word and a list of words that mean it")
     for word, same in synonyms.items():
         key = f"synonyms.{word}"
         if not isinstance(word, str) or not word.strip():
@@ -106,6 +101,13 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
                                 "give each phrase one meaning")
             merged["synonyms"][phrase] = word
     return language
+
+
+def _mapping(path: Path, doc: dict[str, Any], key: str, what: str, how: str) -> dict[Any, Any]:
+    value = doc.get(key) or {}
+    if not isinstance(value, dict):
+        raise DataError(path, key, f"must be a mapping of {what}", f"write `{key}:` then {how}")
+    return value
 
 
 def _texts(path: Path, key: str, value: Any, what: str) -> list[str]:
