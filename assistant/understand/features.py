@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Callable
 
 UNKNOWN = "<unk>"
+FREE = "<free>"
+"""Stands for the free text of a wildcard template ("i appreciate <free>"): not an unknown word, which
+would make the intent a sink for every unfamiliar sentence."""
 
 
 def english_stem(word: str) -> str:
@@ -33,7 +36,7 @@ def stemmer(language: str) -> Callable[[str], str]:
 
 def features(tagged: list[str], known: frozenset[str], stem: Callable[[str], str]) -> list[str]:
     """Feature names of one tagged sentence (tags such as "#n" stand for slot values)."""
-    toks = [t if t.startswith("#") else (stem(t) if t in known else UNKNOWN) for t in tagged]
+    toks = [t if t.startswith("#") or t == FREE else (stem(t) if t in known else UNKNOWN) for t in tagged]
     out = {f"w:{t}" for t in toks}
     padded = ["^", *toks, "$"]
     out.update(f"b:{a} {b}" for a, b in zip(padded, padded[1:]))

@@ -31,7 +31,7 @@ from assistant.messages import IntentMatch, NoMatch, Understanding
 from assistant.understand.cache import cached, cached_arrays
 from assistant.understand.classifier import NONE, LinearModel
 from assistant.understand.expand import SlotRef
-from assistant.understand.features import UNKNOWN, features, stemmer
+from assistant.understand.features import FREE, features, stemmer
 from assistant.understand.intents import IntentSet, Template
 from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
 from assistant.understand.normalize import FILLERS
@@ -98,6 +98,8 @@ class Matcher:
                                rewrite=lambda words: synonyms_only.plain(words, strip=False))
         self.reader = Reader(intent_set.numbers, self.lexicon, intent_set.synonyms, fillers)
         self.skeletons = self._skeletons()
+        self.stem = stemmer(self.language)
+        self._units: dict[str, set[str | None]] = {}
         self._intent_slots = self._slots_by_intent()
         self._required = self._required_slots()
         self._wild = [s for s in self.skeletons if s.words.count(WILDCARD_TAG) == 1]
@@ -108,7 +110,6 @@ class Matcher:
         for i, skel in enumerate(self.plain):
             self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
-        self.stem = stemmer(self.language)
         self.model = self._model()
         self.model.temperature = temperature
         self._class_index = {name: i for i, name in enumerate(self.model.classes)}
@@ -241,7 +242,7 @@ class Matcher:
             if skel.template.intent == intent:
                 score, free, cut = self._wildcard_split(skel, said.words)
                 if score > 0 and free:
-                    return [*said.words[:cut], UNKNOWN, *said.words[cut + len(free):]]
+                    return [*said.words[:cut], FREE, *said.words[cut + len(free):]]
         return said.tagged
 
     def _free_text_reading(self, said: Said, allowed: frozenset[str] | None, p: np.ndarray) -> np.ndarray:
@@ -259,7 +260,7 @@ class Matcher:
             score, free, cut = self._wildcard_split(skel, said.words)
             if score <= 0 or not free:
                 continue
-            tagged = [*said.words[:cut], UNKNOWN, *said.words[cut + len(free):]]
+            tagged = [*said.words[:cut], FREE, *said.words[cut + len(free):]]
             mask = None if allowed is None else self._class_mask(allowed)
             q = self.model.probabilities(features(tagged, self.reader.known, self.stem), mask)
             k = self._class_index[name]
@@ -282,7 +283,7 @@ class Matcher:
             if aligned is None:
                 return None
             slots, used = aligned
-            self._fill_verbatim(name, slots, said.readings, used)
+            self._fill_verbatim(name, slots, said.readings, used, said.tagged)
         if not self._required.get(name, frozenset()) <= set(slots):
             return None
         return slots
@@ -349,14 +350,13 @@ class Matcher:
         """Score the fixed words before and after the free text; return it with the free words and
         where they start.
 
-        Only skeletons whose fixed words were all said take part: free text must not turn any
-        sentence into a match. The free text starts right after the words most like the template's
-        head ("put it down that i appreciate | her patience") and ends right before its tail.
+        The free text starts right after the template's last fixed word before it, said ("put it
+        down that i appreciate | her patience"), and ends right before its first fixed word after it;
+        whether the sentence means the intent at all is the classifier's call.
         """
-        said = set(words)
-        if not all(w in said for w in skel.words if w != WILDCARD_TAG):
-            return 0.0, [], 0
         cut = skel.words.index(WILDCARD_TAG)
+        if (cut and skel.words[cut - 1] not in words) or (cut + 1 < len(skel.words) and skel.words[cut + 1] not in words):
+            return 0.0, [], 0
         head, tail = list(skel.words[:cut]), list(skel.words[cut + 1:])
         best: tuple[float, list[str], int] = (0.0, [], 0)
         for h in range(1 if head else 0, len(words)):
@@ -383,8 +383,15 @@ class Matcher:
                 slots[ref.slot] = as_said(typed, " ".join(free))
         return slots
 
+    def _has_unit(self, key: str, tagged: list[str], i: int) -> bool:
+        """The number at `tagged[i]` is followed (closely) by a word its list's templates put after it,
+        or ends the sentence where the templates end with it."""
+        units = self._units.get(key, set())
+        after = {self.stem(w) for w in tagged[i + 1:i + 1 + UNIT_REACH]}
+        return bool(units & after) or (None in units and i == len(tagged) - 1)
+
     def _fill_verbatim(self, intent: str, slots: dict[str, Any], readings: list[Reading | None],
-                       used: set[int]) -> None:
+                       used: set[int], tagged: list[str]) -> None:
         """Fill the intent's slots that alignment missed from values said word for word.
 
         A stray word shifts the alignment and leaves slots unread although their phrases were
@@ -398,13 +405,15 @@ class Matcher:
             return
         found: dict[str, tuple[int, Any]] = {}
         for i, reading in enumerate(readings):
-            if reading is None or i in used or reading.number is not None:
-                continue  # a number read out of place has no unit to trust ("count of five")
+            if reading is None or i in used:
+                continue
             fits = []
             for slot, refs in lists.items():
                 if slot in slots:
                     continue
                 for key, slot_list in refs:
+                    if reading.number is not None and not self._has_unit(key, tagged, i):
+                        continue  # a number out of place needs its unit beside it ("count of five" is none)
                     value = self.lexicon.value(key, slot_list, reading)
                     if value is not None:
                         fits.append((slot, value))
@@ -548,7 +557,7 @@ class Matcher:
         """
         out: dict[str, dict[str, list[tuple[str, SlotList]]]] = {}
         for skel in self.skeletons:
-            for _, ref in skel.slots:
+            for pos, ref in skel.slots:
                 slot_list = skel.template.lists.get(ref.list_name)
                 if slot_list is None or isinstance(slot_list, WildcardSlotList):
                     continue
@@ -556,6 +565,9 @@ class Matcher:
                 key = self._list_key.get(id(slot_list), ref.list_name)
                 if all(k != key for k, _ in refs):
                     refs.append((key, slot_list))
+                if skel.words[pos] == NUMBER_TAG:  # what follows a number of this list: its unit
+                    after = skel.words[pos + 1] if pos + 1 < len(skel.words) else None
+                    self._units.setdefault(key, set()).add(self.stem(after) if after else None)
         return out
 
     def _required_slots(self) -> dict[str, frozenset[str]]:

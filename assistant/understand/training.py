@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from assistant.understand.classifier import NONE, LinearModel, fit
-from assistant.understand.features import UNKNOWN, features
+from assistant.understand.features import FREE, UNKNOWN, features
 
 TEMPLATE_MASS = 0.5
 """Total weight of one intent's template sentences."""
@@ -63,7 +63,7 @@ def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: C
 
     templates: dict[str, list[list[str]]] = defaultdict(list)
     for name, words in corpus.templates:
-        templates[name].append([UNKNOWN if w == "#*" else w for w in words])
+        templates[name].append([FREE if w == "#*" else w for w in words])
     examples: dict[str, list[list[str]]] = defaultdict(list)
     for name, words in corpus.examples:
         examples[name].append(words)
