@@ -40,7 +40,7 @@ from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
 from assistant.understand.training import Corpus, train
 
-ACCEPT = 0.5
+ACCEPT = 0.55
 """Least calibrated probability for the best intent to be taken without a question."""
 ASK = 0.3
 """Least probability for the best intent to be offered in a question ("A hug?") instead of dropped."""
