@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -101,8 +102,10 @@ class Offers:
     at: tuple[str, ...] = ("07:30 hug morning", "21:30 gratitude")
     quiet_hours: str = "22:30-07:00"
     missed_minimums_at: str = "19:00"
-    answer_seconds: int = 12
-    """How long Tandem listens for yes, no or "not today" after an offer, without the wake phrase."""
+    answer_seconds: int = 60
+    """How long Tandem listens for yes, no or "not today" after an offer, without the wake phrase: long
+    enough for a couple across a kitchen to look at each other and answer. (A yes or no a few minutes
+    later, with the wake phrase, still answers it.)"""
 
 
 @dataclass(frozen=True)
@@ -183,12 +186,52 @@ def load_settings(path: Path | str | None = None) -> Settings:
                               "check the path, or leave out --config to use the defaults")
         return Settings()
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(file, "", f"not valid TOML ({error})", "fix the syntax on that line") from error
+        text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(file, "", f"cannot be read ({error})", "check the file's permissions") from error
-    return settings_from_dict(data, file)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        problem, line, _column = _toml_position(str(error))
+        near = f" (near `{text.splitlines()[line - 1].strip()}`)" if line and line <= len(text.splitlines()) else ""
+        raise ConfigError(file, "", f"not valid TOML: {problem}{near}",
+                          "fix the syntax there or just before it (strings in quotes, lists closed with ])",
+                          line=line) from None
+    try:
+        return settings_from_dict(data, file)
+    except ConfigError as error:
+        line = line_of(text, error.key) if error.key else None
+        if line is None:
+            raise
+        raise ConfigError(file, error.key, error.problem, error.fix, line=line) from None
+
+
+def _toml_position(message: str) -> tuple[str, int | None, int | None]:
+    """("Unclosed array", 4, 1) from tomllib's "Unclosed array (at line 4, column 1)"."""
+    found = re.search(r"^(.*?)\s*\(at line (\d+), column (\d+)\)\s*$", message)
+    return (found[1], int(found[2]), int(found[3])) if found else (message, None, None)
+
+
+def line_of(text: str, key: str) -> int | None:
+    """The line where a dotted `key` ("partners.names", or a table "offers") is written in a TOML text."""
+    section, _, name = key.partition(".")
+    table = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        header = re.fullmatch(r"\[\s*([^\]]+?)\s*\]", line)
+        if header:
+            table = header[1]
+            if not name and table == section:
+                return number
+            continue
+        assigned = re.match(r"([A-Za-z0-9_.\"' -]+?)\s*=", line)
+        if not assigned:
+            continue
+        dotted = ".".join(part.strip().strip("\"'") for part in assigned[1].split("."))
+        full = f"{table}.{dotted}" if table else dotted
+        if full == key or (not name and full.split(".")[0] == section):
+            return number
+    return None
 
 
 def settings_from_dict(data: Mapping[str, Any], file: Path | str = "<config>") -> Settings:
@@ -323,9 +366,9 @@ def check_offers(o: Offers, file: Path | str) -> None:
     if o.missed_minimums_at.strip() and parse_clock_time(o.missed_minimums_at) is None:
         raise ConfigError(file, "offers.missed_minimums_at", f"{o.missed_minimums_at!r} is not a HH:MM time",
                           'write missed_minimums_at = "19:00", or "" to never offer a missed minimum')
-    if not 3 <= o.answer_seconds <= 60:
+    if not 10 <= o.answer_seconds <= 300:
         raise ConfigError(file, "offers.answer_seconds", f"{o.answer_seconds} is out of range",
-                          "use 3 to 60 seconds")
+                          "use 10 to 300 seconds (60 suits most kitchens)")
 
 
 def _did_you_mean(key: str, known: Mapping[str, Any], section: str = "") -> str:

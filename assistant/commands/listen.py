@@ -7,7 +7,7 @@ import random
 import sys
 from pathlib import Path
 
-from assistant.commands.common import add_common
+from assistant.commands.common import add_common, writable_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from assistant.loop.session import ListenOptions, run_session
+
+    for option, path in (("--output", args.output), ("--events", args.events)):
+        if path is not None:
+            writable_file(path, option)  # before the recognizer loads: a wrong path costs no wait
 
     options = ListenOptions(
         config=Path(args.config) if args.config else None,

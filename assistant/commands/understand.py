@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from assistant.datafiles import intents_dir
-from assistant.errors import DataError, ModelError
+from assistant.errors import DataError
 from assistant.messages import IntentMatch, NoMatch
 
 
@@ -47,12 +47,9 @@ def _run_audio(args: argparse.Namespace, intent_set: Any, matcher: Any) -> None:
     for path in paths:
         if not path.is_file():
             raise DataError(path, "", "no such audio file", "give the path of a WAV file")
-    try:  # speech recognition is optional and heavy: only loaded for --audio
-        from assistant.recognize.batch import transcribe_files
-        from assistant.recognize.select import load_recognizer
-    except ImportError as error:
-        raise ModelError(f"speech recognition is not available: {error}",
-                         "install Tandem with its speech engines (see README)") from error
+    from assistant.recognize.batch import transcribe_files  # heavy: loaded only for --audio
+    from assistant.recognize.select import load_recognizer
+
     recognizer = load_recognizer(args.engine, intent_set, Path(args.model) if args.model else None)
     for path, transcript in transcribe_files(paths, recognizer):
         texts = [transcript.text, *transcript.alternatives]

@@ -42,7 +42,8 @@ class Moment:
     actual_seconds: float = 0.0
     status: str = "completed"
     initiated_by: str | None = None
-    """The partner's name who started it (drives `WhoseTurn`)."""
+    """The partner who started it, only when known (said aloud, `tandem log --by`, an accepted offer
+    or a turn addressed to them by name); None = not known. Drives `WhoseTurn`."""
     rating: int | None = None
     """1..5 when the couple rated it."""
     counts: dict[str, int] | None = None
