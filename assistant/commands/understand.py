@@ -69,9 +69,15 @@ def _texts(items: list[str]) -> Iterator[str]:
 
 
 def _fields(result: IntentMatch | NoMatch) -> dict[str, Any]:
+    """The understanding as JSON values. `unsure`: Tandem would ask one short question first;
+    `runner_up`: the next likeliest intent (for nothing understood, the likeliest one); `margin`: how
+    far the answer leads it; `choices`: other values a slot may have been heard as (speech only)."""
     if isinstance(result, IntentMatch):
-        return {"intent": result.intent, "slots": result.slots, "confidence": result.confidence}
-    return {"intent": None, "slots": {}, "confidence": result.confidence}
+        return {"intent": result.intent, "slots": result.slots, "confidence": result.confidence,
+                "unsure": result.unsure, "runner_up": result.runner_up, "margin": result.margin,
+                "choices": {k: list(v) for k, v in result.choices.items()}}
+    return {"intent": None, "slots": {}, "confidence": result.confidence, "unsure": False,
+            "runner_up": result.best_intent, "margin": 0.0, "choices": {}}
 
 
 def _emit(as_json: bool, record: dict[str, Any]) -> None:
@@ -83,4 +89,5 @@ def _emit(as_json: bool, record: dict[str, Any]) -> None:
         print(f"{said!r} -> (nothing)", flush=True)
         return
     slots = " ".join(f"{k}={v}" for k, v in record["slots"].items())
-    print(f"{said!r} -> {record['intent']} {slots}".rstrip() + f" ({record['confidence']:.2f})", flush=True)
+    unsure = f", unsure: would ask first (runner-up {record['runner_up']})" if record.get("unsure") else ""
+    print(f"{said!r} -> {record['intent']} {slots}".rstrip() + f" ({record['confidence']:.2f}{unsure})", flush=True)

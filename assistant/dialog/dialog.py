@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.clock import Clock
+from assistant.dialog.clarify import Clarifier
 from assistant.config import Settings
 from assistant.dialog.offers import OfferKeeper, offer_keys
 from assistant.dialog.summaries import streak_lines, today_lines, week_lines
@@ -72,6 +73,7 @@ class Dialog:
         self._names = [(name, re.compile(rf"(?<!\w){re.escape(name)}(?:['’]s)?(?!\w)", re.IGNORECASE))
                        for name in settings.partners.names]
         self._offers = OfferKeeper(settings, journal, clock)
+        self._clarify = Clarifier(voices, rituals, settings.durations, clock, self.rng)
         self._last_rating_ask: float | None = self._recent_rating()
 
     # ---- the contract --------------------------------------------------------------------
@@ -80,7 +82,7 @@ class Dialog:
         text = text if isinstance(text, str) else ""
         if not text.strip():
             return Reply()
-        return self._hear_texts([text], text, addressed)
+        return self._hear_texts([text], text, addressed, heard=False)
 
     def hear_transcript(self, transcript: Transcript, addressed: bool | None = None) -> Reply:
         """A recognizer's transcript: all its alternatives are tried.
@@ -96,7 +98,7 @@ class Dialog:
             addressed = transcript.woke or transcript.engine == "text" or self.expecting().wake_needed
         return self._hear_texts(texts, transcript.text, addressed)
 
-    def _hear_texts(self, texts: list[str], text: str, addressed: bool) -> Reply:
+    def _hear_texts(self, texts: list[str], text: str, addressed: bool, heard: bool = True) -> Reply:
         """Match what was heard; a partner's name in it says who speaks ("Sam's starting a hug",
         "it's Alex"), except in an answer (thanks name people freely)."""
         run = self.run
@@ -105,7 +107,7 @@ class Dialog:
         named = None if listening else self._partner_named(texts[0])
         if named is not None:
             name, rest = named
-            u = self._match([rest], allowed) if rest else NoMatch(rest)
+            u = self._match([rest], allowed, heard) if rest else NoMatch(rest)
             short = len(rest.split()) <= NAME_ONLY_WORDS
             if isinstance(u, IntentMatch) and not (short and u.method != "exact"):
                 self._speaker = (name, self.clock.now())
@@ -113,11 +115,12 @@ class Dialog:
             if short:  # "it's Alex", "that was Sam": a few words around a name say who speaks
                 self._offers.heard()
                 return self._on_named(name)
-        return self.hear_understanding(self._match(texts, allowed), text, addressed)
+        return self.hear_understanding(self._match(texts, allowed, heard), text, addressed)
 
-    def _match(self, texts: list[str], allowed: frozenset[str] | None) -> IntentMatch | NoMatch:
+    def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True) -> IntentMatch | NoMatch:
+        """`heard`: a recognizer's hypotheses (their numbers get sound-alike choices); typed text is taken as typed."""
         best = getattr(self.matcher, "match_best", None)
-        return best(texts, allowed) if best else self.matcher.match(texts[0], allowed)
+        return best(texts, allowed) if best and heard else self.matcher.match(texts[0], allowed)
 
     def _partner_named(self, text: str) -> tuple[str, str] | None:
         """(the one partner named in `text`, the text without the name); None unless exactly one is."""
@@ -132,6 +135,10 @@ class Dialog:
         now = self.clock.now()
         run = self.run
         self._offers.heard()
+        u, asked = self._clarify.settle(u, run.name if run else None, bool(run and run.state is RunState.LISTENING))
+        if asked is not None:  # one short question instead of a guess, or the answer to one
+            self._remember(asked)
+            return asked
         if run and run.state is RunState.LISTENING and not self._is_control_in_answer(u, text):
             return self._after(run.answer(text, now)) if text.strip() else Reply()
         events: tuple[Event, ...] = ()
@@ -182,6 +189,9 @@ class Dialog:
         return min(times) if times else None
 
     def expecting(self) -> Expectation:
+        asked = self._clarify.expecting()
+        if asked is not None:
+            return asked
         if self.run:
             return self.run.expecting()
         return self._offers.expecting() or IDLE
