@@ -77,6 +77,10 @@ def _voice(quick: bool) -> Section:
     from bench import voice
 
     return voice.run(quick)
+def _rooms(quick: bool) -> Section:
+    from bench import rooms
+
+    return rooms.run(quick)
 
 
 def _soak(quick: bool) -> Section:
@@ -96,6 +100,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "report": ("`tandem report` at scale", _report),
     "soak": ("A simulated month", _soak),
     "voice": ("Tandem's voice", _voice),
+    "rooms": ("Rooms: Wyoming satellites", _rooms),
 }
 
 
