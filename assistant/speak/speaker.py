@@ -75,6 +75,7 @@ class Speaker:
         began = time.perf_counter()
         pace = self.pace_of(say)
         parts = sentences(respell(say.text, self.profile.pronounce))
+        count = len(parts)
         pauses = [0.0] + [pace.pause] * (len(parts) - 1)
         clause = split_first_clause(parts[0]) if parts else None
         if clause is not None:  # a long first sentence: its first clause alone, so the first sound comes sooner
@@ -100,7 +101,7 @@ class Speaker:
                 first, first_sound = handle, time.perf_counter() - began
             last = handle
         assert first is not None and last is not None
-        return Spoken(first.start, last.end, say.key, first_sound, len(parts), synth.name, pace.name)
+        return Spoken(first.start, last.end, say.key, first_sound, count, synth.name, pace.name)
 
     def _result(self, future: Any, text: str, pace: Pace, synth: Synth) -> tuple[np.ndarray, int]:
         try:
