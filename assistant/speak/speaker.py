@@ -132,10 +132,15 @@ class Speaker:
     # ---- chimes --------------------------------------------------------------------------
     def chime(self, name: str, pace: str = "") -> PlayHandle:
         """Play chime `name` at the loudness of the voice at that pace (softer at bedtime, in breathing)."""
+        samples, rate = self.chime_audio(name, pace)
+        return self.output.play(samples, rate, label=f"chime:{name}")
+
+    def chime_audio(self, name: str, pace: str = "") -> tuple[np.ndarray, int]:
+        """The samples `chime(name, pace)` would play now, and their rate."""
         volume = self.profile.pace_for(pace or None, self.clock.wall() if self.clock is not None else None).volume
         samples = chime_samples(name, self.chime_rate, loudness=self.profile.loudness + _db(volume),
                                 peak=self.profile.peak)
-        return self.output.play(samples, self.chime_rate, label=f"chime:{name}")
+        return samples, self.chime_rate
 
 
 def _db(gain: float) -> float:
