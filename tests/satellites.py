@@ -46,6 +46,12 @@ def satellite_python() -> Path | None:
 MISSING = "wyoming-satellite is not installed: run .ci/install-satellite (or set TANDEM_SATELLITE_PY)"
 
 
+def own_env() -> dict[str, str]:
+    """The environment for a program from another venv: without the PYTHONPATH the tests set for Tandem's own
+    subprocesses, which (against an installed wheel) points at a site-packages with a newer `wyoming`."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSAFEPATH", "PYTHONHOME")}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -92,7 +98,8 @@ class Satellite:
                    "--name", self.name.title(), "--area", self.name, "--mic-command", mic, "--snd-command", snd,
                    "--debug"]
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                         env=own_env())
         wait_listening(self.proc, self.port, self.log, timeout)
         return self
 

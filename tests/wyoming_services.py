@@ -9,7 +9,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from satellites import free_port, venv_python, wait_listening
+from satellites import free_port, own_env, venv_python, wait_listening
 
 MISSING = "wyoming-faster-whisper/wyoming-piper are not installed: run .ci/install-satellite"
 PIPER_VOICE = "en_US-joe-medium"
@@ -32,7 +32,8 @@ class Service:
         self.uri = f"tcp://127.0.0.1:{port}"
         self.log = log
         with open(log, "ab") as handle:
-            self.proc = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+                                         env=own_env())
 
     def wait(self, timeout: float = 90.0) -> "Service":
         wait_listening(self.proc, self.port, self.log, timeout)
