@@ -1,0 +1,176 @@
+"""pocketsphinx and Whisper together: each proposes, Whisper's ear and the matcher decide.
+
+The two engines fail differently: pocketsphinx knows only the intents' sentences (robust to robotic
+voices, blind to anything else), Whisper knows English (robust to accents and noise, loose with
+slot values and numbers). For one utterance:
+1. candidates: Whisper's beam n-best, pocketsphinx's best path and lattice n-best, and the same
+   sentences with one slot value swapped for a near neighbour from the intents' lists
+   (neighbours.py: "nineteen" / "ninety", "ice mocha" / "iced mocha");
+2. each candidate is scored by Whisper itself on the same audio (forced scoring: log P(text | audio));
+3. the matcher's verdict adds a bounded bonus: a sentence the assistant understands wins a close
+   call, never a clear one (an unrelated remark forced into a command by pocketsphinx's grammar
+   scores far below what Whisper actually heard).
+The winner is the transcript; the runners-up within a margin are its alternatives.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.messages import SAMPLE_RATE, IntentMatch, Transcript
+from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
+from assistant.recognize.neighbours import SlotPhrases, unique
+from assistant.recognize.whisper_engine import WhisperRecognizer, transcript_with_wake
+
+
+@dataclass(frozen=True)
+class CombineSettings:
+    """Arbitration knobs, tuned on the barista tune half and Tandem's generated commands."""
+
+    per_slot: int = 2
+    """Near neighbours tried per slot value."""
+    variants_of: int = 2
+    """How many of the engines' own hypotheses get slot-neighbour variants."""
+    max_candidates: int = 16
+    exact_bonus: float = 3.0
+    """Nats added to a candidate the matcher understands exactly (a fuzzy match gets its confidence times this)."""
+    alternatives: int = 3
+    margin: float = 6.0
+    """Runners-up within this many nats of the winner become the transcript's alternatives."""
+
+
+@dataclass(frozen=True)
+class Scored:
+    text: str
+    likelihood: float
+    bonus: float
+    source: str
+
+    @property
+    def total(self) -> float:
+        return self.likelihood + self.bonus
+
+
+class CombinedRecognizer(Recognizer):
+    """Both engines loaded once; a session feeds both and arbitrates at the end."""
+
+    name = "combined"
+
+    def __init__(self, pocketsphinx: Recognizer, whisper: WhisperRecognizer, intent_set: Any,
+                 matcher: Any = None, settings: CombineSettings = CombineSettings()) -> None:
+        self.pocketsphinx = pocketsphinx
+        self.whisper = whisper
+        self.intent_set = intent_set
+        self.settings = settings
+        self.wake_phrase = whisper.wake_phrase
+        if matcher is None:
+            from assistant.understand.matcher import Matcher
+
+            matcher = Matcher(intent_set)
+        self.matcher = matcher
+        self.phrases = SlotPhrases(intent_set)
+        self.last: list[Scored] = []
+        """The scored candidates of the last utterance (benchmarks and n-best dumps read them)."""
+
+    def session(self, mode: ListenMode = ListenMode()) -> "CombinedSession":
+        return CombinedSession(self, mode)
+
+    def close(self) -> None:
+        self.pocketsphinx.close()
+        self.whisper.close()
+
+    def candidates(self, whisper_texts: list[str], sphinx: Transcript) -> list[tuple[str, str]]:
+        """(text, source) to score: the engines' hypotheses, then slot-neighbour variants of the best."""
+        wake = self.wake_phrase
+        sphinx_texts = [sphinx.text, *sphinx.alternatives] if (sphinx.text or sphinx.woke) else []
+        if sphinx.woke and wake:
+            sphinx_texts = [f"{wake} {t}".strip() for t in sphinx_texts]
+        own: list[tuple[str, str]] = []
+        for text, source in [*[(t, "whisper") for t in whisper_texts], *[(t, "pocketsphinx") for t in sphinx_texts]]:
+            if text and text not in (t for t, _ in own):
+                own.append((text, source))
+        firsts = unique([whisper_texts[0] if whisper_texts else "", sphinx_texts[0] if sphinx_texts else ""])
+        out = list(own)
+        for base in firsts[: self.settings.variants_of]:
+            for variant in self.phrases.variants(base, self.settings.per_slot):
+                if variant not in (t for t, _ in out):
+                    out.append((variant, "neighbour"))
+        return out[: self.settings.max_candidates]
+
+    def bonus(self, text: str, mode: ListenMode) -> float:
+        """How much the matcher's understanding of a candidate weighs (0 when it means nothing)."""
+        words = text.split()
+        wake = self.wake_phrase.split()
+        if wake and words[: len(wake)] == wake:
+            words = words[len(wake):]
+        if not words:
+            return 0.0
+        result = self.matcher.match(" ".join(words), mode.intents)
+        if not isinstance(result, IntentMatch):
+            return 0.0
+        exact = self.settings.exact_bonus
+        return exact if result.method == "exact" else exact * float(result.confidence)
+
+
+class CombinedSession(RecognizerSession):
+    def __init__(self, owner: CombinedRecognizer, mode: ListenMode) -> None:
+        self.owner = owner
+        self.mode = mode
+        self.sphinx = None if mode.free_text else owner.pocketsphinx.session(mode)
+        self._parts: list[np.ndarray] = []
+
+    def accept(self, samples: np.ndarray) -> None:
+        if len(samples) == 0:
+            return
+        samples = np.asarray(samples, dtype=np.int16).reshape(-1)
+        self._parts.append(samples)
+        if self.sphinx is not None:
+            self.sphinx.accept(samples)
+
+    def finish(self) -> Transcript:
+        owner = self.owner
+        audio = np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.int16)
+        self._parts = []
+        empty = Transcript(text="", confidence=0.0, engine=owner.name)
+        sphinx_result: list[Transcript] = []
+        worker = None
+        if self.sphinx is not None:  # pocketsphinx decodes while Whisper encodes
+            worker = threading.Thread(target=lambda: sphinx_result.append(self.sphinx.finish()), daemon=True)
+            worker.start()
+        if len(audio) < SAMPLE_RATE // 10:
+            if worker:
+                worker.join()
+            return empty
+        whisper = owner.whisper
+        encoded, hyps = whisper.decode(audio, self.mode)
+        if worker:
+            worker.join()
+        if self.mode.free_text:
+            return whisper.transcript(encoded, hyps, self.mode)
+        sphinx = sphinx_result[0] if sphinx_result else empty
+        silent = encoded.no_speech > whisper.settings.no_speech and (not hyps or hyps[0].score < whisper.settings.min_logprob)
+        whisper_texts = [] if silent else unique(h.text for h in hyps)
+        candidates = owner.candidates(whisper_texts, sphinx)
+        if not candidates:
+            owner.last = []
+            return empty
+        texts = [t for t, _ in candidates]
+        likelihoods = whisper.score(encoded, texts, self.mode)
+        scored = sorted((Scored(t, ll, owner.bonus(t, self.mode), src)
+                         for (t, src), ll in zip(candidates, likelihoods) if ll > -math.inf),
+                        key=lambda s: s.total, reverse=True)
+        owner.last = scored
+        if not scored:
+            return empty
+        best = scored[0]
+        kept = [s.text for s in scored if best.total - s.total <= owner.settings.margin]
+        kept = kept[: owner.settings.alternatives + 1]
+        tokens = max(1, len(whisper.tokenizer.encode(" " + best.text)))
+        confidence = round(min(1.0, math.exp(best.likelihood / (tokens + 1))), 3)
+        transcript = transcript_with_wake(kept, owner.wake_phrase, self.mode, confidence, owner.name)
+        return transcript
