@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-ENGINES = ("auto", "pocketsphinx", "vosk")
+ENGINES = ("auto", "pocketsphinx", "vosk", "whisper", "combined")
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,8 @@ class Recognizer:
     engine: str = "auto"
     model: str = ""
     """Folder of a vosk model; empty means the platform data folder."""
+    whisper_model: str = ""
+    """Folder of a CTranslate2 Whisper model (base.en, small.en...); empty means the packaged tiny.en."""
 
 
 @dataclass(frozen=True)

@@ -85,9 +85,12 @@ def run_session(options: ListenOptions) -> SessionResult:
         find_device(_device(options.input_device, settings.audio.input_device), "input")
         find_device(_device(options.output_device, settings.audio.output_device), "output")
     intent_set = load_intents(options.intents or intents_dir())
-    model = options.model or (Path(settings.recognizer.model) if settings.recognizer.model else None)
-    recognizer = load_recognizer(options.engine or settings.recognizer.engine, intent_set, model,
-                                 wake_phrase=settings.wake.phrase)
+    matcher = Matcher(intent_set)
+    recognizer = load_recognizer(options.engine or settings.recognizer.engine, intent_set, options.model,
+                                 wake_phrase=settings.wake.phrase, configured_model=settings.recognizer.model,
+                                 whisper_model=settings.recognizer.whisper_model, matcher=matcher)
+    if recognizer.notice:
+        print(f"tandem: {recognizer.notice}", file=sys.stderr)
     print(f"tandem: listening with {recognizer.name}", file=sys.stderr)
     synth = SpeechSynth()
 
@@ -97,7 +100,7 @@ def run_session(options: ListenOptions) -> SessionResult:
     output: Any = None
     dialog = None
     try:
-        dialog = build_dialog(settings, journal, clock, options.rng, matcher=Matcher(intent_set))
+        dialog = build_dialog(settings, journal, clock, options.rng, matcher=matcher)
         if options.output is not None:
             output = WavTimelineOutput(options.output, clock, origin=0.0 if not live else None)
         elif live:

@@ -44,6 +44,8 @@ class Recognizer(ABC):
     """A loaded speech engine. Sessions are used one at a time, in order."""
 
     name: str = "recognizer"
+    notice: str = ""
+    """Why this is not the engine that was asked for (a missing model, and the fix); empty when it is."""
 
     @abstractmethod
     def session(self, mode: ListenMode = ListenMode()) -> RecognizerSession:

