@@ -75,7 +75,10 @@ class CombinedRecognizer(Recognizer):
         self.matcher = matcher
         self.phrases = SlotPhrases(intent_set)
         self.last: list[Scored] = []
-        """The scored candidates of the last utterance (benchmarks and n-best dumps read them)."""
+        """The scored candidates of the last utterance, best first (benchmarks and n-best dumps read them)."""
+        self.last_parts: dict[str, Any] = {}
+        """What each engine said about the last utterance: "pocketsphinx" (a Transcript) and "whisper"
+        (its n-best `Hypothesis` list)."""
 
     def session(self, mode: ListenMode = ListenMode()) -> "CombinedSession":
         return CombinedSession(self, mode)
@@ -142,6 +145,7 @@ class CombinedSession(RecognizerSession):
         if self.sphinx is not None:  # pocketsphinx decodes while Whisper encodes
             worker = threading.Thread(target=lambda: sphinx_result.append(self.sphinx.finish()), daemon=True)
             worker.start()
+        owner.last, owner.last_parts = [], {}
         if len(audio) < SAMPLE_RATE // 10:
             if worker:
                 worker.join()
@@ -153,11 +157,11 @@ class CombinedSession(RecognizerSession):
         if self.mode.free_text:
             return whisper.transcript(encoded, hyps, self.mode)
         sphinx = sphinx_result[0] if sphinx_result else empty
+        owner.last_parts = {"pocketsphinx": sphinx, "whisper": hyps}
         silent = encoded.no_speech > whisper.settings.no_speech and (not hyps or hyps[0].score < whisper.settings.min_logprob)
         whisper_texts = [] if silent else unique(h.text for h in hyps)
         candidates = owner.candidates(whisper_texts, sphinx)
         if not candidates:
-            owner.last = []
             return empty
         texts = [t for t, _ in candidates]
         likelihoods = whisper.score(encoded, texts, self.mode)
