@@ -16,7 +16,7 @@ from assistant.errors import TandemError
 
 COMMANDS = (
     "listen", "chat", "understand", "devices", "model",
-    "log", "report", "journal", "forget", "export", "doctor",
+    "log", "report", "journal", "forget", "export", "doctor", "demo", "serve",
 )
 
 
@@ -28,27 +28,27 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tandem {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in (only,) if only else COMMANDS:
-        try:
-            module = importlib.import_module(f"assistant.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"assistant.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"assistant.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["listen", *argv]  # `tandem` alone, or with listen's options, listens
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(chosen if chosen in COMMANDS else None)
     args = parser.parse_args(argv)
-    if args.command is None:
-        args = build_parser("listen").parse_args([*argv, "listen"])
     try:
         return int(args.func(args) or 0)
     except TandemError as error:
-        print(f"tandem: {error}", file=sys.stderr)
+        print(one_line(error), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def one_line(error: TandemError) -> str:
+    """What is wrong and the fix, on one line (a file name with a newline in it stays one line too)."""
+    what = " ".join(error.what.splitlines())
+    return f"tandem: {what}" + (f"  -> fix: {' '.join(error.fix.splitlines())}" if error.fix else "")

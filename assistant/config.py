@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -101,8 +102,10 @@ class Offers:
     at: tuple[str, ...] = ("07:30 hug morning", "21:30 gratitude")
     quiet_hours: str = "22:30-07:00"
     missed_minimums_at: str = "19:00"
-    answer_seconds: int = 12
-    """How long Tandem listens for yes, no or "not today" after an offer, without the wake phrase."""
+    answer_seconds: int = 60
+    """How long Tandem listens for yes, no or "not today" after an offer, without the wake phrase: long
+    enough for a couple across a kitchen to look at each other and answer. (A yes or no a few minutes
+    later, with the wake phrase, still answers it.)"""
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,55 @@ class Recognizer:
     """Folder of a CTranslate2 Whisper model (base.en, small.en...); empty means the packaged tiny.en."""
 
 
+ROOM_LOCAL = "local"
+"""A room URI meaning this machine's own microphone and speaker (the `[audio]` devices)."""
+
+
+@dataclass(frozen=True)
+class Rooms:
+    """Where Tandem listens and speaks: Wyoming satellites (and optionally this machine's own audio).
+
+    `[rooms]` maps a room name to a satellite URI (`kitchen = "tcp://kitchen.local:10700"`) or to
+    "local"; `[rooms.offers]` maps a ritual name (or "*" for any) to the room its gentle offers are
+    spoken in. No rooms: `tandem listen` uses the local microphone and speaker alone.
+    """
+
+    satellites: tuple[tuple[str, str], ...] = ()
+    """(room name, URI) in the order written; the first room is where offers go by default."""
+    offers: tuple[tuple[str, str], ...] = ()
+    """(ritual name or "*", room name)."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.satellites)
+
+    def uri(self, room: str) -> str:
+        return dict(self.satellites)[room]
+
+    def offer_room(self, ritual: str | None) -> str | None:
+        """The room an offer of `ritual` is spoken in (None when there are no rooms)."""
+        chosen = dict(self.offers)
+        return chosen.get(ritual or "*") or chosen.get("*") or (self.names[0] if self.names else None)
+
+
+@dataclass(frozen=True)
+class Services:
+    """Optional Wyoming services on a bigger machine: speech recognition and synthesis by URI.
+
+    Empty means Tandem's own engines. When a service cannot be reached, Tandem says so once and
+    falls back to its own engine for that utterance or line.
+    """
+
+    asr: str = ""
+    """e.g. "tcp://nas.local:10300" (wyoming-faster-whisper)."""
+    tts: str = ""
+    """e.g. "tcp://nas.local:10200" (wyoming-piper)."""
+    tts_voice: str = ""
+    """A voice the TTS service knows (e.g. "en_US-lessac-medium"); empty: its default."""
+    timeout_seconds: int = 5
+    """How long one request may take before the local engine answers instead."""
+
+
 @dataclass(frozen=True)
 class Settings:
     partners: Partners = field(default_factory=Partners)
@@ -157,6 +209,8 @@ class Settings:
     wake: Wake = field(default_factory=Wake)
     audio: Audio = field(default_factory=Audio)
     recognizer: Recognizer = field(default_factory=Recognizer)
+    rooms: Rooms = field(default_factory=Rooms)
+    services: Services = field(default_factory=Services)
     source: Path | None = None
     """The file these settings came from (None: built-in defaults)."""
 
@@ -185,12 +239,52 @@ def load_settings(path: Path | str | None = None) -> Settings:
                               "check the path, or leave out --config to use the defaults")
         return Settings()
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(file, "", f"not valid TOML ({error})", "fix the syntax on that line") from error
+        text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(file, "", f"cannot be read ({error})", "check the file's permissions") from error
-    return settings_from_dict(data, file)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        problem, line, _column = _toml_position(str(error))
+        near = f" (near `{text.splitlines()[line - 1].strip()}`)" if line and line <= len(text.splitlines()) else ""
+        raise ConfigError(file, "", f"not valid TOML: {problem}{near}",
+                          "fix the syntax there or just before it (strings in quotes, lists closed with ])",
+                          line=line) from None
+    try:
+        return settings_from_dict(data, file)
+    except ConfigError as error:
+        line = line_of(text, error.key) if error.key else None
+        if line is None:
+            raise
+        raise ConfigError(file, error.key, error.problem, error.fix, line=line) from None
+
+
+def _toml_position(message: str) -> tuple[str, int | None, int | None]:
+    """("Unclosed array", 4, 1) from tomllib's "Unclosed array (at line 4, column 1)"."""
+    found = re.search(r"^(.*?)\s*\(at line (\d+), column (\d+)\)\s*$", message)
+    return (found[1], int(found[2]), int(found[3])) if found else (message, None, None)
+
+
+def line_of(text: str, key: str) -> int | None:
+    """The line where a dotted `key` ("partners.names", or a table "offers") is written in a TOML text."""
+    section, _, name = key.partition(".")
+    table = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        header = re.fullmatch(r"\[\s*([^\]]+?)\s*\]", line)
+        if header:
+            table = header[1]
+            if not name and table == section:
+                return number
+            continue
+        assigned = re.match(r"([A-Za-z0-9_.\"' -]+?)\s*=", line)
+        if not assigned:
+            continue
+        dotted = ".".join(part.strip().strip("\"'") for part in assigned[1].split("."))
+        full = f"{table}.{dotted}" if table else dotted
+        if full == key or (not name and full.split(".")[0] == section):
+            return number
+    return None
 
 
 def settings_from_dict(data: Mapping[str, Any], file: Path | str = "<config>") -> Settings:
@@ -203,7 +297,7 @@ def settings_from_dict(data: Mapping[str, Any], file: Path | str = "<config>") -
         if not isinstance(value, dict):
             raise ConfigError(file, name, "must be a table", f"write it as [{name}] followed by its keys")
         cls = sections[name].default_factory  # type: ignore[misc]
-        built[name] = _section(cls, value, name, file)
+        built[name] = _rooms(value, file) if name == "rooms" else _section(cls, value, name, file)
     settings = Settings(**built, source=Path(file))
     _check(settings, file)
     return settings
@@ -220,6 +314,64 @@ def _section(cls: type, table: Mapping[str, Any], section: str, file: Path | str
         expected = getattr(defaults, key)
         values[key] = _typed(value, expected, where, file)
     return cls(**values)
+
+
+ROOM_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def _rooms(table: Mapping[str, Any], file: Path | str) -> Rooms:
+    """`[rooms]`: room name = satellite URI or "local"; `[rooms.offers]`: ritual = room."""
+    satellites: list[tuple[str, str]] = []
+    offers: dict[str, str] = {}
+    for key, value in table.items():
+        where = f"rooms.{key}"
+        if key == "offers":
+            if isinstance(value, str):
+                value = {"*": value}
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise ConfigError(file, where, "must be a table of ritual = room",
+                                  'write [rooms.offers] then gratitude = "bedroom" (or "*" = "kitchen")')
+            offers.update(value)
+            continue
+        if not ROOM_NAME.match(key):
+            raise ConfigError(file, where, f"{key!r} is not a room name",
+                              "use a short lowercase name such as kitchen or bedroom")
+        if not isinstance(value, str):
+            raise ConfigError(file, where, f"must be a satellite address in quotes, not {value!r}",
+                              f'write {key} = "tcp://{key}.local:10700" (or "local" for this machine)')
+        problem = room_uri_problem(value)
+        if problem:
+            raise ConfigError(file, where, problem,
+                              f'write {key} = "tcp://{key}.local:10700" (the satellite\'s --uri port), or "local"')
+        satellites.append((key, value.strip()))
+    uris = [uri for _, uri in satellites]
+    for name, uri in satellites:
+        if uri != ROOM_LOCAL and uris.count(uri) > 1:
+            raise ConfigError(file, f"rooms.{name}", f"{uri} is listed for two rooms",
+                              "a satellite obeys one controller and belongs to one room: give each room its own")
+    if uris.count(ROOM_LOCAL) > 1:
+        raise ConfigError(file, "rooms", 'more than one room is "local"',
+                          "this machine has one microphone and speaker: name it in one room only")
+    names = {name for name, _ in satellites}
+    for ritual, room in offers.items():
+        if room not in names:
+            raise ConfigError(file, f"rooms.offers.{ritual}", f"{room!r} is not one of the rooms",
+                              "use one of: " + (", ".join(sorted(names)) or "(add rooms first)"))
+    return Rooms(tuple(satellites), tuple(offers.items()))
+
+
+def room_uri_problem(uri: str) -> str | None:
+    """Why `uri` is not a usable room address (None when it is)."""
+    uri = uri.strip()
+    if uri == ROOM_LOCAL:
+        return None
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme != "tcp":
+        return f"{uri!r} is not a satellite address (tcp://host:port) or \"local\""
+    host, colon, port = rest.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return f"{uri!r} needs a host and a port, like tcp://kitchen.local:10700"
+    return None
 
 
 def _typed(value: Any, expected: Any, where: str, file: Path | str) -> Any:
@@ -282,6 +434,14 @@ def _check(s: Settings, file: Path | str) -> None:
     if s.recognizer.engine not in ENGINES:
         raise ConfigError(file, "recognizer.engine", f"unknown engine {s.recognizer.engine!r}",
                           "use one of: " + ", ".join(ENGINES))
+    for key in ("asr", "tts"):
+        uri = getattr(s.services, key)
+        if uri.strip() and (uri.strip() == ROOM_LOCAL or room_uri_problem(uri)):
+            raise ConfigError(file, f"services.{key}", f"{uri!r} is not a Wyoming service address",
+                              f'write {key} = "tcp://host:port", or "" to use Tandem\'s own engine')
+    if not 1 <= s.services.timeout_seconds <= 60:
+        raise ConfigError(file, "services.timeout_seconds", f"{s.services.timeout_seconds} is out of range",
+                          "use 1 to 60 seconds")
     if not s.wake.phrase.strip():
         raise ConfigError(file, "wake.phrase", "the wake phrase is empty", 'write phrase = "hey tandem"')
 
@@ -325,9 +485,9 @@ def check_offers(o: Offers, file: Path | str) -> None:
     if o.missed_minimums_at.strip() and parse_clock_time(o.missed_minimums_at) is None:
         raise ConfigError(file, "offers.missed_minimums_at", f"{o.missed_minimums_at!r} is not a HH:MM time",
                           'write missed_minimums_at = "19:00", or "" to never offer a missed minimum')
-    if not 3 <= o.answer_seconds <= 60:
+    if not 10 <= o.answer_seconds <= 300:
         raise ConfigError(file, "offers.answer_seconds", f"{o.answer_seconds} is out of range",
-                          "use 3 to 60 seconds")
+                          "use 10 to 300 seconds (60 suits most kitchens)")
 
 
 def _did_you_mean(key: str, known: Mapping[str, Any], section: str = "") -> str:
@@ -345,11 +505,25 @@ def settings_to_toml(settings: Settings) -> str:
         if f.name == "source":
             continue
         section = getattr(settings, f.name)
+        if isinstance(section, Rooms):
+            if section.satellites:
+                lines.append("[rooms]")
+                lines += [f"{name} = {_toml_value(uri)}" for name, uri in section.satellites]
+                lines.append("")
+            if section.offers:
+                lines.append("[rooms.offers]")
+                lines += [f"{_toml_key(ritual)} = {_toml_value(room)}" for ritual, room in section.offers]
+                lines.append("")
+            continue
         lines.append(f"[{f.name}]")
         for key, value in dataclasses.asdict(section).items():
             lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
 
 
 def _toml_value(value: Any) -> str:

@@ -47,6 +47,8 @@ class Check:
     fix: str = ""
     required: bool = True
     """False for what Tandem can do without (a vosk model: pocketsphinx stands in)."""
+    advice: str = ""
+    """Something worth doing that stops nothing (a config other users can read)."""
 
 
 @dataclass
@@ -122,11 +124,11 @@ def check_config(path: Path | None, ctx: _Context) -> Check:
                      f"{ctx.settings.partners.names[0]!r} and {ctx.settings.partners.names[1]!r})")
     ctx.settings = load_settings(file)  # ConfigError -> a failed check naming key and fix
     names = " and ".join(ctx.settings.partners.names)
+    loads = f"{file} loads ({names}; wake phrase {ctx.settings.wake.phrase!r})"
     if not _private(file):
-        return Check("config", False, f"{file} loads, but other users can read it",
-                     f"chmod 600 {file}")
-    return Check("config", True, f"{file} loads ({names}; wake phrase {ctx.settings.wake.phrase!r}); "
-                 "readable by you only")
+        return Check("config", True, f"{loads}; other users of this computer can read your names in it",
+                     advice=f"chmod 600 {file} keeps it to you")
+    return Check("config", True, f"{loads}; readable by you only")
 
 
 def check_intents(ctx: _Context) -> Check:
@@ -336,11 +338,9 @@ def check_pocketsphinx(ctx: _Context) -> Check:
 
 
 def _load_real_recognizer(ctx: _Context) -> str | None:
-    """Load pocketsphinx through Tandem's own recognizer (grammar included) when that module exists."""
-    try:
-        from assistant.recognize.select import load_recognizer
-    except ImportError:
-        return None
+    """Load pocketsphinx through Tandem's own recognizer (grammar included)."""
+    from assistant.recognize.select import load_recognizer
+
     if ctx.intent_set is None:
         from assistant.understand.intents import load_intents
 
@@ -372,11 +372,9 @@ def _collected_warnings(logger_name: str) -> Iterator[list[str]]:
 
 
 def _models() -> Any:
-    """Tandem's model lookup (`recognize/models.py`), or None in a build without it."""
-    try:
-        from assistant.recognize import models
-    except ImportError:
-        return None
+    """Tandem's model lookup (`recognize/models.py`)."""
+    from assistant.recognize import models
+
     return models
 
 

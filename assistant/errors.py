@@ -19,11 +19,13 @@ class TandemError(Exception):
 class DataError(TandemError):
     """A data file (intents, voices, rituals, config) is malformed. Raised at load time."""
 
-    def __init__(self, path: object, key: str, problem: str, fix: str = "") -> None:
+    def __init__(self, path: object, key: str, problem: str, fix: str = "", line: int | None = None) -> None:
         self.path = str(path)
         self.key = key
         self.problem = problem
-        where = f"{self.path}" + (f" [{key}]" if key else "")
+        self.line = line
+        """The line of the file the problem is on, when known."""
+        where = f"{self.path}" + (f", line {line}" if line else "") + (f" [{key}]" if key else "")
         super().__init__(f"{where}: {problem}", fix)
 
 

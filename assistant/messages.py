@@ -56,7 +56,15 @@ class IntentMatch:
     """0..1: 1.0 for an exact template match, the calibrated fuzzy score otherwise."""
     text: str
     method: str = "exact"
-    """"exact" (hassil) or "fuzzy" (rapidfuzz over expanded sentences)."""
+    """"exact" (a template, word for word) or "fuzzy" (the trained classifier)."""
+    runner_up: str | None = None
+    """The next most likely intent (fuzzy matches only)."""
+    margin: float = 1.0
+    """How far `confidence` leads the runner-up's probability (0..1)."""
+    unsure: bool = False
+    """Likely but not sure (or two intents close, or hypotheses heard a slot differently): confirm first."""
+    choices: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Slot -> the values it may have been heard as, the one in `slots` first ("seconds": (19, 90))."""
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,12 @@ def _report(quick: bool) -> Section:
     return report_command.section(report_command.run(years=1 if quick else 10, repeat=1 if quick else 5), quick)
 
 
+def _rooms(quick: bool) -> Section:
+    from bench import rooms
+
+    return rooms.run(quick)
+
+
 def _soak(quick: bool) -> Section:
     from bench import soak
 
@@ -89,6 +95,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "journal": ("Journal at scale", _journal),
     "report": ("`tandem report` at scale", _report),
     "soak": ("A simulated month", _soak),
+    "rooms": ("Rooms: Wyoming satellites", _rooms),
 }
 
 

@@ -28,7 +28,7 @@ def test_typed_lines_get_answers_and_fill_the_journal(tmp_path):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Ana and Ben" in out.splitlines()[0]
-    assert "nothing running" in out.lower()
+    assert "nothing's running" in out.lower()
     assert "Ben, your turn" in out or "Over to you, Ben" in out
     with Journal.open(tmp_path / "journal.json") as journal:
         (moment,) = journal.moments()

@@ -161,10 +161,15 @@ def test_a_config_with_a_wrong_value_names_the_key(home, tmp_path):
     assert not check.ok and "durations.hug" in check.detail
 
 
-def test_a_config_readable_by_others_gets_a_chmod_fix(home):
+def test_a_config_readable_by_others_is_a_tip_not_a_problem_that_stops_tandem(home, capsys):
     home["config"].chmod(0o644)
     check = checks_for(home, "config")["config"]
-    assert not check.ok and check.fix == f"chmod 600 {home['config']}"
+    assert check.ok and check.advice == f"chmod 600 {home['config']} keeps it to you"
+    from assistant.commands.doctor import show
+
+    show([check])
+    out = capsys.readouterr().out
+    assert out.startswith("ok ") and "-> tip: chmod 600" in out and "problem" not in out
 
 
 def test_a_missing_vosk_model_is_optional_unless_the_couple_chose_vosk(home, tmp_path):

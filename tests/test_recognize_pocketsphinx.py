@@ -64,6 +64,8 @@ def understood(recognizer, matcher, samples, mode=ListenMode()):
     if not transcript.text:
         return transcript, None
     result = matcher.match(transcript.text, mode.intents)  # n-best matching adds false accepts
+    if getattr(result, "unsure", False):  # an unsure match is at most a question, never an action
+        return transcript, None
     return transcript, getattr(result, "intent", None)
 
 

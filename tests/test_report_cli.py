@@ -147,6 +147,9 @@ def test_a_since_date_still_to_come_is_refused_kindly(tandem) -> None:
 
 
 def test_an_empty_journal_gets_a_fresh_page_not_an_error(tandem, tmp_path: Path) -> None:
+    code, out, err = tandem(*AT, journal_path=tmp_path / "new.json")
+    assert code == 2 and "no journal at" in err and not (tmp_path / "new.json").exists()  # none made by reading
+    Journal.open(tmp_path / "new.json").close()
     code, out, _ = tandem(*AT, journal_path=tmp_path / "new.json")
     assert code == 0
     assert "A fresh page" in out and "No moments in this stretch yet." in out

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.journal import Journal
 from assistant.commands.report import context_period
 from assistant.journal.figures import Period, compute_figures
-from assistant.report.charts import calendar_chart, minutes_chart, moments_chart, ritual_colours
+from assistant.report.charts import (
+    CALENDAR_RAMP, PALETTE, calendar_chart, minutes_chart, moments_chart, ritual_colours, shade_level,
+)
 from assistant.report.labels import Labels
 from test_report_cli import CONFIG, NOW, moment, our_weeks
 
@@ -198,9 +201,49 @@ def test_the_page_needs_no_browser_to_be_self_contained(tmp_path: Path) -> None:
 def test_an_empty_journal_gets_a_calm_page_with_every_chart_explained(tmp_path: Path) -> None:
     page, config = tmp_path / "empty.html", tmp_path / "config.toml"
     config.write_text(CONFIG)
+    Journal.open(tmp_path / "j.json").close()  # a journal with nothing in it yet
     assert main(["report", "--html", str(page), "--journal", str(tmp_path / "j.json"), "--config", str(config),
                  "--at", NOW.isoformat()]) == 0
     text = page.read_text()
     assert "A fresh page" in text
     assert text.count('class="empty"') == 5  # every chart but the calendar, which shows the empty days
     assert "No ratings yet" in text and "0 of 0" not in text
+
+
+# ---- readable on a phone, shades that tell counts apart, minutes not in a ritual's colour ----------
+
+SMALLEST_TEXT = """() => [...document.querySelectorAll('figure[data-chart]')].flatMap(f => {
+    const svg = [...f.querySelectorAll('svg.chart-svg')].find(s => s.getBoundingClientRect().width > 0);
+    return svg ? [...svg.querySelectorAll('text')].filter(t => t.getBoundingClientRect().width > 0).map(t => {
+        const m = t.getScreenCTM();
+        return [f.dataset.chart, t.textContent, parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)];
+    }) : [];
+})"""
+
+
+@pytest.mark.parametrize("options", [(), ("--month",), ("--since", "2025-06-01")])
+def test_on_a_phone_no_chart_text_is_smaller_than_eleven_pixels(tmp_path: Path, open_page, options) -> None:
+    page = open_page(render(tmp_path, *options), 390, 844)
+    sizes = page.evaluate(SMALLEST_TEXT)
+    assert {chart for chart, _, _ in sizes} == set(CHARTS)
+    small = [(chart, text, round(px, 1)) for chart, text, px in sizes if px < 11.0]
+    assert small == []
+
+
+def test_calendar_shades_tell_one_moment_from_two_and_three() -> None:
+    # Mostly two a day, one day with one, one with three: quartiles of these would all be "2".
+    counts = {d: 2 for d in range(14)} | {3: 1, 9: 3}
+    moments = [moment("hug", d, hour=8 + i) for d, n in counts.items() for i in range(n)]
+    start = NOW.date() - timedelta(days=13)
+    figures = compute_figures(moments, [], Period.since(start, NOW), NOW, {}, {})
+    svg = calendar_chart(figures, Labels.load()).svg or ""
+    used = [c for c in CALENDAR_RAMP if f"fill: {c}" in svg]
+    assert CALENDAR_RAMP[:3] == tuple(used[:3])  # one, two and three moments each have their own shade
+    assert shade_level(1) < shade_level(2) < shade_level(3) <= shade_level(7)
+
+
+def test_the_minutes_chart_is_not_drawn_in_any_ritual_s_colour() -> None:
+    figures = figures_between(NOW.date() - timedelta(days=60), {"hug": 1, "walk": 1})
+    svg = minutes_chart(figures, Labels.load()).svg or ""
+    assert "fill: " in svg
+    assert not [c for c in PALETTE.values() if f"fill: {c}" in svg]

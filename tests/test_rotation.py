@@ -41,12 +41,16 @@ def test_each_ritual_keeps_its_own_turn(tmp_path: Path) -> None:
     assert first_of_last_start(couple) == "Alex"  # Sam started the last hug
 
 
-def test_every_ritual_records_who_started_it_and_the_next_one_swaps(tmp_path: Path) -> None:
+def test_a_ritual_records_who_started_it_only_when_told_and_the_turn_follows_that(tmp_path: Path) -> None:
     couple = Couple(tmp_path, SETTINGS, start=EVENING)
-    for expected in ("Alex", "Sam", "Alex"):
-        couple.say("start a ten second hug")
-        couple.wait(60)
-        assert couple.last("hug").initiated_by == expected
+    couple.say("start a ten second hug")
+    couple.wait(60)
+    assert couple.last("hug").initiated_by is None  # nobody said: not invented by rotation
+    couple.say("Sam's starting a ten second hug")
+    couple.wait(60)
+    assert couple.last("hug").initiated_by == "Sam"
+    couple.say("whose turn is it")
+    assert spoken(couple).key == "whose_turn" and "Alex's turn" in spoken(couple).text
 
 
 def test_a_cancelled_ritual_does_not_use_up_a_turn(tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ def test_each_sentence_gives_one_json_line():
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert lines[0] == {"input": "um, a ten minute check in please", "intent": "StartCheckIn",
-                        "slots": {"seconds": 600}, "confidence": 1.0}
+                        "slots": {"seconds": 600}, "confidence": 1.0, "unsure": False, "runner_up": None,
+                        "margin": 1.0, "choices": {}}
     assert lines[1]["intent"] is None and lines[1]["slots"] == {}
 
 
@@ -77,7 +78,7 @@ def test_audio_files_are_transcribed_then_understood(tmp_path, monkeypatch, caps
     assert understand.run(args) == 0
     record = json.loads(capsys.readouterr().out)
     assert record == {"input": str(wav), "transcript": "pass the salt", "intent": "Pause", "slots": {},
-                      "confidence": 1.0}
+                      "confidence": 1.0, "unsure": False, "runner_up": None, "margin": 1.0, "choices": {}}
 
 
 def test_a_missing_audio_file_is_a_clear_error(tmp_path):

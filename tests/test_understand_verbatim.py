@@ -63,7 +63,7 @@ def test_a_stray_word_keeps_every_slot_of_a_long_order(barista):
 
 
 def test_a_value_alignment_read_is_not_replaced_by_another_value_of_the_same_slot(barista):
-    got = barista.match("a medium so roast twenty ounce single shot espresso")
+    got = barista.match("a medium so single shot espresso twenty ounce")
     assert isinstance(got, IntentMatch)
     assert got.slots["size"] == "medium"  # alignment's reading stands; the verbatim pass only fills gaps
     assert got.slots["numberOfShots"] == "single shot"

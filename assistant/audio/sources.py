@@ -137,6 +137,9 @@ class MicSource:
                 block = None
             if block is None:
                 if self._closed:
+                    tail = to_int16(self._resampler.flush()) if self._resampler else None
+                    if tail is not None and len(tail):
+                        yield AudioChunk(tail, self.origin + position / self.rate, self.rate)
                     return
                 self._release()  # free the dead stream now; the loop opens a new MicSource
                 raise DeviceLost(f"the microphone {self.info.name!r} stopped sending audio",

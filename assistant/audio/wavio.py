@@ -14,12 +14,11 @@ import struct
 import threading
 import wave
 from dataclasses import dataclass
-from math import gcd
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
+from assistant.audio.resample import resample
 from assistant.errors import AudioError
 from assistant.messages import SAMPLE_RATE
 
@@ -126,14 +125,6 @@ def _to_float(info: WavInfo, raw: memoryview) -> np.ndarray:
     else:
         x = (np.frombuffer(raw, dtype="<i4").astype(np.float64) / float(1 << 31)).astype(np.float32)
     return x.reshape(-1, info.channels)
-
-
-def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Band-limited polyphase resampling (float in, float out); a no-op at equal rates."""
-    if rate_in == rate_out or len(x) == 0:
-        return x
-    g = gcd(rate_in, rate_out)
-    return resample_poly(x, rate_out // g, rate_in // g).astype(np.float32, copy=False)
 
 
 def to_int16(x: np.ndarray) -> np.ndarray:

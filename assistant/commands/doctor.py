@@ -47,6 +47,8 @@ def show(checks: list[Check], as_json: bool = False, out: IO[str] | None = None,
         line = f"{status:<8} {check.name:<{width}}  {check.detail}"
         if not check.ok and check.fix:
             line += f"  -> fix: {check.fix}"
+        elif check.ok and check.advice:
+            line += f"  -> tip: {check.advice}"
         print(line, file=stream)
     needed = [c for c in checks if not c.ok and c.required]
     if needed:

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from assistant.commands.common import add_common
+from assistant.commands.common import add_common, writable_file
 from assistant.commands.journal import open_journal
 from assistant.errors import TandemError
 
@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="write every moment as CSV or JSON",
                                    description="Export the whole journal.")
     add_common(parser)
-    parser.add_argument("--format", choices=("csv", "json"), default="json")
+    parser.add_argument("--format", choices=("csv", "json"), default="json",
+                        help="json (the default: the schema version, moments and offers) or csv (one row per moment)")
     parser.add_argument("--offers", action="store_true",
                         help="with --format csv: the offers Tandem made and what came of them, instead of the moments")
     parser.add_argument("--output", metavar="FILE", help="write here (created readable by you only); default: stdout")
@@ -23,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    journal = open_journal(args)
+    if args.output:
+        writable_file(args.output, "--output")  # the command's own arguments first, then the journal
+    journal = open_journal(args, create=False)
     try:
         text = journal.export(args.format, "offers" if args.offers else "moments")
     finally:

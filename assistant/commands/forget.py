@@ -43,7 +43,7 @@ def confirmed(prompt: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     since = parse_since(args.since) if args.since else None
-    journal = open_journal(args)
+    journal = open_journal(args, create=False)
     try:
         if args.all and not args.yes:
             count = len(journal)

@@ -1,4 +1,4 @@
-"""`tandem journal check | repair FILE...`: look after the journal file itself.
+"""`tandem journal check | backup DEST | repair FILE...`: look after the journal file itself.
 
 Also home of `open_journal`, which every journal subcommand uses: the same path and one-time
 notice handling wherever the journal is opened from the command line.
@@ -10,23 +10,22 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
+from assistant.commands.common import readable_file
+from assistant.config import Settings, load_settings
+from assistant.errors import TandemError
 from assistant.journal.journal import Journal
 
-def load_config(args: argparse.Namespace) -> Any | None:
-    """The couple's settings, or None when the config module is not available."""
-    try:
-        from assistant.config import load_settings
-    except ImportError:
-        return None
+def load_config(args: argparse.Namespace) -> Settings:
+    """The couple's settings from `--config` (default: the platform config folder)."""
     return load_settings(Path(args.config) if getattr(args, "config", None) else None)
 
 
-def open_journal(args: argparse.Namespace) -> Journal:
+def open_journal(args: argparse.Namespace, create: bool = True) -> Journal:
     """Open the journal named by `--journal` (default: the platform data folder) and report,
-    once, a journal that had to be set aside."""
-    journal = Journal.open(Path(args.journal) if getattr(args, "journal", None) else None)
+    once, a journal that had to be set aside. Reading commands pass `create=False`: with no
+    journal there yet they say so (`NoJournal`) and create nothing."""
+    journal = Journal.open(Path(args.journal) if getattr(args, "journal", None) else None, create=create)
     notice = journal.notice
     if notice is not None:
         print(f"tandem: {notice.path}: {notice.reason}; kept as "
@@ -44,6 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_common_args(check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=run_check)
+    backup = sub.add_parser("backup", help="copy the whole journal into one file, safely, even while Tandem runs",
+                            description="Write a consistent copy of the journal (every moment and offer) as one "
+                                        "private file. Safe while Tandem is running.")
+    add_common_args(backup)
+    backup.add_argument("dest", metavar="DEST", help="the copy's file name, or a folder to put it in")
+    backup.add_argument("--json", action="store_true", help="print what was copied as JSON")
+    backup.set_defaults(func=run_backup)
     repair = sub.add_parser("repair", help="recover every intact moment from damaged files into the journal")
     add_common_args(repair)
     repair.add_argument("files", nargs="+", metavar="FILE",
@@ -58,7 +64,7 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    journal = open_journal(args)
+    journal = open_journal(args, create=False)
     try:
         report = journal.check()
     finally:
@@ -66,16 +72,69 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
     else:
-        for key, value in report.items():
-            print(f"{key}: {value}")
+        sys.stdout.write(check_text(report))
     return 0 if report["ok"] else 1
+
+
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 1024 else f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 2**20:.1f} MB"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def check_text(report: dict[str, Any]) -> str:
+    """`journal check` for a person: what is there, then each problem with its fix."""
+    lines = [f"Journal {report['path']}",
+             f"  {_plural(report['moments'], 'moment')} and {_plural(report['offers'], 'offer')}"
+             + (f", {report['running']} still running" if report["running"] else ""),
+             f"  file {_size(report['snapshot_bytes'])}"
+             + (f", with {_size(report['log_bytes'])} of recent changes still in its .log beside it"
+                if report["log_bytes"] else ", holding everything (nothing waiting in a .log)")]
+    problems = []
+    if report["unreadable"]:
+        listed = "; ".join(report["unreadable"][:5]) + ("; ..." if len(report["unreadable"]) > 5 else "")
+        problems.append((f"{_plural(len(report['unreadable']), 'record')} cannot be read ({listed})",
+                         f"tandem journal repair {report['path']}"))
+    if not report["private"]:
+        problems.append(("other people on this computer can read it",
+                         f"chmod 600 {report['path']} (Tandem also does this when it opens the journal)"))
+    if not report["writable"]:
+        problems.append(("its folder is not writable by you, so nothing new can be recorded",
+                         "make the folder writable, or choose another file with --journal"))
+    if not problems:
+        lines.append("  readable by you only; every record reads fine")
+        lines.append("All good.")
+    for problem, fix in problems:
+        lines.append(f"Problem: {problem}.")
+        lines.append(f"  Fix: {fix}")
+    return "\n".join(lines) + "\n"
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    journal = open_journal(args, create=False)
+    try:
+        result = journal.backup(Path(args.dest))
+    finally:
+        journal.close()
+    if args.json:
+        print(json.dumps({"path": str(result.path), "moments": result.moments, "offers": result.offers,
+                          "bytes": result.bytes}))
+    else:
+        print(f"Copied {_plural(result.moments, 'moment')} and {_plural(result.offers, 'offer')} to {result.path}"
+              f" ({_size(result.bytes)}; that one file is the whole journal).")
+    return 0
 
 
 def run_repair(args: argparse.Namespace) -> int:
     journal = open_journal(args)
     try:
         for name in args.files:
-            result = journal.repair(Path(name))
+            result = journal.repair(readable_file(name, "journal repair"))
+            if not (result.found or result.unreadable):
+                raise TandemError(f"journal repair {name}: holds no Tandem moments (not a journal, nor its log)",
+                                  "give a set-aside journal such as journal.json.corrupt-20260105-201500")
             print(json.dumps({"file": name, "found": result.found, "added": result.added,
                               "unreadable": result.unreadable}))
     finally:

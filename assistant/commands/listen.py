@@ -7,7 +7,7 @@ import random
 import sys
 from pathlib import Path
 
-from assistant.commands.common import add_common
+from assistant.commands.common import add_common, writable_file
 from assistant.recognize.select import ENGINES
 
 
@@ -36,6 +36,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from assistant.loop.session import ListenOptions, run_session
 
+    if args.input is None and _has_rooms(args.config):  # rooms in the config: listen in all of them
+        from assistant.commands.serve import run as serve
+
+        return serve(args)
+
+    for option, path in (("--output", args.output), ("--events", args.events)):
+        if path is not None:
+            writable_file(path, option)  # before the recognizer loads: a wrong path costs no wait
+
     options = ListenOptions(
         config=Path(args.config) if args.config else None,
         journal=Path(args.journal) if args.journal else None,
@@ -46,3 +55,9 @@ def run(args: argparse.Namespace) -> int:
     )
     run_session(options)
     return 0
+
+
+def _has_rooms(config: str | None) -> bool:
+    from assistant.config import load_settings
+
+    return bool(load_settings(Path(config) if config else None).rooms.satellites)

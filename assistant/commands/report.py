@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
         check_target(target)  # before any work: a wrong path fails fast
     settings = load_config(args) or Settings()
-    journal = open_journal(args)
+    journal = open_journal(args, create=False)
     try:
         figures = figures_for(journal, period, now, settings)
         wider = context_period(period, now) if target is not None else None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from assistant.datafiles import intents_dir
-from assistant.errors import DataError, ModelError
+from assistant.errors import DataError
 from assistant.messages import IntentMatch, NoMatch
 from assistant.recognize.select import ENGINES
 
@@ -49,12 +49,9 @@ def _run_audio(args: argparse.Namespace, intent_set: Any, matcher: Any) -> None:
     for path in paths:
         if not path.is_file():
             raise DataError(path, "", "no such audio file", "give the path of a WAV file")
-    try:  # speech recognition is optional and heavy: only loaded for --audio
-        from assistant.recognize.batch import transcribe_files
-        from assistant.recognize.select import load_recognizer
-    except ImportError as error:
-        raise ModelError(f"speech recognition is not available: {error}",
-                         "install Tandem with its speech engines (see README)") from error
+    from assistant.recognize.batch import transcribe_files  # heavy: loaded only for --audio
+    from assistant.recognize.select import load_recognizer
+
     recognizer = load_recognizer(args.engine, intent_set, Path(args.model) if args.model else None)
     if getattr(recognizer, "notice", ""):
         print(f"tandem: {recognizer.notice}", file=sys.stderr)
@@ -76,9 +73,15 @@ def _texts(items: list[str]) -> Iterator[str]:
 
 
 def _fields(result: IntentMatch | NoMatch) -> dict[str, Any]:
+    """The understanding as JSON values. `unsure`: Tandem would ask one short question first;
+    `runner_up`: the next likeliest intent (for nothing understood, the likeliest one); `margin`: how
+    far the answer leads it; `choices`: other values a slot may have been heard as (speech only)."""
     if isinstance(result, IntentMatch):
-        return {"intent": result.intent, "slots": result.slots, "confidence": result.confidence}
-    return {"intent": None, "slots": {}, "confidence": result.confidence}
+        return {"intent": result.intent, "slots": result.slots, "confidence": result.confidence,
+                "unsure": result.unsure, "runner_up": result.runner_up, "margin": result.margin,
+                "choices": {k: list(v) for k, v in result.choices.items()}}
+    return {"intent": None, "slots": {}, "confidence": result.confidence, "unsure": False,
+            "runner_up": result.best_intent, "margin": 0.0, "choices": {}}
 
 
 def _emit(as_json: bool, record: dict[str, Any]) -> None:
@@ -90,4 +93,5 @@ def _emit(as_json: bool, record: dict[str, Any]) -> None:
         print(f"{said!r} -> (nothing)", flush=True)
         return
     slots = " ".join(f"{k}={v}" for k, v in record["slots"].items())
-    print(f"{said!r} -> {record['intent']} {slots}".rstrip() + f" ({record['confidence']:.2f})", flush=True)
+    unsure = f", unsure: would ask first (runner-up {record['runner_up']})" if record.get("unsure") else ""
+    print(f"{said!r} -> {record['intent']} {slots}".rstrip() + f" ({record['confidence']:.2f}{unsure})", flush=True)

@@ -11,12 +11,14 @@ may make one of the couple's gentle offers (`offers.py`), and the next words ans
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.clock import Clock
+from assistant.dialog.clarify import Clarifier
 from assistant.config import Settings
 from assistant.dialog.offers import OfferKeeper, offer_keys
 from assistant.dialog.summaries import streak_lines, today_lines, week_lines
@@ -25,7 +27,7 @@ from assistant.errors import JournalError
 from assistant.journal.figures import Figures, Period, figures_for
 from assistant.journal.records import Moment
 from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say, Transcript
-from assistant.rituals.engine import CONTROLS, IDLE, Expectation, RitualRun, RunState
+from assistant.rituals.engine import CONTROLS, HELP, IDLE, Expectation, RitualRun, RunState
 from assistant.rituals.script import AskRatingStep, RitualBook
 
 HEARTBEAT_SECONDS = 15.0
@@ -36,6 +38,12 @@ ANSWER_CONTROL_WORDS = 4
 RITUAL_ANSWERS = frozenset({"Skip", "Rate", "Yes", "No", "ForgetThat"})
 MAX_RITUAL_SECONDS = 3 * 3600
 """The longest a ritual can last (config durations cap): how far back a rated moment may have started."""
+SPEAKER_SECONDS = 90.0
+"""A partner who just said their name ("it's Alex") is the one starting what is asked this soon after."""
+NAME_ONLY_WORDS = 3
+"""A name with at most this many other words that mean nothing ("it's Alex", "Sam here") says who speaks."""
+RECENT_MOMENT = timedelta(minutes=10)
+"""How long after a moment "it's Sam" still tells who started it."""
 
 
 class Dialog:
@@ -56,7 +64,16 @@ class Dialog:
         self._next_heartbeat: float | None = None
         self._last_moment_id: str | None = None
         self._last_say: Say | None = None
+        self._initiated: str | None = None
+        """Who started the running ritual, when known."""
+        self._speaker: tuple[str, float] | None = None
+        """The partner who last said their name, and when (monotonic)."""
+        self._offer_addressed: str | None = None
+        """The partner the waiting offer named aloud ("Sam, your turn to start the thanks?")."""
+        self._names = [(name, re.compile(rf"(?<!\w){re.escape(name)}(?:['’]s)?(?!\w)", re.IGNORECASE))
+                       for name in settings.partners.names]
         self._offers = OfferKeeper(settings, journal, clock)
+        self._clarify = Clarifier(voices, rituals, settings.durations, clock, self.rng)
         self._last_rating_ask: float | None = self._recent_rating()
 
     # ---- the contract --------------------------------------------------------------------
@@ -65,9 +82,7 @@ class Dialog:
         text = text if isinstance(text, str) else ""
         if not text.strip():
             return Reply()
-        run = self.run
-        allowed = run.expecting().intents if run and run.state is RunState.LISTENING else None
-        return self.hear_understanding(self.matcher.match(text, allowed), text, addressed)
+        return self._hear_texts([text], text, addressed, heard=False)
 
     def hear_transcript(self, transcript: Transcript, addressed: bool | None = None) -> Reply:
         """A recognizer's transcript: all its alternatives are tried.
@@ -81,17 +96,49 @@ class Dialog:
             return Reply()
         if addressed is None:
             addressed = transcript.woke or transcript.engine == "text" or self.expecting().wake_needed
+        return self._hear_texts(texts, transcript.text, addressed)
+
+    def _hear_texts(self, texts: list[str], text: str, addressed: bool, heard: bool = True) -> Reply:
+        """Match what was heard; a partner's name in it says who speaks ("Sam's starting a hug",
+        "it's Alex"), except in an answer (thanks name people freely)."""
         run = self.run
-        allowed = run.expecting().intents if run and run.state is RunState.LISTENING else None
+        listening = run is not None and run.state is RunState.LISTENING
+        allowed = run.expecting().intents if listening and run else None
+        named = None if listening else self._partner_named(texts[0])
+        if named is not None:
+            name, rest = named
+            u = self._match([rest], allowed, heard) if rest else NoMatch(rest)
+            short = len(rest.split()) <= NAME_ONLY_WORDS
+            if isinstance(u, IntentMatch) and not (short and u.method != "exact"):
+                self._speaker = (name, self.clock.now())
+                return self.hear_understanding(u, text, addressed)
+            if short:  # "it's Alex", "that was Sam": a few words around a name say who speaks
+                self._offers.heard()
+                return self._on_named(name)
+        return self.hear_understanding(self._match(texts, allowed, heard), text, addressed)
+
+    def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True) -> IntentMatch | NoMatch:
+        """`heard`: a recognizer's hypotheses (their numbers get sound-alike choices); typed text is taken as typed."""
         best = getattr(self.matcher, "match_best", None)
-        u = best(texts, allowed) if best else self.matcher.match(texts[0], allowed)
-        return self.hear_understanding(u, transcript.text, addressed)
+        return best(texts, allowed) if best and heard else self.matcher.match(texts[0], allowed)
+
+    def _partner_named(self, text: str) -> tuple[str, str] | None:
+        """(the one partner named in `text`, the text without the name); None unless exactly one is."""
+        found = [(name, pattern) for name, pattern in self._names if pattern.search(text)]
+        if len(found) != 1:
+            return None
+        name, pattern = found[0]
+        return name, " ".join(pattern.sub(" ", text).split())
 
     def hear_understanding(self, u: IntentMatch | NoMatch, text: str, addressed: bool = True) -> Reply:
         """Act on an understanding (the loop may have matched it already, e.g. from an n-best list)."""
         now = self.clock.now()
         run = self.run
         self._offers.heard()
+        u, asked = self._clarify.settle(u, run.name if run else None, bool(run and run.state is RunState.LISTENING))
+        if asked is not None:  # one short question instead of a guess, or the answer to one
+            self._remember(asked)
+            return asked
         if run and run.state is RunState.LISTENING and not self._is_control_in_answer(u, text):
             return self._after(run.answer(text, now)) if text.strip() else Reply()
         events: tuple[Event, ...] = ()
@@ -103,6 +150,14 @@ class Dialog:
             if answered:
                 return reply + offer_reply
             reply = reply + offer_reply
+        elif run is None and self._offers.late is not None:
+            late = self._answer_late_offer(u)
+            if late is not None:
+                return reply + late
+        if isinstance(u, IntentMatch) and u.intent == HELP:
+            return reply + self._on_Help(u)
+        if run and run.state is RunState.RATING and isinstance(u, NoMatch) and addressed and text.strip():
+            return reply + self._unclear_rating(text, now)
         if run and run.state in (RunState.RATING, RunState.OFFERING) and not self._expected(u):
             reply = reply + self._after(run.skip_wait(now))
             run = self.run
@@ -134,6 +189,9 @@ class Dialog:
         return min(times) if times else None
 
     def expecting(self) -> Expectation:
+        asked = self._clarify.expecting()
+        if asked is not None:
+            return asked
         if self.run:
             return self.run.expecting()
         return self._offers.expecting() or IDLE
@@ -153,7 +211,7 @@ class Dialog:
         """Close a running ritual as if the couple said stop (the program is exiting)."""
         if self.run is None:
             return Reply()
-        return self._after(self.run.control("Stop", {}, self.clock.now()))
+        return self._after(self.run.control("Stop", {"shutdown": True}, self.clock.now()))
 
     def notice(self, key: str, **slots: Any) -> Reply:
         """Speak a one-off notice by key (e.g. the journal's `journal_set_aside`), if the voices have it."""
@@ -170,22 +228,27 @@ class Dialog:
         """Start a ritual by name (what a Start intent does)."""
         ritual = self.rituals[ritual_name]
         names = self.settings.partners.names
-        first = initiated_by if initiated_by in names else self._turn(ritual.name)
+        initiated = initiated_by if initiated_by in names else None  # known, or not recorded at all
+        first = initiated or self._turn(ritual.name)  # who goes first: by rotation when nobody said
         second = self.settings.partners.other(first)
         run = RitualRun(ritual, self.rituals, self.voices, self.settings, self.rng, first, second,
                         variant=variant, seconds=seconds, prefill=prefill, may_ask_rating=self._may_ask_rating)
+        run.initiated_by = initiated
         now = self.clock.now()
         self.run, self._finished = run, False
         self._moment_id = None
-        events = [Event("ritual_start", {"ritual": ritual.name, "variant": run.variant_name,
-                                         "planned_seconds": run.planned_seconds, "first": first})]
+        self._initiated = initiated
         moment = Moment(ritual=ritual.name, started=self.clock.wall(), planned_seconds=run.planned_seconds,
-                        status="running", initiated_by=first, kind=ritual.kind, actual_seconds=0.0)
+                        status="running", initiated_by=initiated, kind=ritual.kind, actual_seconds=0.0)
+        errors = []
         try:
             if self.journal is not None:
                 self._moment_id = self.journal.begin(moment)
         except JournalError as error:
-            events.append(Event("error", {"what": str(error)}))
+            errors.append(Event("error", {"what": str(error)}))
+        events = [Event("ritual_start", {"ritual": ritual.name, "variant": run.variant_name,
+                                         "planned_seconds": run.planned_seconds, "first": first,
+                                         "initiated_by": initiated, "id": self._moment_id}), *errors]
         self._next_heartbeat = now + HEARTBEAT_SECONDS
         return Reply((), tuple(events)) + self._after(run.start(now))
 
@@ -208,6 +271,7 @@ class Dialog:
             extra = extra + Reply((), (Event("ritual_end", {"ritual": run.name, "status": run.status,
                                                             "seconds": run.actual_seconds(now),
                                                             "planned_seconds": run.planned_seconds,
+                                                            "initiated_by": self._initiated,
                                                             "id": self._moment_id}),))
             self._last_moment_id = self._moment_id or self._last_moment_id
             self.run = None
@@ -224,10 +288,12 @@ class Dialog:
         if self.journal is None or self._moment_id is None:
             return Reply()
         counts = dict(run.counts) if run.counts else None
+        if self._initiated is None and run.first_took_part:
+            self._initiated = run.first  # asked by name to go first, and they did
         fields: dict[str, Any] = {
             "status": status, "actual_seconds": run.actual_seconds(now), "ended": self.clock.wall(),
             "planned_seconds": run.planned_seconds, "counts": counts, "texts": list(run.texts) or None,
-            "kind": run.record_kind,
+            "kind": run.record_kind, "initiated_by": self._initiated,
         }
         try:
             self.journal.finish(self._moment_id, **fields)
@@ -277,8 +343,7 @@ class Dialog:
         (not in the very tick a ritual ends: it gets its moment first)."""
         keeper = self._offers
         if keeper.expired():
-            offer = keeper.answered("unanswered")
-            return self._offer_event("offer_answer", offer)
+            return self._offer_event("offer_answer", keeper.timed_out())
         proposal = keeper.due(running=running or self.run is not None)
         if proposal is None:
             return Reply()
@@ -286,6 +351,8 @@ class Dialog:
         name = self._turn(proposal.ritual)
         reply = self._say(key, ritual=self.voices.noun(proposal.ritual), name=name,
                           other=self.settings.partners.other(name))
+        # Only an offer that named someone says who starts it when it is taken up.
+        self._offer_addressed = self._partner_named(reply.said[0])[0] if self._partner_named(reply.said[0]) else None
         return reply + self._offer_event("offer", keeper.made(proposal))
 
     def _answer_offer(self, u: IntentMatch | NoMatch) -> tuple[Reply, bool]:
@@ -304,8 +371,24 @@ class Dialog:
             return self._on_NotToday(u), True  # type: ignore[arg-type]
         if intent in ("No", "Stop"):
             return self._say("offer_declined") + self._offer_event("offer_answer", keeper.answered("declined")), True
-        reply = self.start(offer.ritual, offer.variant)
+        reply = self.start(offer.ritual, offer.variant, initiated_by=self._speaking() or self._offer_addressed)
         return reply + self._offer_event("offer_answer", keeper.answered("accepted", self._moment_id)), True
+
+    def _answer_late_offer(self, u: IntentMatch | NoMatch) -> Reply | None:
+        """A yes or no a little after the answer window closed still answers that offer ("sure, why
+        not", from across the kitchen); anything else means it has passed."""
+        keeper = self._offers
+        intent = u.intent if isinstance(u, IntentMatch) else None
+        if intent not in ("Yes", "No"):
+            if intent not in (None, "Repeat", HELP):
+                keeper.late = None
+            return None
+        offer = keeper.late
+        assert offer is not None
+        if intent == "No":
+            return self._say("offer_declined") + self._offer_event("offer_answer", keeper.answer_late("declined"))
+        reply = self.start(offer.ritual, offer.variant, initiated_by=self._speaking() or self._offer_addressed)
+        return reply + self._offer_event("offer_answer", keeper.answer_late("accepted", self._moment_id))
 
     def _offer_event(self, name: str, offer: Any) -> Reply:
         if offer is None:
@@ -323,10 +406,33 @@ class Dialog:
 
     def _turn(self, ritual: str | None) -> str:
         """Whose turn it is to start `ritual` (any ritual when None): whoever did not start the
-        last one done. A cancelled ritual does not use up a turn."""
+        last one done whose starter is known. A cancelled ritual does not use up a turn."""
         names = self.settings.partners.names
         last = self._journal_call("last_initiator", ritual)
         return self.settings.partners.other(last) if last in names else names[0]
+
+    # ---- who is speaking -----------------------------------------------------------------
+    def _speaking(self) -> str | None:
+        """The partner who said their name within `SPEAKER_SECONDS`, if any."""
+        if self._speaker is None or self.clock.now() - self._speaker[1] > SPEAKER_SECONDS:
+            return None
+        return self._speaker[0]
+
+    def _on_named(self, name: str) -> Reply:
+        """ "It's Alex", "Sam here": who is speaking, so who started what is running (or just ended),
+        or what they ask for next."""
+        self._speaker = (name, self.clock.now())
+        run = self.run
+        if run is not None:
+            self._initiated = run.initiated_by = name
+            if self._moment_id:
+                self._journal_call("set_initiator", self._moment_id, name)
+            return self._say("starter_noted", name=name, ritual=self.voices.noun(run.name))
+        recent = self._last_moment_id and self._journal_call("get", self._last_moment_id)
+        if recent and recent.ended and self.clock.wall() - recent.ended <= RECENT_MOMENT:
+            self._journal_call("set_initiator", recent.id, name)
+            return self._say("starter_noted", name=name, ritual=self.voices.noun(recent.ritual))
+        return self._say("hello_name", name=name)
 
     # ---- understanding ------------------------------------------------------------------
     def _is_control_in_answer(self, u: IntentMatch | NoMatch, text: str) -> bool:
@@ -361,12 +467,13 @@ class Dialog:
             seconds = seconds if isinstance(seconds, int) and not isinstance(seconds, bool) and 0 < seconds <= 3 * 3600 else None
             variant = u.slots.get("variant") if isinstance(u.slots.get("variant"), str) else None
             text = u.slots.get("text") if isinstance(u.slots.get("text"), str) else None
-            return self.start(ritual.name, variant, seconds, prefill=text)
+            return self.start(ritual.name, variant, seconds, prefill=text, initiated_by=self._speaking())
         handler = getattr(self, f"_on_{u.intent}", None)
         if handler is not None:
             return handler(u)
         if u.intent in CONTROLS or u.intent in RITUAL_ANSWERS:
-            return self._say("nothing_running")
+            key = f"idle_{u.intent.lower()}"  # "we need a moment" with nothing running is no error
+            return self._say(key if self.voices.has(key) else "nothing_running")
         return self._say("didnt_catch") if addressed else Reply()
 
     def _on_Repeat(self, u: IntentMatch) -> Reply:
@@ -375,13 +482,48 @@ class Dialog:
         return Reply((self._last_say,))
 
     def _on_Help(self, u: IntentMatch) -> Reply:
+        """What can be said right now, in two or three short sentences: inside a ritual its controls,
+        at a question its answers, otherwise the rituals and the questions about the week."""
         first, second = self.settings.partners.names
-        return self._say("help", first=first, second=second)
+        run = self.run
+        if run is None:
+            key = "help_offer" if self._offers.pending is not None else "help"
+        else:
+            key = {RunState.PAUSED: "help_paused", RunState.LISTENING: "help_answers", RunState.RATING: "help_rating",
+                   RunState.OFFERING: "help_follow_up"}.get(run.state, "help_timer")
+        ritual = self.voices.noun(run.name if run else (self._offers.pending.ritual if self._offers.pending else "moment"))
+        return self._say(key, first=first, second=second, ritual=ritual)
 
     def _on_Yes(self, u: IntentMatch) -> Reply:
-        return Reply()
+        """A yes or no with nothing asked: never met with silence."""
+        if self.run is not None:
+            return self._say("yes_no_in_ritual", ritual=self.voices.noun(self.run.name))
+        return self._say("idle_yes" if u.intent == "Yes" else "idle_no")
 
     _on_No = _on_Yes
+
+    # ---- the rating question, answered in other words ------------------------------------
+    def _unclear_rating(self, text: str, now: float) -> Reply:
+        """ "A solid four" is a four; anything else gets the question once more, then it is let go."""
+        run = self.run
+        assert run is not None
+        rating = self._rating_in(text)
+        if rating is not None:
+            return self._after(run.control("Rate", {"rating": rating}, now))
+        if run.asked_again == 0:
+            return self._after(run.ask_again("rating_again", now))
+        return self._say("rating_let_go") + self._after(run.skip_wait(now))
+
+    def _rating_in(self, text: str) -> int | None:
+        """The one number from one to five in `text` (words as the voices spell them, or digits);
+        "one" alone counts only in a short answer ("no one knows" is no rating)."""
+        words = re.findall(r"[^\W_]+", text.casefold())
+        ones = [w.casefold() for w in self.voices.numbers["ones"][:6]]
+        found = {int(w) if w.isdigit() else ones.index(w) for w in words
+                 if (w.isdigit() and 1 <= int(w) <= 5) or (w in ones[1:6])}
+        if found == {1} and len(words) > 3:
+            return None
+        return found.pop() if len(found) == 1 else None
 
     def _on_Rate(self, u: IntentMatch) -> Reply:
         rating = u.slots.get("rating")
@@ -441,13 +583,26 @@ class Dialog:
         return reply
 
     def _on_WhoseTurn(self, u: IntentMatch) -> Reply:
+        """Only what is known: who started the last one is said when the journal knows it."""
         ritual = u.slots.get("ritual")
         ritual = ritual if isinstance(ritual, str) and ritual in self.rituals.rituals else None
         name = self._turn(ritual)
         other = self.settings.partners.other(name)
-        if ritual is None:
-            return self._say("whose_turn", name=name, other=other)
-        return self._say("whose_turn_ritual", name=name, other=other, ritual=self.voices.noun(ritual))
+        known = self._journal_call("last_initiator", ritual)
+        latest = self._journal_call("latest_done", ritual)
+        if latest is None:
+            shape = "first"  # nothing done yet: either of them
+        elif known is None:
+            shape = "unknown"  # done, but nobody said who started
+        elif latest.initiated_by == known:
+            shape = "known"
+        else:
+            shape = "earlier"  # the latest one's starter is not known: "the last one I know of"
+        key = {"first": "whose_turn_first", "unknown": "whose_turn_unknown", "known": "whose_turn",
+               "earlier": "whose_turn_earlier"}[shape]
+        if ritual is not None:
+            key += "_ritual"
+        return self._say(key, name=name, other=other, ritual=self.voices.noun(ritual or "moment"))
 
     # ---- helpers -------------------------------------------------------------------------
     def _latest_moment_id(self) -> str | None:

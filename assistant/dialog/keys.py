@@ -37,10 +37,24 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "listen_timeout": RITUAL_SLOTS,
     "ritual_busy": frozenset({"ritual"}),
     "rating_thanks": frozenset({"rating"}),
+    "take_your_time": RITUAL_SLOTS,  # "we need a moment" while a question waits: it stays open
+    "stopped_after_done": RITUAL_SLOTS,  # "stop" at the rating or follow-up question
+    "another_question": RITUAL_SLOTS,  # "another question" in a check-in: {question}
+    "no_question_here": frozenset({"ritual"}),
+    "no_other_question": RITUAL_SLOTS,
+    "rating_again": frozenset(),  # an answer to "one to five?" with no number in it
+    "rating_let_go": frozenset(),
+    "rating_skipped": RITUAL_SLOTS,  # "skip" or "no" at the rating question
+    "yes_no_in_ritual": frozenset({"ritual"}),
     # outside a ritual
     "didnt_catch": frozenset(),
     "nothing_running": frozenset(),
-    "help": frozenset({"first", "second"}),
+    # help: what can be said right now (2-3 short sentences; several phrasings each)
+    **{key: frozenset({"first", "second", "ritual"}) for key in (
+        "help", "help_offer", "help_timer", "help_paused", "help_answers", "help_rating", "help_follow_up")},
+    # yes, no or a control with nothing running: never silence, never a telling-off
+    **{f"idle_{intent}": frozenset() for intent in (
+        "yes", "no", "stop", "pause", "resume", "timeleft", "addtime", "next", "skip")},
     "rate_nothing": frozenset(),
     "forgot_text": frozenset({"ritual"}),
     "forget_nothing": frozenset(),
@@ -61,7 +75,7 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "week_minimums_all": frozenset(),
     "week_minimums_some": frozenset({"days"}),
     "week_favorite": frozenset({"ritual", "rating"}),
-    "week_easiest": frozenset({"ritual"}),
+    "week_easiest": frozenset({"ritual", "rituals"}),
     "week_partial": frozenset({"count"}),
     "week_invite": frozenset({"missing"}),
     "week_empty": frozenset(),
@@ -69,11 +83,15 @@ CODE_KEYS: dict[str, frozenset[str]] = {
     "month_moments": frozenset({"moments"}),
     "month_empty": frozenset(),
     "streak_none": frozenset(),
-    "streak_started": frozenset(),
+    "streak_started": frozenset(),  # the run is today's: one day, today
+    "streak_started_yesterday": frozenset(),  # one day, yesterday, and today still open
     "streak_best": frozenset({"days"}),
     "streak_now": frozenset({"days", "best"}),
-    "whose_turn": frozenset({"name", "other"}),
-    "whose_turn_ritual": frozenset({"name", "other", "ritual"}),
+    # who starts: only what is known ("the last one I know of"), never a guess
+    **{f"whose_turn{shape}{scope}": frozenset({"name", "other", "ritual"})
+       for shape in ("", "_first", "_unknown", "_earlier") for scope in ("", "_ritual")},
+    "starter_noted": frozenset({"name", "ritual"}),
+    "hello_name": frozenset({"name"}),
     # gentle offers (voices/en/offers.yaml); offer_RITUAL[_VARIANT] keys are optional, checked by OFFER_SLOTS
     "offer_ritual": frozenset({"ritual", "name", "other"}),
     "offer_minimum": frozenset({"ritual", "name", "other"}),

@@ -38,6 +38,8 @@ RECHECK_SECONDS = 5.0
 """While Tandem is busy, how often a due offer looks again for a free moment."""
 MAX_SLEEP_SECONDS = 900.0
 """The longest the monotonic clock is trusted to stand in for the wall clock (DST, a suspended laptop)."""
+LATE_ANSWER_SECONDS = 300.0
+"""After an offer's answer window closed, a yes or no this soon still answers it (with the wake phrase)."""
 LISTEN_GRACE_SECONDS = 8.0
 """Someone spoke to Tandem this recently: they may be mid-request, so an offer waits."""
 
@@ -228,6 +230,8 @@ class OfferKeeper:
         self.clock = clock
         self.pending: Offer | None = None
         self.answer_by: float | None = None
+        self._late: Offer | None = None
+        self._late_until = 0.0
         self._handled: set[tuple[date, str]] = set()
         self._busy_until = float("-inf")
         self._check_at: float | None = None
@@ -254,6 +258,37 @@ class OfferKeeper:
         """The offer waited `answer_seconds` with no answer."""
         return self.answer_by is not None and self.clock.now() >= self.answer_by
 
+    @property
+    def late(self) -> Offer | None:
+        """The offer whose answer window closed unanswered a moment ago: a yes or no still answers it."""
+        return self._late if self._late is not None and self.clock.now() <= self._late_until else None
+
+    @late.setter
+    def late(self, offer: Offer | None) -> None:
+        self._late = offer
+
+    def timed_out(self) -> Offer | None:
+        """Close the waiting offer as unanswered; a yes or no within `LATE_ANSWER_SECONDS` still counts."""
+        offer = self.answered("unanswered")
+        if offer is not None:
+            self._late, self._late_until = offer, self.clock.now() + LATE_ANSWER_SECONDS
+        return offer
+
+    def answer_late(self, outcome: str, moment_id: str | None = None) -> Offer | None:
+        """The late answer to the offer that timed out: its outcome is corrected in the journal."""
+        offer, self.late = self.late, None
+        return self._keep_answer(offer, outcome, moment_id)
+
+    def _keep_answer(self, offer: Offer | None, outcome: str, moment_id: str | None) -> Offer | None:
+        if offer is None:
+            return None
+        try:
+            if self.journal is not None:
+                offer = self.journal.answer_offer(offer.id, outcome, moment_id)
+        except JournalError:
+            pass  # the answer is still acted on; the report just will not show it
+        return offer
+
     def due(self, running: bool) -> Proposal | None:
         """The offer to make now, if one is due and Tandem is free; otherwise look again later."""
         now = self.clock.now()
@@ -276,6 +311,7 @@ class OfferKeeper:
 
     def made(self, proposal: Proposal) -> Offer:
         """The offer was spoken: keep it (pending) and listen for the answer."""
+        self.late = None  # a new offer: the old one has passed
         offer = Offer(proposal.ritual, self.clock.wall(), reason=proposal.reason, variant=proposal.variant)
         try:
             if self.journal is not None:
@@ -295,11 +331,7 @@ class OfferKeeper:
         offer, self.pending, self.answer_by = self.pending, None, None
         if offer is None:
             return None
-        try:
-            if self.journal is not None:
-                offer = self.journal.answer_offer(offer.id, outcome, moment_id)
-        except JournalError:
-            pass
+        offer = self._keep_answer(offer, outcome, moment_id)
         self._replan()
         return offer
 

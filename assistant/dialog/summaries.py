@@ -23,6 +23,10 @@ TODAY_STREAK = 2
 """Days in a row worth mentioning today ("two days in a row")."""
 WEEK_STREAK = 3
 """A week's streak worth mentioning (any week with moments has one or two)."""
+EVERY_DAY = 3
+"""Days counted before "you kept your minimums every day" is said (after one day it is no "every day")."""
+EASIEST_RATE = 0.5
+"""A ritual finished less often than this is not said to be the one you most often finish."""
 FAVOURITE_RATING = 3.5
 """A ritual rated lower than this on average is not called the favourite, even if it is the best."""
 WHOLE_SECONDS = 5.0
@@ -90,7 +94,8 @@ def streak_lines(f: Figures, voices: Voices) -> list[Line]:
     if current == 0:
         return [("streak_none", {})]
     if current == 1:
-        return [("streak_started", {})]
+        today = f.today is not None and sum(f.today.counts.values()) > 0
+        return [("streak_started" if today else "streak_started_yesterday", {})]
     if current >= best:
         return [("streak_best", {"days": voices.number(current)})]
     return [("streak_now", {"days": voices.number(current), "best": voices.number(best)})]
@@ -101,7 +106,7 @@ def _week_highlights(f: Figures, voices: Voices) -> list[Line]:
     found: list[Line] = []
     if f.streak.current >= WEEK_STREAK:
         found.append(("week_streak", {"days": voices.number(f.streak.current)}))
-    if f.days_counted and f.days_met == f.days_counted:
+    if f.days_counted >= EVERY_DAY and f.days_met == f.days_counted:
         found.append(("week_minimums_all", {}))
     elif f.days_met >= 2:
         found.append(("week_minimums_some", {"days": voices.number(f.days_met)}))
@@ -109,8 +114,8 @@ def _week_highlights(f: Figures, voices: Voices) -> list[Line]:
     rating = favourite.average_rating if favourite else None
     if favourite and rating is not None and rating >= FAVOURITE_RATING:
         found.append(("week_favorite", {"ritual": voices.noun(favourite.ritual), "rating": voices.number(round(rating))}))
-    elif f.easiest and f.rituals[f.easiest].finish_rate > 0:
-        found.append(("week_easiest", {"ritual": voices.noun(f.easiest)}))
+    elif f.easiest and f.rituals[f.easiest].finish_rate >= EASIEST_RATE:
+        found.append(("week_easiest", {"ritual": voices.noun(f.easiest), "rituals": voices.plural(f.easiest)}))
     if f.partial:
         found.append(("week_partial", {"count": voices.number(f.partial)}))
     return found

@@ -203,6 +203,9 @@ class Voices:
     def noun(self, name: str) -> str:
         return self.nouns.get(name, (name, name))[0]
 
+    def plural(self, name: str) -> str:
+        return self.nouns.get(name, (name, name))[1]
+
 
 def _sentence_case(text: str) -> str:
     """A slot that opens a sentence ("{done} of hugging.") starts with a capital."""

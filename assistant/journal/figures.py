@@ -200,7 +200,10 @@ class Figures:
     easiest: str | None
     meaningful: str | None
     initiators: dict[str, int]
+    """Done moments (appreciations aside) each partner is known to have started."""
     offers: dict[str, OfferFigures] = field(default_factory=dict)
+    initiators_unknown: int = 0
+    """Done moments nobody said who started: shown as "not known", never shared out by guess."""
 
     @property
     def today(self) -> DayFigures | None:
@@ -231,6 +234,7 @@ class Figures:
             "easiest": self.easiest,
             "meaningful": self.meaningful,
             "initiators": dict(self.initiators),
+            "initiators_unknown": self.initiators_unknown,
             "offers": {name: o.to_dict() for name, o in self.offers.items()},
             "days": [d.to_dict() for d in self.days],
             "weeks": [w.to_dict() for w in self.weeks],
@@ -284,6 +288,7 @@ def compute_figures(
     active: set[date] = set()
     first_day: date | None = None
     appreciations = 0
+    unknown_starter = 0
 
     for m in moments:
         status = m.status
@@ -334,6 +339,8 @@ def compute_figures(
         day_seconds[day] = day_seconds.get(day, 0.0) + m.actual_seconds
         if m.initiated_by:
             initiators[m.initiated_by] = initiators.get(m.initiated_by, 0) + 1
+        else:
+            unknown_starter += 1
 
     rituals = {
         name: tally.figures(name)
@@ -366,6 +373,7 @@ def compute_figures(
         meaningful=_meaningful(totals),
         initiators=dict(sorted(initiators.items(), key=lambda kv: (-kv[1], kv[0]))),
         offers=_offers(offers, period),
+        initiators_unknown=unknown_starter,
     )
 
 

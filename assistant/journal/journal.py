@@ -39,14 +39,14 @@ from assistant.journal.records import (
     Offer,
 )
 from assistant.journal.repair import looks_like_offer, scan_documents
-from assistant.journal.storage import FILE_MODE, CorruptFile, SafeJSONStorage
+from assistant.journal.storage import FILE_MODE, CorruptFile, SafeJSONStorage, atomic_write, write_error
 
 APP_NAME = "tandem"
 FILE_NAME = "journal.json"
 OWNER = "_owner"
 """Extra key on a running moment: which process runs it, so a second process never closes it."""
 PENDING_OFFER_LIMIT = timedelta(minutes=10)
-"""Far longer than any answer window (`[offers] answer_seconds` is at most a minute)."""
+"""Longer than any answer window (`[offers] answer_seconds` is at most five minutes)."""
 
 
 def default_path() -> Path:
@@ -64,6 +64,25 @@ class Notice:
     reason: str
 
 
+class NoJournal(JournalError):
+    """A reading command found no journal at the path: it says so and creates nothing."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"there is no journal at {path} yet",
+            "it starts with your first moment (say \"hey tandem, start our hug\" or run `tandem log hug`); "
+            "if you keep it elsewhere, give that file with --journal")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    moments: int
+    offers: int
+    bytes: int
+
+
 @dataclass(frozen=True)
 class RepairResult:
     found: int
@@ -74,6 +93,11 @@ class RepairResult:
     """Records found but not usable (missing or bad fields)."""
     offers_found: int = 0
     offers_added: int = 0
+
+
+def exists(path: Path) -> bool:
+    """A journal is at `path`: its file, or at least its change log (a first session cut short)."""
+    return path.is_file() or path.with_name(path.name + ".log").is_file()
 
 
 def _process_start(pid: int) -> str | None:
@@ -162,6 +186,7 @@ class Journal:
         self._where: dict[str, tuple[str, int]] = {}
         self.unreadable: list[tuple[str, str, str]] = []
         """(table, key, problem) of stored moments that could not be read (see `journal check`)."""
+        self._closed = False
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -172,17 +197,24 @@ class Journal:
         *,
         now: datetime | None = None,
         lock_timeout: float = DEFAULT_TIMEOUT,
+        create: bool = True,
     ) -> Journal:
-        """Open (creating if needed) the journal; None = the platform's user data folder.
+        """Open the journal; None = the platform's user data folder. With `create=False` (what
+        reading commands use) a journal that is not there raises `NoJournal` and nothing is made.
 
         A corrupt file is set aside (see `notice`), a ritual left running by a crash is closed
-        as partial, and an older schema is migrated.
+        as partial, an older schema is migrated, and a change log left by a process that did not
+        exit cleanly is folded into the file.
         """
-        journal = cls(Path(path) if path else default_path(), lock_timeout)
+        file = Path(path) if path else default_path()
+        if not create and not exists(file):
+            raise NoJournal(file)
+        journal = cls(file, lock_timeout)
         journal._storage.ensure_folder()  # before the lock, which would create it world-readable
         with journal._lock.held():
             journal._load()
         journal.close_interrupted(now or datetime.now().astimezone())
+        journal.fold()
         return journal
 
     def _load(self) -> None:
@@ -431,6 +463,14 @@ class Journal:
 
         self._update(where, swap)
 
+    def set_initiator(self, moment_id: str, name: str | None) -> Moment:
+        """Who started a moment, learnt after it began ("it's Alex"); None when not known."""
+        with self._synced():
+            where = self._locate(moment_id)
+            updated = self._moment(where).with_(initiated_by=name)
+            self._update(where, {"initiated_by": name})
+        return updated
+
     def rate(self, moment_id: str, rating: int) -> Moment:
         with self._synced():
             where = self._locate(moment_id)
@@ -571,8 +611,15 @@ class Journal:
         with self._synced():
             return self._ordered(_as_datetime(since) if since is not None else None)
 
+    def latest_done(self, ritual: str | None = None) -> Moment | None:
+        """The latest completed or partial moment (of `ritual`), whoever started it."""
+        with self._synced():
+            found = self._latest(lambda m: m.done and (ritual is None or m.ritual == ritual))
+        return found[0] if found else None
+
     def last_initiator(self, ritual: str | None = None) -> str | None:
-        """Who started the latest done moment (of `ritual`), for `WhoseTurn` and rotation."""
+        """Who started the latest done moment (of `ritual`) whose starter is known, for `WhoseTurn`
+        and rotation (moments nobody said who started are passed over)."""
         with self._synced():
             found = self._latest(
                 lambda m: m.done and bool(m.initiated_by) and (ritual is None or m.ritual == ritual)
@@ -745,7 +792,49 @@ class Journal:
         return RepairResult(found=found, added=len(fresh), unreadable=unreadable,
                             offers_found=offers_found, offers_added=len(fresh_offers))
 
+    # -- one file to copy ---------------------------------------------------------------------
+
+    def fold(self) -> bool:
+        """Fold the change log into the journal file, so the file alone holds every moment.
+        Done on open and on `close`; a failure (a full disk, a read-only copy) loses nothing, as
+        the log still holds the changes. True when the file now holds everything."""
+        try:
+            with self._synced():
+                self._storage.fold()
+        except (JournalError, CorruptFile):
+            return False  # nothing is lost: the next open sets a damaged file aside and says so
+        return True
+
+    def backup(self, dest: Path | str) -> BackupResult:
+        """A consistent copy of the whole journal as one private file, safe while Tandem runs.
+
+        `dest` may be a folder (the copy keeps the journal's name). The copy is written whole
+        (temporary file, fsync, rename), so an interrupted backup never leaves half a file."""
+        target = Path(dest).expanduser()
+        if target.is_dir():
+            target = target / self.path.name
+        own = {self.path.resolve(), self._storage.log_path.resolve(), self._lock.path.resolve()}
+        if target.resolve() in own:
+            raise JournalError(f"{target} is the journal itself", "give a file or folder elsewhere, e.g. a USB stick")
+        if not target.parent.is_dir():
+            raise JournalError(f"cannot write the backup {target}: the folder {target.parent} does not exist",
+                               "create the folder first, or give another place")
+        with self._synced():
+            body = self._storage.snapshot_bytes()
+            moments = sum(len(t) for n, t in self._storage.read().items() if migrations.is_moments_table(n))
+            offers = sum(len(t) for n, t in self._storage.read().items() if migrations.is_offers_table(n))
+        try:
+            atomic_write(target, body)
+        except OSError as error:
+            raise write_error(target, error) from error
+        return BackupResult(target, moments, offers, len(body))
+
     def close(self) -> None:
+        """Fold the change log into the file (see `fold`), then let go of it."""
+        if self._closed:
+            return
+        self._closed = True
+        self.fold()
         self._db.close()
 
     def __enter__(self) -> Journal:

@@ -42,7 +42,8 @@ class Moment:
     actual_seconds: float = 0.0
     status: str = "completed"
     initiated_by: str | None = None
-    """The partner's name who started it (drives `WhoseTurn`)."""
+    """The partner who started it, only when known (said aloud, `tandem log --by`, an accepted offer
+    or a turn addressed to them by name); None = not known. Drives `WhoseTurn`."""
     rating: int | None = None
     """1..5 when the couple rated it."""
     counts: dict[str, int] | None = None
@@ -51,6 +52,9 @@ class Moment:
     """Words said (gratitude, appreciation), only when the couple opted in."""
     kind: str = "moment"
     id: str = field(default_factory=new_id)
+    room: str | None = None
+    """The room it happened in (a Wyoming satellite's room name); None: this machine's own speaker.
+    Older journals have no such key and read as None, so the schema is unchanged."""
 
     def __post_init__(self) -> None:
         if self.started.tzinfo is None:
@@ -91,6 +95,7 @@ class Moment:
             "texts": list(self.texts) if self.texts is not None else None,
             "kind": self.kind,
             "id": self.id,
+            "room": self.room,
         }
 
     @classmethod

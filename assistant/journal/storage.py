@@ -10,7 +10,9 @@ Rewriting a whole 10 MB journal for every hug would also be slow. So the data li
   belonged to a write that never returned. Each line holds whole documents (`put`) or deletions,
   so replaying it twice gives the same result.
 
-When the log grows past a quarter of the snapshot it is folded into a new snapshot (compaction).
+When the log grows past a quarter of the snapshot it is folded into a new snapshot (compaction);
+the `Journal` also folds it on every start and clean exit, so whenever no Tandem process is writing,
+`journal.json` alone holds every moment and is the one file a person needs to copy.
 Other processes' changes are picked up by `refresh()`, which reads only the log's new tail unless
 the snapshot itself was replaced. Callers hold the `JournalLock` around every call.
 """
@@ -466,7 +468,7 @@ class SafeJSONStorage(Storage):
         changes nothing, because every line holds whole documents.
         """
         self.ensure_folder()
-        body = json.dumps(self._tables, ensure_ascii=False, separators=(",", ":")).encode()
+        body = self.snapshot_bytes()
         try:
             atomic_write(self.path, body)
             atomic_write(self.log_path, b"")
@@ -476,6 +478,21 @@ class SafeJSONStorage(Storage):
         self._snap_size = len(body)
         self._log_sig = None
         self._log_offset = 0
+
+    def fold(self) -> bool:
+        """Fold a non-empty log into the snapshot, so the journal file alone holds everything
+        (done on every start and clean exit). True when there was something to fold."""
+        try:
+            pending = self._log_offset > 0 or self.log_path.stat().st_size > 0
+        except FileNotFoundError:
+            pending = False
+        if pending:
+            self.compact()
+        return pending
+
+    def snapshot_bytes(self) -> bytes:
+        """The whole content (snapshot and log replayed) as one journal file's bytes."""
+        return json.dumps(self._tables, ensure_ascii=False, separators=(",", ":")).encode()
 
     def replace_all(self, tables: Tables) -> None:
         """Make `tables` the whole content (migrations, a fresh start): one atomic snapshot."""

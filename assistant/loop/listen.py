@@ -227,17 +227,28 @@ class SpeechLoop:
         self.events.emit("transcript", text="..." if private else transcript.text, woke=transcript.woke,
                          confidence=round(transcript.confidence, 3), mode=_mode_name(utterance))
         if utterance.mode.wake:
-            if not transcript.woke:
-                return
-            self.stats.wakes += 1
-            self.events.emit("wake")
-            if (not transcript.text.strip() or transcript.confidence < self.settings.command_confidence
-                    or not isinstance(self.dialog.matcher.match_best(_hypotheses(transcript),
-                                                                     allowed=utterance.mode.intents), IntentMatch)):
-                # "hey tandem" alone, or with a pause after it that cut the command off: listen on.
-                self._window_until = self.clock.now() + self.settings.listen_window
-                self._play_chime("listening")
-                return
+            if transcript.woke and self.claim_wake(utterance, event, transcript):
+                self.wake_heard(utterance, transcript)
+            return
+        self._window_until = float("-inf")
+        self._understood(transcript, utterance)
+
+    def claim_wake(self, utterance: _Utterance, event: VadEvent, transcript: Transcript) -> bool:
+        """Whether this loop answers a wake phrase it heard: alone, always; with several rooms
+        (assistant/rooms), only the room that heard it best does, maybe later through `wake_heard`."""
+        return True
+
+    def wake_heard(self, utterance: _Utterance, transcript: Transcript) -> None:
+        """Answer a woken utterance: a command is understood, a bare wake phrase opens the window."""
+        self.stats.wakes += 1
+        self.events.emit("wake")
+        if (not transcript.text.strip() or transcript.confidence < self.settings.command_confidence
+                or not isinstance(self.dialog.matcher.match_best(_hypotheses(transcript),
+                                                                 allowed=utterance.mode.intents), IntentMatch)):
+            # "hey tandem" alone, or with a pause after it that cut the command off: listen on.
+            self._window_until = self.clock.now() + self.settings.listen_window
+            self._play_chime("listening")
+            return
         self._window_until = float("-inf")
         self._understood(transcript, utterance)
 

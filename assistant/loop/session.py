@@ -15,11 +15,12 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Callable, Iterable
 
 from assistant.clock import Clock, RealClock, VirtualClock
 from assistant.config import Settings, load_settings
 from assistant.datafiles import intents_dir
+from assistant.errors import AudioError
 from assistant.loop.events import EventLog
 from assistant.loop.listen import LoopSettings, SpeechLoop, chunks_with_reconnect
 from assistant.messages import AudioChunk
@@ -45,6 +46,10 @@ class ListenOptions:
     start: datetime | None = None
     """Wall-clock time of the recording's first sample (virtual runs); default: now."""
     loop: LoopSettings = field(default_factory=LoopSettings)
+    source: Callable[[Clock, EventLog, SpeechLoop], Iterable[AudioChunk]] | None = None
+    """Audio from somewhere else than a recording or the microphone (`tandem demo`'s simulated kitchen)."""
+    make_output: Callable[[Clock], Any] | None = None
+    """Builds where Tandem's voice goes, instead of `output` (`tandem demo --realtime`: speaker and WAV)."""
 
 
 @dataclass
@@ -72,7 +77,7 @@ def run_session(options: ListenOptions) -> SessionResult:
     from assistant.understand.matcher import Matcher
 
     settings: Settings = load_settings(options.config)
-    live = options.input is None
+    live = options.input is None and options.source is None
     clock: Clock
     if live or options.realtime:
         clock = RealClock.starting_now()
@@ -82,8 +87,15 @@ def run_session(options: ListenOptions) -> SessionResult:
     if live:  # no microphone or speaker is a clear error before any model is loaded
         from assistant.audio.devices import find_device
 
-        find_device(_device(options.input_device, settings.audio.input_device), "input")
-        find_device(_device(options.output_device, settings.audio.output_device), "output")
+        try:
+            find_device(_device(options.input_device, settings.audio.input_device), "input")
+            find_device(_device(options.output_device, settings.audio.output_device), "output")
+        except AudioError as error:
+            raise AudioError(error.what, f"{error.fix}; or hear Tandem without them: tandem demo") from None
+    elif options.input is not None:  # a missing or broken recording is said before any engine loads
+        from assistant.audio.wavio import wav_info
+
+        wav_info(options.input)
     intent_set = load_intents(options.intents or intents_dir())
     matcher = Matcher(intent_set)
     recognizer = load_recognizer(options.engine or settings.recognizer.engine, intent_set, options.model,
@@ -97,11 +109,16 @@ def run_session(options: ListenOptions) -> SessionResult:
     journal = Journal.open(options.journal)
     threading.Thread(target=journal.warm, daemon=True, name="journal-warm").start()
     events = EventLog(options.events, clock.now, options.echo)
+    from assistant.rooms.services import with_services  # [services]: Wyoming ASR/TTS in front of the local ones
+
+    recognizer, synth = with_services(settings, recognizer, synth, events.emit)
     output: Any = None
     dialog = None
     try:
         dialog = build_dialog(settings, journal, clock, options.rng, matcher=matcher)
-        if options.output is not None:
+        if options.make_output is not None:
+            output = options.make_output(clock)
+        elif options.output is not None:
             output = WavTimelineOutput(options.output, clock, origin=0.0 if not live else None)
         elif live:
             output = SoundDeviceOutput(_device(options.output_device, settings.audio.output_device), clock)
@@ -136,6 +153,8 @@ def _chunks(options: ListenOptions, settings: Settings, clock: Clock, events: Ev
             loop: SpeechLoop) -> Iterable[AudioChunk]:
     from assistant.audio.sources import MicSource, WavSource
 
+    if options.source is not None:
+        return options.source(clock, events, loop)
     if options.input is not None:
         # A virtual clock follows the recording (the loop moves it); the real clock paces it.
         return WavSource(options.input, clock=None if isinstance(clock, VirtualClock) else clock)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import numpy as np
-
+from assistant.audio.wavio import read_wav
 from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode, Recognizer
 
@@ -14,22 +13,11 @@ CHUNK = 4000
 """Samples fed per call (a quarter second), as the microphone loop would."""
 
 
-def _read(path: Path) -> np.ndarray:
-    try:
-        from assistant.audio.wavio import read_wav
-    except ImportError:  # pragma: no cover - the audio package is part of Tandem
-        import wave
-
-        with wave.open(str(path), "rb") as wav:
-            return np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
-    return read_wav(path)
-
-
 def transcribe_files(paths: Iterable[Path | str], recognizer: Recognizer,
                      mode: ListenMode = ListenMode()) -> Iterator[tuple[Path, Transcript]]:
     """(path, transcript) for each file, in order; the model stays loaded between files."""
     for path in map(Path, paths):
-        samples = _read(path)
+        samples = read_wav(path)
         session = recognizer.session(mode)
         for start in range(0, len(samples), CHUNK):
             session.accept(samples[start : start + CHUNK])

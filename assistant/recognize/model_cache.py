@@ -22,13 +22,13 @@ CACHE_FORMAT = "1"
 
 def cache_root() -> Path | None:
     """The user's cache folder for Tandem, or None when it cannot be created (then nothing is cached)."""
-    try:
-        from platformdirs import user_cache_dir
+    from platformdirs import user_cache_dir
 
+    try:
         root = Path(user_cache_dir("tandem")) / "recognize"
         root.mkdir(parents=True, exist_ok=True)
         return root
-    except (ImportError, OSError) as error:
+    except OSError as error:
         log.info("no recognizer cache: %s", error)
         return None
 

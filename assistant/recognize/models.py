@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import importlib.util
 import os
 import shutil
 import socket
@@ -270,13 +271,7 @@ def pocketsphinx_status() -> EngineStatus:
 def vosk_status(model: Path | str | None = None, configured: str = "") -> EngineStatus:
     """vosk runs when its package imports and the chosen folder looks like a model (not loaded here)."""
     folder = vosk_model_dir(model, configured)
-    try:
-        import importlib.util
-
-        found = importlib.util.find_spec("vosk") is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
+    if importlib.util.find_spec("vosk") is None:
         return EngineStatus("vosk", False, folder, "the vosk package is not installed: pip install vosk")
     if not looks_like_vosk_model(folder):
         return EngineStatus("vosk", False, folder, f"no model installed in {folder}: run `tandem model download`")

@@ -49,10 +49,18 @@ PALETTE = {
 SPARE = ("#b5654f", "#5e8f60", "#9b7bb5", "#c08a3e", "#4a8c8c", "#8c6f5a", "#6b7fb0", "#b0788f")
 """For ritual names Tandem does not know, in name order."""
 CALENDAR_RAMP = ("#d7e7d0", "#a6c99b", "#6ea565", "#3f7a45")
-"""Fewer to more moments in a day: a calm sage green."""
+"""One, two, three, four or more moments in a day: a calm sage green, one shade per count (a couple's
+days hold a handful, so counts are told apart exactly rather than by quartiles that collapse)."""
+TOGETHER = "#7d6b5d"
+"""Minutes together, all rituals at once: a warm neutral that is no ritual's colour."""
 PARTNER_COLOURS = ("#5f7d95", "#b07d62")
-WIDTH = 6.0
-"""Inches: 432 SVG units wide; with 13-point text that stays readable scaled down to a phone."""
+UNKNOWN = "#c9bfb3"
+"""Moments whose starter nobody said: muted, so they read as "not known", not as a third person."""
+WIDTH = 5.0
+"""Inches: 360 SVG units wide, drawn about 344 px wide on a 390 px phone, so 12-point text (the
+smallest used) stays above 11 px there."""
+SMALL = 12
+"""Points: the smallest text on a chart."""
 RC = {
     "svg.fonttype": "none", "svg.hashsalt": "tandem", "font.size": 13, "font.family": "sans-serif",
     "axes.edgecolor": GRID, "axes.labelcolor": MUTED, "axes.spines.top": False, "axes.spines.right": False,
@@ -82,6 +90,8 @@ class Chart:
     """CSS pixels: small grids should not be blown up to the full page width."""
     narrow: Chart | None = None
     """A variant shown instead on phone-sized screens (a year of days is too fine there)."""
+    note: str = ""
+    """A line under the chart that says how to read it."""
 
 
 def ritual_colours(names: Iterable[str]) -> dict[str, str]:
@@ -142,9 +152,9 @@ def minutes_chart(context: Figures, labels: Labels, period: Period | None = None
         return Chart("minutes", title, None, labels.text("table.none"))
     fig, ax = _figure(2.6)
     open_last = starts[-1] <= context.now.date() < _next(starts[-1], unit)
-    colours = [ACCENT] * len(values)
+    colours = [TOGETHER] * len(values)
     if open_last:
-        colours[-1] = "#e2a493"  # the week (or month) still going: lighter, and said so
+        colours[-1] = _pale(TOGETHER, 0.45)  # the week (or month) still going: lighter, and said so
     ax.bar(range(len(values)), values, color=colours, width=0.72 if len(values) <= 31 else 0.9, linewidth=0)
     closed = values[:-1] if open_last and len(values) > 1 else values
     begun = next((i for i, v in enumerate(closed) if v), len(closed))
@@ -155,11 +165,11 @@ def minutes_chart(context: Figures, labels: Labels, period: Period | None = None
     crowded = open_last and abs(values[-1] - average) < 0.15 * max(values)
     ax.annotate(labels.text("charts.minutes_average", n=f"{average:.0f}"), (0 if crowded else 1, average),
                 xycoords=("axes fraction", "data"), xytext=(0, 3), textcoords="offset points",
-                ha="left" if crowded else "right", va="bottom", color=MUTED, fontsize=12,
+                ha="left" if crowded else "right", va="bottom", color=MUTED, fontsize=SMALL,
                 bbox={"facecolor": CARD, "edgecolor": "none", "pad": 1.5})
     if open_last and len(values) <= 31:
         ax.annotate(labels.text("charts.so_far"), (len(values) - 1, values[-1]), xytext=(0, 3),
-                    textcoords="offset points", ha="center", va="bottom", color=MUTED, fontsize=11)
+                    textcoords="offset points", ha="center", va="bottom", color=MUTED, fontsize=SMALL)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     ax.set_ylabel(labels.text("charts.minutes_axis"))
@@ -187,12 +197,12 @@ def calendar_chart(context: Figures, labels: Labels, weeks: int = CALENDAR_WEEKS
         title = labels.text("charts.calendar")
     forgiven = set(context.streak.forgiven)
     totals = [sum(d.counts.values()) for d in days]
-    steps = _steps([t for t in totals if t])
     cell, gap, inches = 1.0, 0.18, 0.2
-    size = 8 if weeks_shown <= 20 else 10
+    size = 8 if weeks_shown <= 10 else 10
+    """A few weeks' grid is drawn large on a phone; a longer one needs bigger text to stay above 11 px."""
     per_char = 0.6 * size / (inches * 72)
     """Cells one character of text takes, roughly: the legend must fit inside the figure."""
-    left, top_room, bottom_room = 2.6, 1.6, 2.2 + (1.2 if forgiven else 0)
+    left, top_room, bottom_room = 2.6, 1.6, 3.4 + (1.2 if forgiven else 0)
     right = max(weeks_shown + 0.5, 5.6 + per_char * len(labels.text("charts.calendar_more")),
                 1.8 + per_char * len(labels.text("charts.calendar_forgiven")) if forgiven else 0)
     fig = Figure(figsize=((right + left) * inches, (7 + top_room + bottom_room) * inches))
@@ -205,7 +215,7 @@ def calendar_chart(context: Figures, labels: Labels, weeks: int = CALENDAR_WEEKS
     for d, total in zip(days, totals):
         col = (d.day - first).days // 7
         row = d.day.weekday()
-        colour = EMPTY if total == 0 else CALENDAR_RAMP[_level(total, steps)]
+        colour = EMPTY if total == 0 else CALENDAR_RAMP[shade_level(total)]
         edge = INK if d.day == today else "none"
         ax.add_patch(Rectangle((col + gap / 2, row + gap / 2), cell - gap, cell - gap, facecolor=colour,
                                edgecolor=edge, linewidth=1.2 if edge != "none" else 0))
@@ -222,14 +232,16 @@ def calendar_chart(context: Figures, labels: Labels, weeks: int = CALENDAR_WEEKS
             if room and col < weeks_shown - 1:
                 ax.text(col + 0.05, -0.4, labels.date(monday, "month"), ha="left", va="bottom", **text)
             shown_month = monday.month
-    # legend: fewer [][][][] more, and the forgiven mark
+    # legend: each shade with its count under it (0 1 2 3 4+) "moments a day", and the forgiven mark
     y = 7.6
-    ax.text(-0.3, y + 0.45, labels.text("charts.calendar_less"), ha="right", va="center", **text)
+    counts = [labels.whole(n) for n in range(len(CALENDAR_RAMP))]
+    counts.append(labels.text("charts.calendar_top", n=labels.whole(len(CALENDAR_RAMP))))
     for i, colour in enumerate((EMPTY, *CALENDAR_RAMP)):
         ax.add_patch(Rectangle((i + gap / 2, y + gap / 2), cell - gap, cell - gap, facecolor=colour, linewidth=0))
+        ax.text(i + 0.5, y + 1.15, counts[i], ha="center", va="top", **text)
     ax.text(5.15, y + 0.45, labels.text("charts.calendar_more"), ha="left", va="center", **text)
     if forgiven:
-        y += 1.2
+        y += 2.4
         ax.add_patch(Rectangle((0 + gap / 2, y + gap / 2), cell - gap, cell - gap, facecolor=EMPTY, linewidth=0))
         ax.add_patch(Rectangle((0.3, y + 0.3), 0.4, 0.4, facecolor="none", edgecolor=ACCENT, linewidth=1.4))
         ax.text(1.3, y + 0.45, labels.text("charts.calendar_forgiven"), ha="left", va="center", **text)
@@ -248,7 +260,7 @@ def ratings_chart(figures: Figures, colours: dict[str, str], labels: Labels) -> 
     ax.barh(y, [r.average_rating or 0 for r in rated], color=[colours[r.ritual] for r in rated], height=0.62)
     for i, r in enumerate(rated):
         ax.text((r.average_rating or 0) + 0.08, i, labels.text("charts.ratings_count", rating=f"{r.average_rating:.1f}",
-                                                               n=labels.whole(r.ratings)), va="center", fontsize=12, color=INK)
+                                                               n=labels.whole(r.ratings)), va="center", fontsize=SMALL, color=INK)
     ax.set_yticks(y, [labels.ritual(r.ritual) for r in rated])
     ax.tick_params(axis="y", colors=INK)
     ax.invert_yaxis()
@@ -259,25 +271,29 @@ def ratings_chart(figures: Figures, colours: dict[str, str], labels: Labels) -> 
 
 
 def initiators_chart(figures: Figures, labels: Labels) -> Chart:
-    """Who started how many moments: rotation made visible, never a scoreboard (no winner colour)."""
+    """Who started how many moments: rotation made visible, never a scoreboard (no winner colour).
+    Moments nobody said who started get their own muted "not known" bar: they are never shared out."""
     title = labels.text("charts.initiators")
-    people = list(figures.initiators.items())
+    people = [(name, n, PARTNER_COLOURS[i % 2]) for i, (name, n) in enumerate(figures.initiators.items())]
+    if figures.initiators_unknown:
+        people.append((labels.text("charts.initiators_unknown"), figures.initiators_unknown, UNKNOWN))
     if not people:
         return Chart("initiators", title, None, labels.text("charts.initiators_none"))
-    total = sum(n for _, n in people)
+    note = labels.text("charts.initiators_unknown_note") if figures.initiators_unknown else ""
+    total = sum(n for _, n, _ in people)
     fig, ax = _figure(0.5 + 0.45 * len(people))
     y = list(range(len(people)))
-    ax.barh(y, [n for _, n in people], color=[PARTNER_COLOURS[i % 2] for i in y], height=0.6)
-    top = max(n for _, n in people)
-    for i, (_, n) in enumerate(people):
-        ax.text(n + top * 0.02, i, f"{labels.whole(n)} ({100 * n / total:.0f}%)", va="center", fontsize=12, color=INK)
-    ax.set_yticks(y, [name for name, _ in people])
+    ax.barh(y, [n for _, n, _ in people], color=[colour for _, _, colour in people], height=0.6)
+    top = max(n for _, n, _ in people)
+    for i, (_, n, _) in enumerate(people):
+        ax.text(n + top * 0.02, i, f"{labels.whole(n)} ({100 * n / total:.0f}%)", va="center", fontsize=SMALL, color=INK)
+    ax.set_yticks(y, [name for name, _, _ in people])
     ax.tick_params(axis="y", colors=INK)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.3)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     ax.grid(axis="x", color=GRID, linewidth=0.8)
-    return Chart("initiators", title, _svg(fig, "initiators", title))
+    return Chart("initiators", title, _svg(fig, "initiators", title), note=note)
 
 
 def offers_chart(figures: Figures, colours: dict[str, str], labels: Labels) -> Chart:
@@ -294,15 +310,15 @@ def offers_chart(figures: Figures, colours: dict[str, str], labels: Labels) -> C
                     color=[colours[o.ritual] for o in offers], label=labels.text("charts.offers_taken"))
     top = max(o.offered for o in offers)
     for i, o in enumerate(offers):
-        ax.text(o.offered + top * 0.02, i - 0.18, labels.whole(o.offered), va="center", fontsize=11, color=MUTED)
-        ax.text(o.accepted + top * 0.02, i + 0.18, labels.whole(o.accepted), va="center", fontsize=11, color=INK)
+        ax.text(o.offered + top * 0.02, i - 0.18, labels.whole(o.offered), va="center", fontsize=SMALL, color=MUTED)
+        ax.text(o.accepted + top * 0.02, i + 0.18, labels.whole(o.accepted), va="center", fontsize=SMALL, color=INK)
     ax.set_yticks(y, [labels.ritual(o.ritual) for o in offers])
     ax.tick_params(axis="y", colors=INK)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.25)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     ax.grid(axis="x", color=GRID, linewidth=0.8)
-    ax.legend(handles=[made, taken], loc="lower right", frameon=False, fontsize=11, ncols=2,
+    ax.legend(handles=[made, taken], loc="lower right", frameon=False, fontsize=SMALL, ncols=2,
               bbox_to_anchor=(1, 1), borderaxespad=0.2)
     return Chart("offers", title, _svg(fig, "offers", title))
 
@@ -386,17 +402,9 @@ def _date_ticks(ax: Axes, starts: list[date], unit: str, labels: Labels) -> None
     ax.set_xticks(ticks, names)
 
 
-def _steps(values: list[int]) -> tuple[float, float, float]:
-    """Quartile bounds of the busy days, so the calendar's shades suit this couple's own rhythm."""
-    if not values:
-        return (1, 2, 3)
-    ordered = sorted(values)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-    return (pick(0.25), pick(0.5), pick(0.75))
-
-
-def _level(total: int, steps: tuple[float, float, float]) -> int:
-    return sum(1 for s in steps if total > s)
+def shade_level(total: int) -> int:
+    """The calendar shade of a day with `total` moments (at least one): one, two, three, four or more."""
+    return min(max(total, 1), len(CALENDAR_RAMP)) - 1
 
 
 def _pale(colour: str, amount: float = 0.6) -> str:

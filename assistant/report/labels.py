@@ -33,14 +33,15 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "summary.days_met_value": ("met", "counted"), "summary.weeks_met_value": ("met", "counted"),
     "summary.streak_value": ("current", "best"), "summary.best_span": ("start", "end"),
     "summary.easiest_value": ("ritual", "rate"), "summary.meaningful_value": ("ritual", "rating"),
-    "summary.initiator_value": ("name", "n"), "summary.offers_value": ("offered", "accepted"),
+    "summary.initiator_value": ("name", "n"), "summary.initiator_unknown": ("n",), "summary.offers_value": ("offered", "accepted"),
     **{f"charts.{k}": () for k in ("heading", "legend", "moments_day", "moments_week", "moments_month", "moments_axis",
                                      "minutes_week", "minutes_month", "minutes_axis", "so_far", "calendar",
-                                     "calendar_last_year", "calendar_less", "calendar_more", "calendar_forgiven",
-                                     "ratings", "ratings_none", "initiators", "initiators_none", "offers",
+                                     "calendar_last_year", "calendar_more", "calendar_forgiven",
+                                     "ratings", "ratings_none", "initiators", "initiators_none", "initiators_unknown",
+                                     "initiators_unknown_note", "offers",
                                      "offers_made", "offers_taken", "offers_none")},
     "charts.minutes_week_context": ("n",), "charts.calendar_context": ("n",), "charts.minutes_average": ("n",),
-    "charts.ratings_count": ("rating", "n"),
+    "charts.ratings_count": ("rating", "n"), "charts.calendar_top": ("n",),
 }
 """Every label the code uses, with the slots it fills."""
 COUNTS = ("moments_count", "minutes_count", "days_count")

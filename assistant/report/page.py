@@ -71,6 +71,8 @@ def _chart_html(chart: Chart) -> str:
         extra = f" {only}" if only else ""
         style = f' style="max-width:{part.max_width}px"' if part.max_width else ""
         inner.append(part.svg.replace('class="chart-svg"', f'class="chart-svg{extra}"{style}', 1))
+        if part.note:
+            inner.append(f'<p class="note{extra}">{escape(part.note)}</p>')
     return f'<figure class="{classes}" data-chart="{chart.key}">\n' + "\n".join(inner) + "\n</figure>"
 
 

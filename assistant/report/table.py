@@ -84,8 +84,10 @@ def summary_rows(figures: Figures, labels: Labels) -> list[tuple[str, str]]:
                  t("summary.meaningful_value", ritual=labels.ritual(meaningful.ritual),
                    rating=f"{meaningful.average_rating:.1f}")
                  if meaningful and meaningful.average_rating is not None else nothing))
-    rows.append((t("summary.initiators"), ", ".join(t("summary.initiator_value", name=name, n=labels.whole(n))
-                                                    for name, n in figures.initiators.items()) or nothing))
+    starters = [t("summary.initiator_value", name=name, n=labels.whole(n)) for name, n in figures.initiators.items()]
+    if figures.initiators_unknown:
+        starters.append(t("summary.initiator_unknown", n=labels.whole(figures.initiators_unknown)))
+    rows.append((t("summary.initiators"), ", ".join(starters) or nothing))
     offered = sum(o.offered for o in figures.offers.values())
     accepted = sum(o.accepted for o in figures.offers.values())
     rows.append((t("summary.offers"), t("summary.offers_value", offered=labels.whole(offered),

@@ -25,7 +25,17 @@ from assistant.rituals.script import (
 
 CONTROLS = frozenset({"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "Next", "Repeat"})
 """Intents that steer a running ritual."""
+ASK_QUESTION = "AskQuestion"
+"""Asked while a check-in's question is on the table, it means another question (`another_question`)."""
+HELP = "Help"
+"""Heard in every state: the Dialog answers it with what can be said right now."""
 DEFAULT_ADD_SECONDS = 30
+BRIEF_SECONDS = 10.0
+BRIEF_SHARE = 0.2
+"""A partial run shorter than this share of its planned length (and at least `BRIEF_SECONDS`) is spoken
+of as short, not in seconds: "a short check-in still counts", never "seven seconds of talking"."""
+TAKE_YOUR_TIME = 3.0
+""""We need a moment" during a question: it stays open this many times its usual wait."""
 
 
 class RunState(Enum):
@@ -96,6 +106,8 @@ class RitualRun:
         self.settings = settings
         self.rng = rng
         self.first, self.second = first, second
+        self.initiated_by: str | None = None
+        """Who started it, when known (the Dialog keeps it up to date); `first` is only the order of turns."""
         self.variant = ritual.variants.get(variant) if variant else None
         self.variant_name = variant if self.variant else None
         base = self.variant.duration if self.variant and self.variant.duration else ritual.duration
@@ -128,6 +140,10 @@ class RitualRun:
         self._answer = 0
         self._question = ""
         self._ended_at: float | None = None
+        self.asked_again = 0
+        """Times the waiting rating or offer question was asked again after an unclear answer."""
+        self._recorded_seconds: float | None = None
+        """The real seconds, fixed at the record step: what follows (the rating question) is not the ritual."""
 
     # ---- public API ----------------------------------------------------------------------
     @property
@@ -175,15 +191,16 @@ class RitualRun:
     def expecting(self) -> Expectation:
         s = self.state
         if s in TIMED:
-            return Expectation(CONTROLS | {"Skip"}, False, False)
+            asks = {ASK_QUESTION} if self._asked() is not None else set()  # "another question" in a check-in
+            return Expectation(CONTROLS | {"Skip", HELP} | asks, False, False)
         if s is RunState.LISTENING:
-            return Expectation(CONTROLS | {"Skip", "ForgetThat"}, True, False)
+            return Expectation(CONTROLS | {"Skip", "ForgetThat", HELP}, True, False)
         if s is RunState.PAUSED:
-            return Expectation(frozenset({"Resume", "Stop", "TimeLeft", "Repeat", "Next", "AddTime"}), False, False)
+            return Expectation(frozenset({"Resume", "Stop", "TimeLeft", "Repeat", "Next", "AddTime", HELP}), False, False)
         if s is RunState.RATING:
-            return Expectation(frozenset({"Rate", "Skip", "No", "Stop", "Next"}), False, False)
+            return Expectation(frozenset({"Rate", "Skip", "No", "Stop", "Next", "Pause", "Repeat", HELP}), False, False)
         if s is RunState.OFFERING:
-            return Expectation(frozenset({"Yes", "No", "Stop", "Repeat", "Skip"}), False, False)
+            return Expectation(frozenset({"Yes", "No", "Stop", "Repeat", "Skip", "Pause", HELP}), False, False)
         return IDLE
 
     def output_busy_until(self, t: float) -> None:
@@ -199,7 +216,10 @@ class RitualRun:
                 self._deadline = t + timeout
 
     def actual_seconds(self, now: float) -> float:
-        """Real seconds spent: the timed hold for a timed ritual, the whole active time otherwise."""
+        """Real seconds spent: the timed hold for a ritual with a main timer, the whole active time
+        otherwise (pauses left out); fixed once the ritual is recorded."""
+        if self._recorded_seconds is not None:
+            return self._recorded_seconds
         if self.ritual.timed:
             total = self._main_done
             if self._timer and self._timer.main and self.state in (RunState.TIMING, RunState.BREATHING, RunState.PAUSED):
@@ -217,10 +237,10 @@ class RitualRun:
         return max(0.0, timer.length - self._timer_elapsed(now))
 
     def control(self, intent: str, slots: dict[str, Any], now: float) -> Reply:
-        """Stop, Pause, Resume, TimeLeft, AddTime, Next, Skip, Repeat, Rate, Yes, No."""
+        """Stop, Pause, Resume, TimeLeft, AddTime, Next, Skip, Repeat, Rate, Yes, No, AskQuestion."""
         self._fresh = False
         out: list[Action] = []
-        handler = getattr(self, f"_on_{intent.lower()}", None)
+        handler = self._on_anotherquestion if intent == ASK_QUESTION else getattr(self, f"_on_{intent.lower()}", None)
         if handler is None or self.done:
             return Reply()
         handler(slots, now, out)
@@ -232,6 +252,16 @@ class RitualRun:
         out: list[Action] = []
         if self.state is RunState.LISTENING:
             self._take_answer(text, now, out)
+        return Reply(tuple(out))
+
+    def ask_again(self, key: str, now: float) -> Reply:
+        """Say `key` and wait for the rating or offer answer afresh (an answer that was unclear)."""
+        self._fresh = False
+        out: list[Action] = []
+        if self.state in (RunState.RATING, RunState.OFFERING):
+            self.asked_again += 1
+            self._say(key, out)
+            self._rewait(now)
         return Reply(tuple(out))
 
     def skip_wait(self, now: float) -> Reply:
@@ -259,10 +289,15 @@ class RitualRun:
     def _begin(self, step: Step, now: float, out: list[Action]) -> bool:
         """Do one step; True when it blocks."""
         if isinstance(step, SayStep):
-            self._say(step.say, out)
+            if self.recorded and self.cut_short:  # "next" ended the hold early: "that's a minute and a half" is untrue
+                done = self.actual_seconds(now)
+                self._say(self._partial_key(done), out, done=self.voices.spoken_duration(done))
+            else:
+                self._say(step.say, out)
         elif isinstance(step, ChimeStep):
             out.append(Chime(step.chime))
         elif isinstance(step, RecordStep):
+            self._recorded_seconds = self.actual_seconds(now)
             self.recorded = True
             self.record_kind = step.record
             self.status = "partial" if self.cut_short else "completed"
@@ -327,6 +362,14 @@ class RitualRun:
         self.state = state
         self._entered_wait = now
         self._deadline = now + timeout
+        self._fresh = True
+
+    def _rewait(self, now: float, factor: float = 1.0) -> None:
+        """The rating or offer question waits afresh from `now` (`factor` times its own timeout)."""
+        step = self.ritual.steps[self.index]
+        timeout = float(getattr(step, "timeout", 20))
+        self._entered_wait = now
+        self._deadline = now + timeout * factor
         self._fresh = True
 
     def _breath_cues(self, length: float) -> list[tuple[float, str]]:
@@ -409,8 +452,16 @@ class RitualRun:
     def _partner_name(self, i: int | None = None) -> str:
         return (self.first, self.second)[(self._partner if i is None else i) % 2]
 
+    @property
+    def first_took_part(self) -> bool:
+        """The partner the script addressed first, by name, answered in their own turn: then who
+        started is known (the one who went first when asked to)."""
+        return self.counts.get(self.first, 0) > 0
+
     def _take_text(self, step: ListenStep, text: str) -> None:
-        name = self._partner_name() if step.per_partner else self.first
+        # One person's turn each: the answer is theirs. A single answer (an appreciation) is the
+        # starter's when known, else counted under what it is: nobody's name is guessed.
+        name = self._partner_name() if step.per_partner else (self.initiated_by or step.listen)
         self.counts[name] = self.counts.get(name, 0) + 1
         self.progress = True
         stored = bool(step.store and self.settings.keep_gratitude_text and text.strip())
@@ -463,8 +514,15 @@ class RitualRun:
 
     def _on_timeout(self, now: float, out: list[Action]) -> None:
         if self.state is RunState.LISTENING:
-            self._say("listen_timeout", out)
-            self._finish(self._stopped_status(), min(now, self._entered_wait))  # the silence is not time together
+            status = self._stopped_status()
+            end = min(now, self._entered_wait)  # the silence is not time together
+            if status == "partial":  # what was said still counts, and is celebrated
+                self._ended_at = end
+                done = self.actual_seconds(end)
+                self._say(self._partial_key(done), out, done=self.voices.spoken_duration(done))
+            else:
+                self._say("listen_timeout", out)
+            self._finish(status, end)
         else:  # an unanswered rating or offer just moves on
             self.index += 1
             self._advance(now, out)
@@ -473,13 +531,17 @@ class RitualRun:
     def _on_stop(self, slots: dict, now: float, out: list[Action]) -> None:
         if self.state is RunState.PAUSED:
             self._resume_clock(now)
+        if self.state in TIMED and self._timer_elapsed(now) >= 1.0:
+            self.progress = True  # a repair's pause held for a while is time spent together
         done = self.actual_seconds(now)
         status = self._stopped_status(now)
         if not self.recorded:
-            key = self.ritual.partial if status == "partial" else self.ritual.cancelled
+            key = self._partial_key(done) if status == "partial" else self.ritual.cancelled
             self._say(key, out, done=self.voices.spoken_duration(done))
-        else:
+        else:  # the ritual itself is done: a rating or follow-up question is simply let go
             out.append(Chime("soft"))
+            if not slots.get("shutdown"):
+                self._say("stopped_after_done", out)
         if self._timer and self._timer.main and self.state in (RunState.TIMING, RunState.BREATHING):
             self._main_done += self._timer_elapsed(now)
         self._finish(status, now)
@@ -491,9 +553,20 @@ class RitualRun:
             return "partial" if self.actual_seconds(now) >= 1.0 else "cancelled"
         return "partial" if self.progress else "cancelled"
 
+    def _partial_key(self, done: float) -> str:
+        """A few seconds of talking is no "seven seconds of talking": very short runs get the
+        ritual's `_brief` phrasing when it has one."""
+        brief = f"{self.ritual.partial}_brief"
+        short = done < max(BRIEF_SECONDS, BRIEF_SHARE * (self.planned_seconds or 0.0))
+        return brief if short and self.voices.has(brief) else self.ritual.partial
+
     def _on_pause(self, slots: dict, now: float, out: list[Action]) -> None:
         if self.state is RunState.PAUSED:
             self._say("already_paused", out)
+            return
+        if self.state in (RunState.RATING, RunState.OFFERING):
+            self._say("take_your_time", out)  # the question stays open, for longer
+            self._rewait(now, factor=TAKE_YOUR_TIME)
             return
         if self.state not in TIMED and self.state is not RunState.LISTENING:
             return
@@ -550,6 +623,9 @@ class RitualRun:
                   left=self.voices.spoken_duration(left + add, approximate=True))
 
     def _on_next(self, slots: dict, now: float, out: list[Action]) -> None:
+        if self.state is RunState.TIMING and self._asked() is not None:
+            self._on_anotherquestion(slots, now, out)  # "next question" in a check-in: a new one, not the end
+            return
         if self.state is RunState.PAUSED:
             self._resume_clock(now)
         if self.state in (RunState.TIMING, RunState.BREATHING, RunState.COUNTING):
@@ -566,6 +642,7 @@ class RitualRun:
         elif self.state is RunState.LISTENING:
             self._next_partner(self._listen_step(), now, out)
         elif self.state in (RunState.RATING, RunState.OFFERING):
+            self._let_question_go(out)
             self.index += 1
             self._advance(now, out)
 
@@ -574,6 +651,25 @@ class RitualRun:
             self._after_answer(self._listen_step(), now, out, skipped=True)
         else:
             self._on_next(slots, now, out)
+
+    def _asked(self) -> QuestionStep | None:
+        """The question step this run has already asked from, if any."""
+        if not self._question:
+            return None
+        return next((step for step in self.ritual.steps[:self.index + 1] if isinstance(step, QuestionStep)), None)
+
+    def _on_anotherquestion(self, slots: dict, now: float, out: list[Action]) -> None:
+        """A different question from the same bank, when this ritual asked one; the timer goes on."""
+        asked = self._asked()
+        if asked is None:
+            self._say("no_question_here", out)
+            return
+        others = [q for q in self.book.questions[asked.question] if q != self._question]
+        if not others:
+            self._say("no_other_question", out)
+            return
+        self._question = self.rng.choice(others)
+        self._say("another_question", out)
 
     def _on_repeat(self, slots: dict, now: float, out: list[Action]) -> None:
         if self.last_say is None:
@@ -602,14 +698,18 @@ class RitualRun:
         self._advance(now, out)
 
     def _on_no(self, slots: dict, now: float, out: list[Action]) -> None:
-        if self.state is RunState.OFFERING:
-            step = self.ritual.steps[self.index]
-            assert isinstance(step, OfferStep)
-            if step.declined:
-                self._say(step.declined, out)
         if self.state in (RunState.OFFERING, RunState.RATING):
+            self._let_question_go(out)
             self.index += 1
             self._advance(now, out)
+
+    def _let_question_go(self, out: list[Action]) -> None:
+        """No, skip or next at a question: a word that it is let go (the follow-up's own "no" line)."""
+        step = self.ritual.steps[self.index]
+        if isinstance(step, OfferStep):
+            self._say(step.declined or "offer_declined", out)
+        else:
+            self._say("rating_skipped", out)
 
     # ---- helpers -------------------------------------------------------------------------
     def _finish(self, status: str, now: float) -> None:

@@ -125,11 +125,17 @@ class Ritual:
     partial: str = "ritual_partial"
     cancelled: str = "ritual_cancelled"
     kind: str = "moment"
+    usual_seconds: int | None = None
+    """How long it usually takes, for one logged without the speaker (`tandem log`) when the couple
+    has none of their own yet; a ritual with a `duration` uses that instead."""
 
     @property
     def timed(self) -> bool:
-        """Has a timed step, so its real seconds are the time spent holding, not talking."""
-        return any(isinstance(s, (WaitStep, BreatheStep)) for s in self.steps)
+        """Has a main timer (a wait or breathe step of its `duration`): its real seconds are the time
+        spent holding, not the talk around it. Any other ritual's real seconds are its whole active
+        time up to its record step (a repair's pause, count and recap), less pauses and silences."""
+        return any(isinstance(s, WaitStep) and s.wait == "duration" or isinstance(s, BreatheStep)
+                   and s.breathe == "duration" for s in self.steps)
 
 
 @dataclass(frozen=True)
@@ -196,7 +202,7 @@ def _ritual(path: Path, name: str, body: Any, voices: Voices, questions: dict) -
     where = f"rituals.{name}"
     if not isinstance(body, dict):
         raise DataError(path, where, "must be a mapping", "give it `intent:` and `steps:`")
-    known = {"intent", "steps", "duration", "variants", "partial", "cancelled", "kind"}
+    known = {"intent", "steps", "duration", "variants", "partial", "cancelled", "kind", "usual_seconds"}
     for key in body:
         if key not in known:
             raise DataError(path, f"{where}.{key}", "unknown field", "use: " + ", ".join(sorted(known)))
@@ -209,15 +215,20 @@ def _ritual(path: Path, name: str, body: Any, voices: Voices, questions: dict) -
     steps_data = body.get("steps")
     if not isinstance(steps_data, list) or not steps_data:
         raise DataError(path, f"{where}.steps", "must be a non-empty list", "list the steps, e.g. `- say: hug_intro`")
+    usual = body.get("usual_seconds")
+    if usual is not None and (isinstance(usual, bool) or not isinstance(usual, int) or not 0 <= usual <= 3 * 3600):
+        raise DataError(path, f"{where}.usual_seconds", f"bad value {usual!r}", "write whole seconds, e.g. usual_seconds: 240")
     variants = _variants(path, where, body.get("variants") or {}, voices)
     steps = tuple(_step(path, f"{where}.steps[{i}]", s, voices, questions, duration) for i, s in enumerate(steps_data))
     ritual = Ritual(name, intent, steps, duration, variants,
                     str(body.get("partial", "ritual_partial")), str(body.get("cancelled", "ritual_cancelled")),
-                    str(body.get("kind", "moment")))
+                    str(body.get("kind", "moment")), usual)
     if ritual.kind not in ("moment", "appreciation"):
         raise DataError(path, f"{where}.kind", f"unknown kind {ritual.kind!r}", "use moment or appreciation")
     for key in (ritual.partial, ritual.cancelled):
         _key(path, where, key, voices)
+    if voices.has(f"{ritual.partial}_brief"):  # said instead of `partial` after a very short run
+        _key(path, where, f"{ritual.partial}_brief", voices)
     return ritual
 
 

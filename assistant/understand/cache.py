@@ -1,8 +1,9 @@
-"""A small on-disk cache of the tagged template skeletons, so `tandem understand` starts quickly.
+"""A small on-disk cache of what an intents folder is turned into, so `tandem understand` starts quickly.
 
-Expanding and tagging thousands of skeletons costs a fifth of a second each start; the result only
-changes when the intent files or this package's code change, so both are in the cache key. The cache
-is plain JSON (never pickle), written atomically, and any problem with it just means rebuilding.
+Expanding and tagging thousands of skeletons costs a fifth of a second, training the intent
+classifier a few seconds; both only change when the intent files or this package's code change, so
+both are in the cache key. The cache is plain JSON or numpy arrays (never pickle), written
+atomically, and any problem with it just means rebuilding.
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-FORMAT = 1
+import numpy as np
+
+FORMAT = 2
 KEEP = 8
 """Cache files kept (one per intents folder version)."""
-_CODE = ("cache.py", "expand.py", "intents.py", "lexicon.py", "matcher.py", "normalize.py", "numbers.py")
+_CODE = ("cache.py", "classifier.py", "expand.py", "features.py", "intents.py", "lexicon.py", "matcher.py",
+         "normalize.py", "numbers.py", "reader.py", "training.py", "validate.py")
 
 
 def cache_dir() -> Path | None:
@@ -57,29 +62,57 @@ def _hassil_version() -> str:
 
 def cached(files: list[Path], build: Callable[[], Any], folder: Path | None = None) -> Any:
     """The JSON value `build()` gives for these files, from the cache when it holds it."""
+    return _cached(files, build, folder, "skeletons", ".json", _read_json, _write_json)
+
+
+def cached_arrays(files: list[Path], build: Callable[[], dict[str, np.ndarray]], kind: str,
+                  folder: Path | None = None) -> dict[str, np.ndarray]:
+    """The named numpy arrays `build()` gives for these files (e.g. a trained model), cached as `.npz`."""
+    return _cached(files, build, folder, kind, ".npz", _read_arrays, _write_arrays)
+
+
+def _cached(files: list[Path], build: Callable[[], Any], folder: Path | None, kind: str, suffix: str,
+            read: Callable[[Path], Any], write: Callable[[Any, Any], None]) -> Any:
     folder = folder or cache_dir()
     if folder is None:
         return build()
-    path = folder / f"skeletons-{key(files)}.json"
+    path = folder / f"{kind}-{key(files)}{suffix}"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read(path)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         pass
     value = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(value, out, separators=(",", ":"))
+        with os.fdopen(handle, "wb") as out:
+            write(value, out)
         os.replace(temp, path)
-        _prune(folder)
+        _prune(folder, kind, suffix)
     except OSError:
         pass  # a read-only home: just build each time
     return value
 
 
-def _prune(folder: Path) -> None:
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write_json(value: Any, out: Any) -> None:
+    out.write(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def _write_arrays(value: dict[str, np.ndarray], out: Any) -> None:
+    np.savez(out, **value)
+
+
+def _prune(folder: Path, kind: str, suffix: str) -> None:
     """Keep the few most recent caches: old ones belong to intent files that have since changed."""
-    files = sorted(folder.glob("skeletons-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    files = sorted(folder.glob(f"{kind}-*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[KEEP:]:
         old.unlink(missing_ok=True)

@@ -22,6 +22,10 @@ from assistant.understand.expand import Expander, SlotRef, Variant
 from assistant.understand.numbers import NumberWords
 from assistant.understand.validate import check_refs, merge, parse, parse_list, read_yaml
 
+_OURS = ("examples", "not_requests", "synonyms")
+"""Keys Tandem reads beside hassil's (hassil's own loader ignores them, so the folder stays hassil's)."""
+VARIANTS_PER_EXAMPLE = 12
+"""Most sentences one example or not-request template expands to (sampled beyond that)."""
 SKELETON_CAP = 100
 """Most skeletons kept per template (more are sampled, not enumerated)."""
 VALUES_PER_LIST = 40
@@ -35,6 +39,28 @@ class Sample:
     intent: str
     text: str
     slots: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A sentence as people really say it for an intent (top-level `examples:`), not a template.
+
+    Examples teach the matcher's classifier how requests sound beyond the templates; their slot
+    values, if any, are read from the words like any other sentence's. Each entry in the files may
+    use template syntax ("(chuck|pop) on [a|the] hug timer") and is expanded into a few sentences.
+    """
+
+    intent: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One `examples:` or `not_requests:` entry as written, with where it was written."""
+
+    path: Path
+    key: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +86,50 @@ class IntentSet:
     language: str
     files: dict[str, Path] = field(default_factory=dict)
     """Intent name -> the file that defines it (the first one)."""
+    example_entries: dict[str, list[Entry]] = field(default_factory=dict)
+    """Intent -> its `examples:` entries as written (templates allowed)."""
+    not_request_entries: list[Entry] = field(default_factory=list)
+    """The `not_requests:` entries as written (templates allowed)."""
+    synonyms: dict[str, str] = field(default_factory=dict)
+    """Phrase -> the word it means here ("cuddle" -> "hug"; top-level `synonyms:`, word: [phrases])."""
+    rules: dict[str, Sentence] = field(default_factory=dict)
+    """The folder's shared expansion rules, parsed."""
+    lists: dict[str, SlotList] = field(default_factory=dict)
+    """The folder's shared lists, parsed."""
+
+    @cached_property
+    def examples(self) -> list[Example]:
+        """Every `examples:` entry expanded into sentences, per intent in file order.
+
+        Expanded on first use (the classifier is trained from them only when its cache is stale):
+        a template error in an entry raises `DataError` naming the file and key then.
+        """
+        return [Example(name, text) for name, entries in self.example_entries.items()
+                for entry in entries for text in self._expand(entry)]
+
+    @cached_property
+    def not_requests(self) -> list[str]:
+        """Every `not_requests:` entry expanded into sentences."""
+        return [text for entry in self.not_request_entries for text in self._expand(entry)]
+
+    def _expand(self, entry: Entry) -> list[str]:
+        sentence = parse(entry.path, entry.key, entry.text)
+        check_refs(entry.path, entry.key, sentence.expression, self.rules, dict(self.lists), set())
+        seed = zlib.crc32(entry.text.encode())
+        rng = random.Random(seed)
+        out: list[str] = []
+        for variant in Expander(self.rules).bounded(sentence.expression, VARIANTS_PER_EXAMPLE, seed=seed):
+            words = []
+            for seg in variant:
+                if isinstance(seg, SlotRef):
+                    values = self.list_values(self.lists[seg.list_name]) if seg.list_name in self.lists else []
+                    words.append(rng.choice(values)[0] if values else "")
+                else:
+                    words.append(seg)
+            text = " ".join(" ".join(words).split())
+            if text and text not in out:
+                out.append(text)
+        return out
 
     @property
     def skip_words(self) -> list[str]:
@@ -172,7 +242,8 @@ def load_intents(folder: Path | str) -> IntentSet:
     if not paths:
         raise DataError(folder, "", "no intent files (*.yaml) found",
                         "point --intents at a folder of hassil YAML files")
-    merged: dict[str, Any] = {"intents": {}, "lists": {}, "expansion_rules": {}, "skip_words": []}
+    merged: dict[str, Any] = {"intents": {}, "lists": {}, "expansion_rules": {}, "skip_words": [],
+                              "examples": {}, "not_requests": [], "synonyms": {}}
     origin: dict[str, Path] = {}
     language: str | None = None
     for path in paths:
@@ -198,14 +269,20 @@ def _build(folder: Path, merged: dict[str, Any], origin: dict[str, Path]) -> Int
         check_refs(origin[f"expansion_rules:{name}"], f"expansion_rules.{name}", rule.expression,
                     global_rules, global_lists, set())
     try:
-        hassil = Intents.from_dict(merged)
+        hassil = Intents.from_dict({k: v for k, v in merged.items() if k not in _OURS})
     except Exception as error:  # hassil's own checks, after ours: keep the message
         raise DataError(folder, "", f"hassil cannot load these intents: {error}",
                         "compare the files with the hassil format") from error
     _share_parsed(hassil, templates)
     names = tuple(merged["intents"])
     files = {n: origin[f"intent:{n}"] for n in names}
-    return IntentSet(hassil, folder, names, templates, merged["language"], files)
+    for name in merged["examples"]:
+        if name not in merged["intents"]:
+            raise DataError(origin[f"examples:{name}"], f"examples.{name}", "names no intent of this folder",
+                            "use an intent name defined under `intents:` (names are case-sensitive; quote Yes/No)")
+    examples = {name: [Entry(*e) for e in entries] for name, entries in merged["examples"].items()}
+    return IntentSet(hassil, folder, names, templates, merged["language"], files, examples,
+                     [Entry(*e) for e in merged["not_requests"]], dict(merged["synonyms"]), global_rules, global_lists)
 
 
 def _share_parsed(hassil: Intents, templates: list[Template]) -> None:

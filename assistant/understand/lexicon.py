@@ -8,9 +8,10 @@ what was said. Lists sharing a phrase share a tag, so tagging never has to guess
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from hassil.intents import RangeSlotList, SlotList, TextSlotList, WildcardSlotList
+from rapidfuzz import fuzz, process
 
 from assistant.understand.expand import Expander
 from assistant.understand.normalize import tokens
@@ -18,6 +19,14 @@ from assistant.understand.numbers import NumberWords
 
 NUMBER_TAG = "#n"
 WILDCARD_TAG = "#*"
+APPROXIMATE = 84.0
+"""Least rapidfuzz ratio (0..100) between words said and a list value for the value to be read
+("ice mocha" for "iced mocha" is 95, "light roasted" for "light roast" 92)."""
+APPROXIMATE_WORD = 70.0
+"""...and every word said there this close to a word of the value: a stray word ("a medium so
+roast") is not part of a value, a bent one ("ice", "roasted") is."""
+APPROXIMATE_MIN_LETTERS = 4
+"""A list value shorter than this is only ever read word for word."""
 
 
 @dataclass(frozen=True)
@@ -29,12 +38,16 @@ class Reading:
     size: int
     phrase: tuple[str, ...]
     number: int | None = None
+    similarity: float = 1.0
+    """1.0 for a value said word for word; below for one found approximately."""
 
 
 class Lexicon:
     """Phrases of every text list, and the number words of every range list."""
 
-    def __init__(self, lists: dict[str, SlotList], numbers: NumberWords, rules: dict) -> None:
+    def __init__(self, lists: dict[str, SlotList], numbers: NumberWords, rules: dict,
+                 rewrite: Callable[[list[str]], list[str]] | None = None) -> None:
+        """`rewrite` turns a value's words into the words a query is read as (synonyms)."""
         self.numbers = numbers
         self.values: dict[str, dict[tuple[str, ...], Any]] = {}
         expander = Expander(rules)
@@ -45,6 +58,7 @@ class Lexicon:
                     out = value.value_out
                     for variant in expander.bounded(value.text_in, 64):
                         words = tuple(tokens(" ".join(s for s in variant if isinstance(s, str))))
+                        words = tuple(rewrite(list(words))) if rewrite else words
                         if words:
                             table.setdefault(words, out if out is not None else " ".join(words))
                 self.values[name] = table
@@ -56,6 +70,8 @@ class Lexicon:
         self.longest = max((len(p) for p in self.phrase_tag), default=1)
         self.starts = {p[0] for p in self.phrase_tag} | {p[0] for p in numbers.by_phrase}
         """First words of every phrase and number: any other word is plain, no lookup needed."""
+        self._approximate = {" ".join(p): p for p in self.phrase_tag if len(" ".join(p)) >= APPROXIMATE_MIN_LETTERS}
+        self._approximate_texts = sorted(self._approximate)
 
     def list_tag(self, slot_list: SlotList | None, name: str) -> str:
         if isinstance(slot_list, RangeSlotList):
@@ -64,12 +80,23 @@ class Lexicon:
             return WILDCARD_TAG
         return self.tag_of_list.get(name, WILDCARD_TAG)
 
-    def tag(self, words: list[str]) -> tuple[list[str], list[Reading | None]]:
-        """Tagged tokens, and for each tagged token the reading behind it (None for a plain word)."""
+    def tag(self, words: list[str], known: frozenset[str] | None = None) -> tuple[list[str], list[Reading | None]]:
+        """Tagged tokens, and for each tagged token the reading behind it (None for a plain word).
+
+        With `known` (every word the intents use), a run of words holding an unknown word is also
+        compared with every list value, so a value a recognizer bent is still read.
+        """
+        near = self.approximate(words, known) if known is not None and self._approximate else {}
         out: list[str] = []
         readings: list[Reading | None] = []
         i = 0
         while i < len(words):
+            if i in near:
+                reading = near[i]
+                out.append(reading.tag)
+                readings.append(reading)
+                i += reading.size
+                continue
             if words[i] not in self.starts and not words[i].isdigit():
                 out.append(words[i])
                 readings.append(None)
@@ -94,6 +121,33 @@ class Lexicon:
                 readings.append(best)
                 i += best.size
         return out, readings
+
+    def approximate(self, words: list[str], known: frozenset[str]) -> dict[int, Reading]:
+        """List values found approximately, by start index: windows of words around each unknown
+        word, each compared with every value (best similarity first, then the longer value)."""
+        unknown = [i for i, w in enumerate(words) if w not in known and not w.isdigit()]
+        if not unknown:
+            return {}
+        found: list[tuple[float, int, int, int, tuple[str, ...]]] = []
+        for u in unknown:
+            for start in range(max(0, u - self.longest + 1), u + 1):
+                for end in range(u + 1, min(len(words), start + self.longest + 1) + 1):
+                    window = words[start:end]
+                    for text, score, _ in process.extract(" ".join(window), self._approximate_texts,
+                                                          scorer=fuzz.ratio, score_cutoff=APPROXIMATE, limit=3):
+                        phrase = self._approximate[text]
+                        if all(max(fuzz.ratio(w, p) for p in phrase) >= APPROXIMATE_WORD for w in window):
+                            found.append((score, len(phrase), start, end, phrase))
+                            break
+        taken: set[int] = set()
+        out: dict[int, Reading] = {}
+        for score, _, start, end, phrase in sorted(found, key=lambda f: (-f[0], -f[1], f[2])):
+            span = set(range(start, end))
+            if span & taken:
+                continue
+            taken |= span
+            out[start] = Reading(self.phrase_tag[phrase], start, end - start, phrase, similarity=score / 100)
+        return out
 
     def value(self, list_name: str, slot_list: SlotList | None, reading: Reading) -> Any:
         """The slot value of a reading for one list, or None when that list does not hold it."""

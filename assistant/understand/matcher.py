@@ -1,21 +1,24 @@
-"""Understand a line of text: exact first, then a calibrated fuzzy match.
+"""Understand a line of text: exact first, then a trained classifier with calibrated rejection.
 
-1. Normalise: lowercase words, punctuation and control characters dropped, digits spoken
-   ("90" -> "ninety"), filler dropped ("um", "please", the intents' skip words).
+1. Read (`reader.Reader`): lowercase words, digits spoken, synonyms mapped to the word they mean,
+   fillers dropped, misheard spellings and a cut-off first word repaired, slot values tagged
+   (approximately when a recognizer bent them).
 2. Exact: the words are one of the expanded templates (a dictionary look-up), or hassil's own
-   `recognize` accepts them (tried on the few intents the fuzzy scores put first).
-3. Fuzzy: every expanded template ("skeleton", slot values replaced by tags on both sides) is
-   scored at once by weighted shared words (`scoring.WordIndex`), the best few by rapidfuzz's
-   character ratio too; the best intent wins if it clears `THRESHOLD` and leads the next intent
-   by `MARGIN`. Slot values are read from the words said, aligned to the winning skeleton,
-   never copied from a sample sentence.
-4. Verbatim: a slot of the winning intent that alignment missed is still read when one of its
-   values was said word for word: one stray word must not lose the slots around it.
+   `recognize` accepts them (tried on the few intents ranked first).
+3. Classifier (`classifier.LinearModel`, trained on the folder's templates, examples and
+   not-requests, cached on disk): a probability for every intent and for "not for us". The best
+   intent is taken when it is likely enough (`ACCEPT`) and leads the runner-up (`MARGIN`); when it
+   is likely but not sure (`ASK`), or two intents are close, the match is marked `unsure` with its
+   runner-up, so the dialog can ask one short question instead of guessing.
+4. Slots: read from the words said, aligned to the intent's closest expanded template (weighted
+   shared words, then rapidfuzz's character ratio), and verbatim where alignment missed a value.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, Collection, NamedTuple, Sequence
 
 from hassil import Intents, recognize
@@ -25,30 +28,40 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from assistant.messages import IntentMatch, NoMatch, Understanding
-from assistant.understand.cache import cached
+from assistant.understand.cache import cached, cached_arrays
+from assistant.understand.classifier import NONE, LinearModel
 from assistant.understand.expand import SlotRef
+from assistant.understand.features import FREE, features, stemmer
 from assistant.understand.intents import IntentSet, Template
-from assistant.understand.lexicon import WILDCARD_TAG, Lexicon, Reading
-from assistant.understand.normalize import FILLERS, Fillers, tokens
-from assistant.understand.numbers import share_with_hassil
+from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
+from assistant.understand.normalize import FILLERS
+from assistant.understand.numbers import share_with_hassil, sounds_alike
+from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
+from assistant.understand.training import Corpus, train
 
-
-
-THRESHOLD = 0.76
-"""Least fuzzy score (0..1) accepted; calibrated with `python -m bench.text --calibrate`."""
-MARGIN = 0.04
-"""Least lead of the best intent over the second best."""
-BLEND = 0.65
-"""Share of the word-weight score in the fuzzy score; the rest is rapidfuzz's character ratio."""
+ACCEPT = 0.55
+"""Least calibrated probability for the best intent to be taken without a question."""
+ASK = 0.3
+"""Least probability for the best intent to be offered in a question ("A hug?") instead of dropped."""
+MARGIN = 0.2
+"""Least lead of the best intent over the runner-up to be taken without a question."""
+TEMPERATURE = 1.0
+"""Divides the classifier's logits: fitted on the tuning corpus (`python -m bench.text --calibrate`)."""
 TOP_K = 30
 """Skeletons (best by word weights) looked at closely per query."""
 MAX_TOKENS = 40
 """More words than this is conversation, not a command."""
-EXACT_GATE = 0.45
-"""Intents whose best fuzzy score reaches this are tried with hassil's exact matcher..."""
 EXACT_TRIES = 3
-"""...at most this many, best first: an exact sentence always scores high for its own intent."""
+"""Intents tried with hassil's exact matcher, best first: an exact sentence is always exact."""
+NEAR_TEMPLATE = 0.9
+"""A sentence this close to one of the classifier's best intent's templates (shared words and
+characters, 0..1) is that template with a slip: taken even when the classifier doubts it. Above
+every near miss of the tuning split (the closest was 0.88)."""
+UNIT_REACH = 2
+"""A number's unit ("minutes") may come this many words after it ("two more minutes")."""
+BLEND = 0.65
+"""Share of the word-weight score in the template-likeness score; the rest is rapidfuzz's ratio."""
 
 
 class Skeleton(NamedTuple):
@@ -67,13 +80,12 @@ class Skeleton(NamedTuple):
 class Matcher:
     """Text -> `IntentMatch` or `NoMatch`, for any intents folder. Never raises for a str."""
 
-    def __init__(self, intent_set: IntentSet, threshold: float = THRESHOLD, margin: float = MARGIN,
-                 use_cache: bool = True) -> None:
+    def __init__(self, intent_set: IntentSet, accept: float = ACCEPT, ask: float = ASK, margin: float = MARGIN,
+                 use_cache: bool = True, temperature: float = TEMPERATURE) -> None:
         self.intents = intent_set
         self.use_cache = use_cache
-        self.threshold = threshold
-        self.margin = margin
-        self.fillers = Fillers([*intent_set.skip_words, *FILLERS.get(intent_set.language.split("-")[0], ())])
+        self.accept, self.ask, self.margin = accept, ask, margin
+        self.language = intent_set.language.split("-")[0]
         # Lists by a key of their own: two intents may each have a local list of the same name.
         lists: dict[str, SlotList] = {}
         self._list_key: dict[int, str] = {}
@@ -84,9 +96,16 @@ class Matcher:
                     self._list_key[id(slot_list)] = key
                     lists[key] = slot_list
         self.lists = lists
-        self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules)
+        fillers = [*intent_set.skip_words, *FILLERS.get(self.language, ())]
+        synonyms_only = Reader(intent_set.numbers, Lexicon({}, intent_set.numbers, {}), intent_set.synonyms, ())
+        self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules,
+                               rewrite=lambda words: synonyms_only.plain(words, strip=False))
+        self.reader = Reader(intent_set.numbers, self.lexicon, intent_set.synonyms, fillers)
         self.skeletons = self._skeletons()
+        self.stem = stemmer(self.language)
+        self._units: dict[str, set[str | None]] = {}
         self._intent_slots = self._slots_by_intent()
+        self._required = self._required_slots()
         self._wild = [s for s in self.skeletons if s.words.count(WILDCARD_TAG) == 1]
         self.plain = [s for s in self.skeletons if WILDCARD_TAG not in s.words]
         self.index = WordIndex([s.words for s in self.plain], [s.template.intent for s in self.plain])
@@ -95,6 +114,9 @@ class Matcher:
         for i, skel in enumerate(self.plain):
             self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
+        self.model = self._model()
+        self.model.temperature = temperature
+        self._class_index = {name: i for i, name in enumerate(self.model.classes)}
         self._warm_up()
 
     # -- public -----------------------------------------------------------------------------
@@ -107,84 +129,187 @@ class Matcher:
             return NoMatch(text if isinstance(text, str) else "")  # pragma: no cover
 
     def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None) -> Understanding:
-        """The best understanding over alternative transcripts (an n-best list, best first).
+        """The best understanding over a recognizer's hypotheses (an n-best list, best first).
 
-        An exact match wins over a fuzzy one; among equals the earlier alternative wins.
+        An exact match wins over a fuzzy one; among equals the earlier hypothesis wins. Numbers
+        heard by a recognizer are never taken on trust: each whole-number slot gets `choices`,
+        the value read first, then what other hypotheses heard there and the numbers that sound
+        like it ("nineteen": ninety). When the hypotheses themselves disagree on a slot, the match
+        is also marked unsure.
         """
+        results = [self.match(text, allowed) for text in texts if isinstance(text, str)]
         best: Understanding | None = None
-        for text in texts:
-            result = self.match(text, allowed)
-            if isinstance(result, IntentMatch) and result.method == "exact":
-                return result
+        for result in results:
             if best is None or _rank(result) > _rank(best):
                 best = result
-        return best if best is not None else NoMatch("")
+        if best is None:
+            return NoMatch("")
+        if not isinstance(best, IntentMatch):
+            return best
+        same = [r for r in results if isinstance(r, IntentMatch) and r.intent == best.intent]
+        choices: dict[str, tuple[Any, ...]] = {}
+        disagree = False
+        alike = self._sound_alikes(best, allowed)
+        for slot, value in best.slots.items():
+            if not _whole(value):
+                continue
+            heard = [value] + [r.slots[slot] for r in same if _whole(r.slots.get(slot))]
+            disagree |= len(set(heard)) > 1
+            choices[slot] = tuple(dict.fromkeys([*heard, *alike.get(slot, ())]))
+        return replace(best, choices={**best.choices, **choices}, unsure=best.unsure or disagree)
+
+    def _sound_alikes(self, match: IntentMatch, allowed: Collection[str] | None) -> dict[str, list[Any]]:
+        """Slot values the match would have with each number said swapped for one that sounds like it."""
+        said = self.reader.read(match.text)
+        out: dict[str, list[Any]] = {}
+        for i, reading in enumerate(said.readings):
+            if reading is None or reading.number is None:
+                continue
+            start = sum(r.size if r is not None else 1 for r in said.readings[:i])
+            for other in sounds_alike(reading.number, self.language):
+                words = [*said.words[:start], self.intents.numbers.spoken(other), *said.words[start + reading.size:]]
+                again = self.match(" ".join(words), allowed)
+                if isinstance(again, IntentMatch) and again.intent == match.intent:
+                    for slot, value in again.slots.items():
+                        if match.slots.get(slot) != value and _whole(value):
+                            out.setdefault(slot, []).append(value)
+        return out
+
+    def probabilities(self, text: str, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """The classifier's calibrated probability per intent (and `classifier.NONE`), best first. For tuning."""
+        said = self.reader.read(text) if isinstance(text, str) else None
+        if said is None or not said.words or len(said.words) > MAX_TOKENS:
+            return [(NONE, 1.0)]
+        p = self._probabilities(said, None if allowed is None else frozenset(allowed))
+        order = np.argsort(-p)
+        return [(self.model.classes[i], float(p[i])) for i in order]
 
     def explain(self, text: str, allowed: Collection[str] | None = None) -> list[tuple[str, float, str]]:
-        """The fuzzy candidates for `text`, best first: (intent, score 0..1, skeleton). For tuning."""
-        said = self._words(text)
-        if not said or len(said) > MAX_TOKENS:
+        """Per intent, best first: (intent, probability, its closest expanded template). For tuning."""
+        said = self.reader.read(text) if isinstance(text, str) else None
+        if said is None or not said.words or len(said.words) > MAX_TOKENS:
             return []
-        words = self.fillers.strip(said) or said
-        tagged, _ = self.lexicon.tag(words)
-        scores = self._scores(tagged, words, None if allowed is None else frozenset(allowed))
-        ranked = sorted(scores.items(), key=lambda kv: kv[1][0], reverse=True)
-        return [(name, score, skel.text) for name, (score, skel) in ranked]
+        scores = self._scores(said, None if allowed is None else frozenset(allowed))
+        return [(name, p, scores[name][1].text if name in scores else "")
+                for name, p in self.probabilities(text, allowed) if name != NONE]
 
     # -- steps ------------------------------------------------------------------------------
 
     def _match(self, text: str, allowed: frozenset[str] | None) -> Understanding:
         if not isinstance(text, str):
             return NoMatch("")
-        said = self._words(text)
-        if not said or len(said) > MAX_TOKENS:
+        readings = self.reader.readings(text)
+        if not readings[0].words or len(readings[0].words) > MAX_TOKENS:
             return NoMatch(text)
-        words = self.fillers.strip(said) or said
-        tagged, readings = self.lexicon.tag(words)
-        known = self._known_sentence(tagged, readings, words, allowed)
-        if known is not None:
-            return IntentMatch(known[0], known[1], 1.0, text, "exact")
-        scores = self._scores(tagged, words, allowed)
-        ranked_names = sorted(scores, key=lambda n: scores[n][0], reverse=True)[:EXACT_TRIES]
-        candidates = frozenset(n for n in ranked_names if scores[n][0] >= EXACT_GATE)
-        candidates |= self._wildcard_candidates(words, allowed)
-        if candidates:
-            exact = self._exact(" ".join(said), candidates, text)  # hassil drops its skip words itself
-            if exact is not None:
-                intent, slots = exact
-                return IntentMatch(intent, slots, 1.0, text, "exact")
-        if not scores:
+        for said in readings:
+            known = self._known_sentence(said, allowed)
+            if known is not None:
+                return IntentMatch(known[0], known[1], 1.0, text, "exact")
+        said, p = max(((r, self._free_text_reading(r, allowed, self._probabilities(r, allowed))) for r in readings),
+                      key=lambda rp: self._likeliest(rp[1]))
+        ranked = [i for i in np.argsort(-p) if self.model.classes[i] != NONE
+                  and (allowed is None or self.model.classes[i] in allowed)]
+        scores = self._scores(said, allowed)
+        candidates = frozenset(self.model.classes[i] for i in ranked[:EXACT_TRIES])
+        candidates |= self._wildcard_candidates(said.words, allowed)
+        exact = self._exact(" ".join(said.spoken), candidates, text) if candidates else None
+        if exact is not None:
+            return IntentMatch(exact[0], exact[1], 1.0, text, "exact")
+        if not ranked:
             return NoMatch(text)
-        ranked = sorted(scores.items(), key=lambda kv: kv[1][0], reverse=True)
-        name, (score, skel) = ranked[0]
-        runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        if score < self.threshold or score - runner_up < self.margin:
-            return NoMatch(text, name, round(score, 3))
-        if WILDCARD_TAG in skel.words:
-            slots = self._read_wildcard(skel, words, text)
-        else:
-            aligned = self._align_slots(skel, tagged, readings)
-            if aligned is None:  # a value was said but its list does not allow it ("zero stars")
-                return NoMatch(text, name, round(score, 3))
-            slots, used = aligned
-            self._fill_verbatim(name, slots, readings, used)
-        return IntentMatch(name, slots, round(min(score, 0.99), 3), text, "fuzzy")
+        name, runner_up = self.model.classes[ranked[0]], self.model.classes[ranked[1]] if len(ranked) > 1 else None
+        top = float(p[ranked[0]])
+        none = float(p[self._class_index[NONE]])
+        margin = top - max(float(p[ranked[1]]) if len(ranked) > 1 else 0.0, none)
+        near = scores.get(name, (0.0, None))[0]
+        if near >= NEAR_TEMPLATE:  # a template but for a recognizer's slip ("the time is left"), the same intent
+            slots = self._slots_for(name, said, scores, text)
+            if slots is not None:
+                return IntentMatch(name, slots, round(min(near, 0.99), 3), text, "fuzzy", runner_up=runner_up,
+                                   margin=round(max(margin, 0.0), 3))
+        if top < self.ask or none >= top:
+            return NoMatch(text, name, round(top, 3))
+        slots = self._slots_for(name, said, scores, text)
+        if slots is None:  # a value was said but its list does not allow it ("zero stars"), or one is missing
+            return NoMatch(text, name, round(top, 3))
+        unsure = top < self.accept or margin < self.margin
+        return IntentMatch(name, slots, round(min(top, 0.99), 3), text, "fuzzy", runner_up=runner_up,
+                           margin=round(margin, 3), unsure=unsure)
 
-    def _known_sentence(self, tagged: list[str], readings: list[Reading | None], words: list[str],
-                        allowed: frozenset[str] | None) -> tuple[str, dict[str, Any]] | None:
+    def _likeliest(self, p: np.ndarray) -> float:
+        """How likely the best intent of a reading is (what picks between readings of a cut-off word)."""
+        none = self._class_index[NONE]
+        return float(np.max(np.delete(p, none))) if len(p) > 1 else 0.0
+
+    def _probabilities(self, said: Said, allowed: frozenset[str] | None) -> np.ndarray:
+        """Calibrated class probabilities, over `allowed` intents and "not for us" when given."""
+        names = features(said.tagged, self.reader.known, self.stem)
+        return self.model.probabilities(names, None if allowed is None else self._class_mask(allowed))
+
+    def _collapse_free(self, intent: str, said: Said) -> list[str]:
+        """An example's words with the free text of its intent's wildcard template as one unknown word."""
+        for skel in self._wild:
+            if skel.template.intent == intent:
+                score, free, cut = self._wildcard_split(skel, said.words)
+                if score > 0 and free:
+                    return [*said.words[:cut], FREE, *said.words[cut + len(free):]]
+        return said.tagged
+
+    def _free_text_reading(self, said: Said, allowed: frozenset[str] | None, p: np.ndarray) -> np.ndarray:
+        """The probabilities with the free text of a wildcard template read as one unknown word.
+
+        "i really appreciate how you cooked" holds many words no template uses; the classifier
+        learnt "i appreciate <unk>". When such a template's fixed words were all said and this
+        reading makes its intent likelier, it is the reading kept.
+        """
+        best = p
+        for skel in self._wild:
+            name = skel.template.intent
+            if (allowed is not None and name not in allowed) or name not in self._class_index:
+                continue
+            score, free, cut = self._wildcard_split(skel, said.words)
+            if score <= 0 or not free:
+                continue
+            tagged = [*said.words[:cut], FREE, *said.words[cut + len(free):]]
+            mask = None if allowed is None else self._class_mask(allowed)
+            q = self.model.probabilities(features(tagged, self.reader.known, self.stem), mask)
+            k = self._class_index[name]
+            if q[k] > best[k] and int(np.argmax(q)) == k:
+                best = q
+        return best
+
+    def _slots_for(self, name: str, said: Said, scores: dict[str, tuple[float, "Skeleton"]],
+                   text: str) -> dict[str, Any] | None:
+        """The slots of intent `name` read from `said`, or None when they cannot be read."""
+        if name not in scores:
+            scores = {**scores, **self._scores(said, frozenset({name}))}
+        if name not in scores:
+            return None
+        skel = scores[name][1]
+        if WILDCARD_TAG in skel.words:
+            slots = self._read_wildcard(skel, said.words, text)
+        else:
+            aligned = self._align_slots(skel, said.tagged, said.readings)
+            if aligned is None:
+                return None
+            slots, used = aligned
+            self._fill_verbatim(name, slots, said.readings, used, said.tagged)
+        if not self._required.get(name, frozenset()) <= set(slots):
+            return None
+        return slots
+
+    def _known_sentence(self, said: Said, allowed: frozenset[str] | None) -> tuple[str, dict[str, Any]] | None:
         """A sentence that is word for word one of the expanded templates: exact, without a search."""
-        for i in self._by_text.get(" ".join(tagged), ()):
+        if any(r is not None and r.similarity < 1.0 for r in said.readings):
+            return None  # a value found approximately is never an exact match
+        for i in self._by_text.get(" ".join(said.tagged), ()):
             skel = self.plain[i]
             if allowed is not None and skel.template.intent not in allowed:
                 continue
-            slots = self._read_slots(skel, tagged, readings, words)
-            if slots is not None and all(ref.slot in slots for _, ref in skel.slots):
-                return skel.template.intent, slots
+            aligned = self._align_slots(skel, said.tagged, said.readings)
+            if aligned is not None and all(ref.slot in aligned[0] for _, ref in skel.slots):
+                return skel.template.intent, aligned[0]
         return None
-
-    def _words(self, text: str) -> list[str]:
-        words = tokens(text)
-        return [self.intents.numbers.spoken(int(w)) if w.isdigit() and len(w) < 7 else w for w in words]
 
     def _exact(self, text: str, candidates: frozenset[str] | None = None,
                typed: str = "") -> tuple[str, dict[str, Any]] | None:
@@ -198,14 +323,14 @@ class Matcher:
                 slots[name] = as_said(typed, entity.value)
         return result.intent.name, slots
 
-    def _scores(self, tagged: list[str], words: list[str],
-                allowed: frozenset[str] | None) -> dict[str, tuple[float, Skeleton]]:
-        """Best fuzzy score (0..1) and skeleton per intent."""
+    def _scores(self, said: Said, allowed: frozenset[str] | None) -> dict[str, tuple[float, "Skeleton"]]:
+        """Per intent, its closest expanded template and how close it is (0..1)."""
+        tagged, words = said.tagged, said.words
         bow = self.index.scores(tagged)
         if allowed is not None:
             bow = np.where(self._mask_for(allowed), bow, -1.0)
         top = np.argpartition(-bow, min(TOP_K, len(bow) - 1))[:TOP_K] if len(bow) else []
-        query = " ".join(self.index.known(w) or w for w in tagged)
+        query = " ".join(tagged)
         best: dict[str, tuple[float, Skeleton]] = {}
         for i in top:
             if bow[i] <= 0:
@@ -219,7 +344,7 @@ class Matcher:
             name = skel.template.intent
             if allowed is not None and name not in allowed:
                 continue
-            score = self._wildcard_score(skel, words)
+            score = self._wildcard_split(skel, words)[0]
             if score > 0 and (name not in best or score > best[name][0]):
                 best[name] = (score, skel)
         return best
@@ -231,34 +356,36 @@ class Matcher:
                          if (allowed is None or s.template.intent in allowed)
                          and all(w in said for w in s.words if not w.startswith("#")))
 
-    def _wildcard_split(self, skel: Skeleton, words: list[str]) -> tuple[float, list[str]]:
-        """Score the fixed words before and after the free text; return it with the free words.
+    def _wildcard_split(self, skel: "Skeleton", words: list[str]) -> tuple[float, list[str], int]:
+        """Score the fixed words before and after the free text; return it with the free words and
+        where they start.
 
-        Only skeletons whose fixed words were all said take part: free text must not turn any
-        sentence into a match.
+        The free text starts right after the template's last fixed word before it, said ("put it
+        down that i appreciate | her patience"), and ends right before its first fixed word after it;
+        whether the sentence means the intent at all is the classifier's call.
         """
-        said = {self.index.known(w) or w for w in words}
-        if not all(w in said for w in skel.words if w != WILDCARD_TAG):
-            return 0.0, []
         cut = skel.words.index(WILDCARD_TAG)
-        head, tail = " ".join(skel.words[:cut]), " ".join(skel.words[cut + 1:])
-        n_tail = len(skel.words) - cut - 1
-        best: tuple[float, list[str]] = (0.0, [])
-        for h in range(max(0, cut - 1), min(len(words), cut + 3) + 1):
-            for t in range(max(0, n_tail - 1), n_tail + 2) if n_tail else [0]:
-                free = words[h:len(words) - t]
-                if not free or h + t > len(words):
+        if (cut and skel.words[cut - 1] not in words) or (cut + 1 < len(skel.words) and skel.words[cut + 1] not in words):
+            return 0.0, [], 0
+        head, tail = list(skel.words[:cut]), list(skel.words[cut + 1:])
+        best: tuple[float, list[str], int] = (0.0, [], 0)
+        for h in range(1 if head else 0, len(words)):
+            if head and words[h - 1] != head[-1]:
+                continue  # the free text starts right after the template's last fixed word
+            before = " ".join(words[max(0, h - len(head)):h])
+            head_score = fuzz.ratio(before, " ".join(head)) / 100 if head else 1.0
+            for t in range(1, len(words) - h) if tail else [0]:
+                if tail and words[len(words) - t] != tail[0]:
                     continue
-                score = fuzz.ratio(" ".join(words[:h]) + " | " + " ".join(words[len(words) - t:]),
-                                   head + " | " + tail) / 100
-                if score > best[0]:
-                    best = (score, free)
+                free = words[h:len(words) - t]
+                after = " ".join(words[len(words) - t:len(words) - t + len(tail)])
+                tail_score = fuzz.ratio(after, " ".join(tail)) / 100 if tail else 1.0
+                score = (head_score * len(head) + tail_score * len(tail)) / max(1, len(head) + len(tail))
+                if free and score > best[0]:
+                    best = (score, free, h)
         return best
 
-    def _wildcard_score(self, skel: Skeleton, words: list[str]) -> float:
-        return self._wildcard_split(skel, words)[0]
-
-    def _read_wildcard(self, skel: Skeleton, words: list[str], typed: str) -> dict[str, Any]:
+    def _read_wildcard(self, skel: "Skeleton", words: list[str], typed: str) -> dict[str, Any]:
         slots: dict[str, Any] = dict(skel.template.fixed_slots)
         free = self._wildcard_split(skel, words)[1]
         for _, ref in skel.slots:
@@ -266,17 +393,15 @@ class Matcher:
                 slots[ref.slot] = as_said(typed, " ".join(free))
         return slots
 
-    def _read_slots(self, skel: Skeleton, tagged: list[str], readings: list[Reading | None],
-                    words: list[str]) -> dict[str, Any] | None:
-        """Slot values read from the words said, aligned to the skeleton's `{list}` tags.
-
-        None when a value stands right where a slot is but its list does not hold it.
-        """
-        aligned = self._align_slots(skel, tagged, readings)
-        return None if aligned is None else aligned[0]
+    def _has_unit(self, key: str, tagged: list[str], i: int) -> bool:
+        """The number at `tagged[i]` is followed (closely) by a word its list's templates put after it,
+        or ends the sentence where the templates end with it."""
+        units = self._units.get(key, set())
+        after = {self.stem(w) for w in tagged[i + 1:i + 1 + UNIT_REACH]}
+        return bool(units & after) or (None in units and i == len(tagged) - 1)
 
     def _fill_verbatim(self, intent: str, slots: dict[str, Any], readings: list[Reading | None],
-                       used: set[int]) -> None:
+                       used: set[int], tagged: list[str]) -> None:
         """Fill the intent's slots that alignment missed from values said word for word.
 
         A stray word shifts the alignment and leaves slots unread although their phrases were
@@ -297,6 +422,8 @@ class Matcher:
                 if slot in slots:
                     continue
                 for key, slot_list in refs:
+                    if reading.number is not None and not self._has_unit(key, tagged, i):
+                        continue  # a number out of place needs its unit beside it ("count of five" is none)
                     value = self.lexicon.value(key, slot_list, reading)
                     if value is not None:
                         fits.append((slot, value))
@@ -309,9 +436,11 @@ class Matcher:
         for slot, (_, value) in found.items():
             slots[slot] = value
 
-    def _align_slots(self, skel: Skeleton, tagged: list[str], readings: list[Reading | None]
+    def _align_slots(self, skel: "Skeleton", tagged: list[str], readings: list[Reading | None]
                      ) -> tuple[dict[str, Any], set[int]] | None:
-        """`_read_slots`, and the indices of the readings it used."""
+        """Slot values read from the words said, aligned to the skeleton's `{list}` tags, and the
+        indices of the readings used. None when a value stands right where a slot is but its list
+        does not hold it."""
         slots: dict[str, Any] = dict(skel.template.fixed_slots)
         used: set[int] = set()
         if not skel.slots:
@@ -325,6 +454,12 @@ class Matcher:
             aligned = pairs.get(pos)
             candidates = [aligned] if aligned is not None else []
             candidates += [i for i, r in enumerate(readings) if r is not None and tagged[i] == skel.words[pos]]
+            if skel.words[pos] == NUMBER_TAG and pos + 1 < len(skel.words):
+                # "count of five" is not "five minutes": a number needs the word that follows it in
+                # the template close behind it ("two more minutes")
+                unit = self.stem(skel.words[pos + 1])
+                candidates = [i for i in candidates
+                              if any(self.stem(w) == unit for w in tagged[i + 1:i + 1 + UNIT_REACH])]
             for i in candidates:
                 reading = readings[i]
                 if i in used or reading is None:
@@ -340,18 +475,54 @@ class Matcher:
 
     # -- set-up -----------------------------------------------------------------------------
 
-    def _skeletons(self) -> list[Skeleton]:
+    def _files(self) -> list[Path]:
+        return sorted(self.intents.folder.glob("*.yaml"))
+
+    def _skeletons(self) -> list["Skeleton"]:
         """Every template expanded and tagged, from the on-disk cache when the files are unchanged."""
-        files = sorted(self.intents.folder.glob("*.yaml"))
-        rows = cached(files, self._tag_skeletons) if self.use_cache else self._tag_skeletons()
-        templates = self.intents.templates
+        rows = cached(self._files(), self._tag_skeletons) if self.use_cache else self._tag_skeletons()
         try:
-            return [Skeleton(templates[t], tuple(words), " ".join(words),
-                             tuple((pos, SlotRef(slot, name)) for pos, slot, name in refs))
-                    for t, words, refs in rows]
+            return self._rows_to_skeletons(rows)
         except (IndexError, TypeError, ValueError):  # a cache from elsewhere: rebuild
-            return [Skeleton(templates[t], tuple(w), " ".join(w), tuple((p, SlotRef(s, n)) for p, s, n in r))
-                    for t, w, r in self._tag_skeletons()]
+            return self._rows_to_skeletons(self._tag_skeletons())
+
+    def _rows_to_skeletons(self, rows: list[list[Any]]) -> list["Skeleton"]:
+        templates = self.intents.templates
+        refs: dict[tuple[str, str], SlotRef] = {}  # thousands of skeletons share a few dozen references
+        out = []
+        for t, words, slots in rows:
+            tagged = tuple(words)
+            out.append(Skeleton(templates[t], tagged, " ".join(tagged), tuple(
+                (pos, refs.get((slot, name)) or refs.setdefault((slot, name), SlotRef(slot, name)))
+                for pos, slot, name in slots)))
+        return out
+
+    def corpus(self) -> Corpus:
+        """What the classifier learns from, read like queries; teaches the reader the known words too."""
+        examples = [(e.intent, self._collapse_free(e.intent, self.reader.read(e.text, guess=False)))
+                    for e in self.intents.examples]
+        negatives = [self.reader.read(t, guess=False).tagged for t in self.intents.not_requests]
+        self.reader.learn([*(list(s.words) for s in self.skeletons), *(w for _, w in examples), *negatives])
+        return Corpus([(s.template.intent, list(s.words)) for s in self.skeletons], examples, negatives)
+
+    def _model(self) -> LinearModel:
+        """The intent classifier and the reader's known words, from the on-disk cache when the files are
+        unchanged (reading the examples and training happen only when they changed)."""
+        def build() -> dict[str, np.ndarray]:
+            corpus = self.corpus()
+            model = train(corpus, self.intents.names, self.reader.known, self.stem)
+            return {**model.to_arrays(), **self.reader.to_arrays()}
+
+        arrays = cached_arrays(self._files(), build, "classifier") if self.use_cache else build()
+        try:
+            model = LinearModel.from_arrays(arrays)
+            if model.classes != (*self.intents.names, NONE):
+                raise ValueError("a model of other intents")
+            self.reader.from_arrays(arrays)
+            return model
+        except (KeyError, ValueError, IndexError):
+            arrays = build()
+            return LinearModel.from_arrays(arrays)
 
     def _tag_skeletons(self) -> list[list[Any]]:
         """Tag every expanded template the way a query is tagged (fillers dropped, values as tags).
@@ -365,8 +536,7 @@ class Matcher:
 
         def tagged(seg: str, strip: bool) -> list[str]:
             if (seg, strip) not in memo:
-                plain = tokens(seg)
-                memo[seg, strip] = self.lexicon.tag(self.fillers.strip(plain) if strip else plain)[0]
+                memo[seg, strip] = self.reader.tag_template(seg, strip)
             return memo[seg, strip]
 
         for tpl, variant in self.intents.skeletons:
@@ -397,7 +567,7 @@ class Matcher:
         """
         out: dict[str, dict[str, list[tuple[str, SlotList]]]] = {}
         for skel in self.skeletons:
-            for _, ref in skel.slots:
+            for pos, ref in skel.slots:
                 slot_list = skel.template.lists.get(ref.list_name)
                 if slot_list is None or isinstance(slot_list, WildcardSlotList):
                     continue
@@ -405,6 +575,18 @@ class Matcher:
                 key = self._list_key.get(id(slot_list), ref.list_name)
                 if all(k != key for k, _ in refs):
                     refs.append((key, slot_list))
+                if skel.words[pos] == NUMBER_TAG:  # what follows a number of this list: its unit
+                    after = skel.words[pos + 1] if pos + 1 < len(skel.words) else None
+                    self._units.setdefault(key, set()).add(self.stem(after) if after else None)
+        return out
+
+    def _required_slots(self) -> dict[str, frozenset[str]]:
+        """Intent -> the slots every one of its templates fills (a match without them means nothing)."""
+        out: dict[str, frozenset[str]] = {}
+        for skel in self.skeletons:
+            have = frozenset({ref.slot for _, ref in skel.slots} | set(skel.template.fixed_slots))
+            name = skel.template.intent
+            out[name] = out[name] & have if name in out else have
         return out
 
     def _warm_up(self) -> None:
@@ -418,6 +600,9 @@ class Matcher:
                 self._masks.clear()
             self._masks[allowed] = np.array([s.template.intent in allowed for s in self.plain], dtype=bool)
         return self._masks[allowed]
+
+    def _class_mask(self, allowed: frozenset[str]) -> np.ndarray:
+        return np.array([c in allowed or c == NONE for c in self.model.classes], dtype=bool)
 
     def _hassil_for(self, allowed: frozenset[str] | None) -> Intents:
         if allowed not in self._hassil:
@@ -454,5 +639,9 @@ def _plain(value: Any) -> Any:
 
 def _rank(result: Understanding) -> tuple[int, float]:
     if isinstance(result, IntentMatch):
-        return (2 if result.method == "exact" else 1, result.confidence)
+        return (3 if result.method == "exact" else 1 if result.unsure else 2, result.confidence)
     return (0, result.confidence)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -43,30 +43,49 @@ FILLERS = {
 """Hesitations and politeness that never carry meaning, per language, on top of the intents' skip words."""
 
 
-class Fillers:
-    """Removes filler words and phrases ("um", "could you", "please") wherever they occur."""
+class Phrases:
+    """Replaces whole-word phrases by others wherever they occur, longest first, in one pass.
 
-    def __init__(self, phrases: Iterable[str]) -> None:
-        self.phrases = sorted({tuple(tokens(p)) for p in phrases if tokens(p)}, key=len, reverse=True)
-        self.longest = max((len(p) for p in self.phrases), default=0)
-        self._set = set(self.phrases)
-        self._starts = {p[0] for p in self.phrases}
+    Fillers ("um", "could you") are replaced by nothing; synonyms ("cuddle" -> "hug") by the word
+    they mean, so everything after this step sees one word per meaning.
+    """
 
-    def strip(self, words: list[str]) -> list[str]:
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self.table: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for phrase, replacement in mapping.items():
+            key = tuple(tokens(phrase))
+            if key:
+                self.table[key] = tuple(tokens(replacement))
+        self.longest = max((len(p) for p in self.table), default=0)
+        self._starts = {p[0] for p in self.table}
+
+    def apply(self, words: list[str]) -> list[str]:
         if self._starts.isdisjoint(words):
             return list(words)
         out: list[str] = []
         i = 0
         while i < len(words):
-            if words[i] not in self._starts:
-                out.append(words[i])
-                i += 1
-                continue
-            for size in range(min(self.longest, len(words) - i), 0, -1):
-                if tuple(words[i:i + size]) in self._set:
-                    i += size
-                    break
+            if words[i] in self._starts:
+                for size in range(min(self.longest, len(words) - i), 0, -1):
+                    replacement = self.table.get(tuple(words[i:i + size]))
+                    if replacement is not None:
+                        out.extend(replacement)
+                        i += size
+                        break
+                else:
+                    out.append(words[i])
+                    i += 1
             else:
                 out.append(words[i])
                 i += 1
         return out
+
+
+class Fillers(Phrases):
+    """Removes filler words and phrases ("um", "could you", "please") wherever they occur."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        super().__init__({p: "" for p in phrases})
+
+    def strip(self, words: list[str]) -> list[str]:
+        return self.apply(words)

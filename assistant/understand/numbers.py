@@ -41,7 +41,7 @@ class NumberWords:
         forms: list[str] = []
         if self._english and 0 <= number < 1_000_000:
             self.raw[number] = [english_cardinal(number)]
-            forms = [_clean(self.raw[number][0])]
+            forms = [_clean(self.raw[number][0]), *english_variants(number)]
         elif self._load_engine() is not None:
             try:
                 result = self._engine.format_number(number)
@@ -108,6 +108,28 @@ def english_cardinal(number: int) -> str:
         return f"{_ONES[hundreds]} hundred" + (f" {english_cardinal(rest)}" if rest else "")
     thousands, rest = divmod(number, 1000)
     return f"{english_cardinal(thousands)} thousand" + (f" {english_cardinal(rest)}" if rest else "")
+
+
+def english_variants(number: int) -> list[str]:
+    """Other ways people say a number under a thousand: "a hundred and twenty", "one hundred and five"."""
+    if not 100 <= number < 1000:
+        return []
+    hundreds, rest = divmod(number, 100)
+    tail = [""] if not rest else [f" {_clean(english_cardinal(rest))}", f" and {_clean(english_cardinal(rest))}"]
+    heads = [f"{_ONES[hundreds]} hundred"] + (["a hundred"] if hundreds == 1 else [])
+    main = _clean(english_cardinal(number))
+    return [h + t for h in heads for t in tail if h + t != main]
+
+
+SOUNDS_ALIKE = {"en": {13: 30, 14: 40, 15: 50, 16: 60, 17: 70, 18: 80, 19: 90}}
+"""Numbers a recognizer easily takes for one another ("nineteen" and "ninety"), per language."""
+
+
+def sounds_alike(number: int, language: str) -> list[int]:
+    """Numbers that sound like `number` when heard badly (both ways), none when the language has no table."""
+    pairs = SOUNDS_ALIKE.get(language.lower().replace("_", "-").split("-")[0], {})
+    out = [b for a, b in pairs.items() if a == number] + [a for a, b in pairs.items() if b == number]
+    return out
 
 
 def _numbers(slot_list: RangeSlotList) -> Iterator[int]:

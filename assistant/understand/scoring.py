@@ -12,7 +12,6 @@ import math
 from typing import Iterable, Sequence
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 UNKNOWN_SHARE = 0.9
 """A word no template uses weighs this share of a word that only one intent uses, when said beyond a template."""
@@ -20,10 +19,8 @@ EXTRA_FACTOR = 0.5
 """How much words said beyond a skeleton count against it, relative to words it misses."""
 SAME_INTENT = 0.0
 """Extra words that another template of the same intent uses count this much as extra ("yeah sure")."""
-SPELLING = 85.0
 FLOOR = 0.1
 """Least weight of a word, even one every intent uses."""
-"""An unknown word this close (rapidfuzz ratio) to a template word is read as that word."""
 
 
 def word_weight(n_intents: int, n_using: int) -> float:
@@ -56,22 +53,11 @@ class WordIndex:
         self.by_word[row_index, col_index] = self.weights[row_index]
         self.totals = self.by_word.sum(axis=0)
         self.by_word_intent = uses * self.weights[:, None]
-        self._spelling: dict[str, str | None] = {}
         self.unknown_weight = UNKNOWN_SHARE * word_weight(n_intents, 1)
 
     def known(self, word: str) -> str | None:
-        """The template word meant by `word` (itself, or a close spelling), else None."""
-        if word in self.vocab:
-            return word
-        if word not in self._spelling:
-            near = None
-            if len(word) >= 4 and word.isalpha():
-                found = process.extractOne(word, self.words, scorer=fuzz.ratio, score_cutoff=SPELLING)
-                near = found[0] if found else None
-            if len(self._spelling) > 10_000:
-                self._spelling.clear()
-            self._spelling[word] = near
-        return self._spelling[word]
+        """`word` when a template uses it, else None (misspellings are mended earlier, by the reader)."""
+        return word if word in self.vocab else None
 
     def scores(self, words: Iterable[str]) -> np.ndarray:
         """For each skeleton: matched weight / (its weight + EXTRA_FACTOR * weight said beyond it).

@@ -40,7 +40,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
            origin: dict[str, Path], language: str | None) -> str | None:
-    known = {"language", "intents", "lists", "expansion_rules", "skip_words", "settings"}
+    known = {"language", "intents", "lists", "expansion_rules", "skip_words", "settings", "examples", "not_requests",
+             "synonyms"}
     for key in doc:
         if key not in known:
             raise DataError(path, str(key), "unknown top-level key", f"use one of: {', '.join(sorted(known))}")
@@ -79,7 +80,44 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
         origin.setdefault(f"intent:{name}", path)
         for i, _ in enumerate(body["data"]):
             origin[f"data:{name}:{len(merged['intents'][name]['data']) - len(body['data']) + i}"] = path
+    examples = _mapping(path, doc, "examples", "intent names to sentences", "an intent name and a list of sentences")
+    for name, texts in examples.items():
+        key = f"examples.{name}"
+        merged["examples"].setdefault(str(name), []).extend(
+            (path, f"{key}[{i}]", t) for i, t in enumerate(_texts(path, key, texts, "how people really ask for it")))
+        origin.setdefault(f"examples:{name}", path)
+    merged["not_requests"].extend(
+        (path, f"not_requests[{i}]", t) for i, t in enumerate(_texts(
+            path, "not_requests", doc.get("not_requests", []), "what people say near the device that is not for it")))
+    synonyms = _mapping(path, doc, "synonyms", "a word to the words that mean the same",
+                        "a word and a list of words that mean it")
+    for word, same in synonyms.items():
+        key = f"synonyms.{word}"
+        if not isinstance(word, str) or not word.strip():
+            raise DataError(path, key, "must be named by a word or phrase", "quote the word")
+        for phrase in _texts(path, key, same, "words that mean the same"):
+            if phrase in merged["synonyms"] and merged["synonyms"][phrase] != word:
+                raise DataError(path, key, f"{phrase!r} already means {merged['synonyms'][phrase]!r}",
+                                "give each phrase one meaning")
+            merged["synonyms"][phrase] = word
     return language
+
+
+def _mapping(path: Path, doc: dict[str, Any], key: str, what: str, how: str) -> dict[Any, Any]:
+    value = doc.get(key) or {}
+    if not isinstance(value, dict):
+        raise DataError(path, key, f"must be a mapping of {what}", f"write `{key}:` then {how}")
+    return value
+
+
+def _texts(path: Path, key: str, value: Any, what: str) -> list[str]:
+    """A list of sentences (examples, not-requests, synonyms), each a non-empty text."""
+    if not isinstance(value, list):
+        raise DataError(path, key, "must be a list of sentences", f"write one quoted line per item: {what}")
+    for i, text in enumerate(value):
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(path, f"{key}[{i}]", "must be a non-empty text", "quote the sentence")
+    return list(value)
 
 
 def parse(path: Path, key: str, text: Any) -> Sentence:

@@ -1,0 +1,175 @@
+"""Read a line of text the way every later step needs it: one word per meaning, slot values tagged.
+
+Typed text and recognizer output meet here: punctuation and case go, digits become number words
+("90" -> "ninety"), synonyms become the word they mean ("cuddle" -> "hug", "secs" -> "seconds",
+from the intents' `synonyms:`), fillers go ("um", "could you", the intents' skip words), a word
+misspelt or misheard by a letter becomes the known word it is closest to, a first word the
+recognizer cut short ("tart a hug") becomes the known word it ends, and slot values are tagged by
+the lexicon, found approximately when a recognizer bent them ("ice mocha" for "iced mocha").
+Templates go through the same steps (without the guessing), so both sides speak alike.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from assistant.understand.lexicon import Lexicon, Reading
+from assistant.understand.normalize import Fillers, Phrases, tokens
+from assistant.understand.numbers import NumberWords
+
+SPELLING = 85.0
+"""An unknown word this close (rapidfuzz ratio, 0..100) to a known word is read as that word."""
+SPELLING_MIN_LETTERS = 4
+"""Shorter unknown words are never respelt: too many short words are one letter apart."""
+CUT_LETTERS = 2
+"""A cut-off first word may have lost at most this many letters ("tart" for "start")."""
+CUT_MIN_LETTERS = 3
+"""...and kept at least this many ("ah" is not what is left of "yeah")."""
+CUT_GUESSES = 3
+"""Most readings of a cut-off first word tried."""
+
+
+@dataclass(frozen=True)
+class Said:
+    """One line as the matcher sees it."""
+
+    spoken: list[str]
+    """Tokens with digits as words: what hassil's exact matcher is given."""
+    words: list[str]
+    """`spoken` with synonyms and guessed words replaced and fillers dropped."""
+    tagged: list[str]
+    """`words` with each slot value replaced by its list's tag ("#n" for a number)."""
+    readings: list[Reading | None]
+    """For each tagged token, the value read there (None for a plain word)."""
+
+
+class Reader:
+    """Turns text into `Said`, for one intents folder."""
+
+    def __init__(self, numbers: NumberWords, lexicon: Lexicon, synonyms: dict[str, str],
+                 fillers: Iterable[str]) -> None:
+        self.numbers = numbers
+        self.lexicon = lexicon
+        self.synonyms = Phrases(synonyms)
+        self.fillers = Fillers(fillers)
+        self.known: frozenset[str] = frozenset()
+        self._known_list: list[str] = []
+        self._spellable: frozenset[str] = frozenset()
+        self._first_words: Counter[str] = Counter()
+        self._memo: dict[str, str | None] = {}
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """What `learn` found, as arrays to keep in the on-disk cache beside the classifier."""
+        firsts = sorted(self._first_words)
+        return {"reader_known": np.array(sorted(self.known), dtype=str),
+                "reader_first": np.array(firsts, dtype=str),
+                "reader_first_n": np.array([self._first_words[w] for w in firsts], dtype=np.int64)}
+
+    def from_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        self._set(frozenset(str(w) for w in arrays["reader_known"]),
+                  Counter({str(w): int(n) for w, n in zip(arrays["reader_first"], arrays["reader_first_n"])}))
+
+    def learn(self, sentences: Iterable[list[str]]) -> None:
+        """The words of every template, example and not-request (already read): the known words."""
+        known: set[str] = set()
+        first: Counter[str] = Counter()
+        for words in sentences:
+            known.update(w for w in words if not w.startswith("#"))
+            if words and not words[0].startswith("#"):
+                first[words[0]] += 1
+        for phrase, meant in self.synonyms.table.items():  # "eah" is what is left of "yeah" too
+            first[phrase[0]] += first.get(meant[0], 0) if meant else 0
+        for phrase in [*self.lexicon.phrase_tag, *self.numbers.by_phrase]:
+            known.update(phrase)
+        self._set(frozenset(known), first)
+
+    def _set(self, known: frozenset[str], first: Counter[str]) -> None:
+        self.known = known
+        # respelling happens before synonyms and fillers: their words are known too ("eah" -> "yeah")
+        spellable = known | {w for p in [*self.synonyms.table, *self.fillers.table] for w in p}
+        self._known_list = sorted(spellable)
+        self._spellable = frozenset(spellable)
+        self._first_words = first
+        self._memo.clear()
+
+    def spoken(self, text: str) -> list[str]:
+        """Tokens, with digits spoken as the intents' number words."""
+        return [self.numbers.spoken(int(w)) if w.isdigit() and len(w) < 7 else w for w in tokens(text)]
+
+    def plain(self, words: list[str], strip: bool = True) -> list[str]:
+        """Synonyms replaced and (when `strip`) fillers dropped; the words themselves if nothing is left."""
+        meant = self.synonyms.apply(words)
+        if not strip:
+            return meant
+        return self.fillers.strip(meant) or meant
+
+    def read(self, text: str, guess: bool = True) -> Said:
+        """`text` read for matching; `guess` also respells unknown words and finds bent slot values."""
+        return self.readings(text, guess)[0]
+
+    def readings(self, text: str, guess: bool = True) -> list[Said]:
+        """Ways to read `text`: one, or one per guess at an unknown first word ("ive": five, give)."""
+        spoken = self.spoken(text)
+        if not (guess and self.known):
+            words = self.plain(spoken)
+            return [Said(spoken, words, *self.lexicon.tag(words))]
+        respelt = self._respell(spoken)
+        firsts = self._first_guesses(spoken[0]) if spoken and respelt[0] == spoken[0] else []
+        out = []
+        for first in firsts or [respelt[0] if respelt else None]:
+            words = self.plain([first, *respelt[1:]] if first is not None else respelt)
+            out.append(Said(spoken, words, *self.lexicon.tag(words, self.known)))
+        return out
+
+    def tag_template(self, segment: str, strip: bool) -> list[str]:
+        """A template's literal text, read like a query but without guessing."""
+        return self.lexicon.tag(self.plain(tokens(segment), strip))[0]
+
+    def _respell(self, words: list[str]) -> list[str]:
+        """Unknown words as the known words they are closest to (the first word is left to `_first_guesses`)."""
+        out = list(words)
+        for i, word in enumerate(words):
+            if i == 0 or not self._unknown(word):
+                continue
+            near = self._nearest(word)
+            if near is not None:
+                out[i] = near
+        return out
+
+    def _unknown(self, word: str) -> bool:
+        return word not in self._spellable and word not in self.lexicon.starts and word.isalpha()
+
+    def _first_guesses(self, word: str) -> list[str]:
+        """What an unknown first word may have been: the known first words it is the end of ("tart":
+        start), then the known word it is closest to. The matcher keeps the likeliest reading."""
+        if not self._unknown(word):
+            return []
+        guesses = self._cut_off(word)[:CUT_GUESSES]
+        near = self._nearest(word)
+        if near is not None and near not in guesses:
+            guesses.append(near)
+        return guesses
+
+    def _nearest(self, word: str) -> str | None:
+        if word not in self._memo:
+            near = None
+            if len(word) >= SPELLING_MIN_LETTERS:
+                found = process.extractOne(word, self._known_list, scorer=fuzz.ratio, score_cutoff=SPELLING)
+                near = found[0] if found else None
+            if len(self._memo) > 10_000:
+                self._memo.clear()
+            self._memo[word] = near
+        return self._memo[word]
+
+    def _cut_off(self, word: str) -> list[str]:
+        """The known first words that `word` is the end of ("tart" -> "start"), most usual first."""
+        if len(word) < CUT_MIN_LETTERS:
+            return []
+        fits = [(n, w) for w, n in self._first_words.items()
+                if w.endswith(word) and 0 < len(w) - len(word) <= CUT_LETTERS]
+        return [w for _, w in sorted(fits, reverse=True)]

@@ -1,0 +1,104 @@
+"""The hand-written corpora (`tests/corpus/`) scored through the matcher, by split and context.
+
+A phrasing is matched the way the dialog would match it in its context: anything after the wake
+phrase when idle or during a ritual, only the answers Tandem waits for after an offer, a question
+or the rating question. Each outcome is one of: right (acted on, intent and every stated slot
+right), asked (an unsure match the dialog turns into one short question; `asked_right` when its
+intent is the one meant), wrong (acted on, but wrong), missed (nothing understood).
+A near miss must not be acted on: a sure match is a false action (in `ritual` context, matched
+against the controls a running ritual listens for without the wake phrase), a question is
+counted apart.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus"
+RITUAL_CONTROLS = frozenset({"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "Next", "Repeat", "Skip"})
+"""What a running ritual listens for without the wake phrase (`rituals/engine.py`, timed steps)."""
+CONTEXT_ALLOWED: dict[str, frozenset[str] | None] = {
+    "idle": None,
+    "ritual": None,
+    "offer": frozenset({"Yes", "No", "NotToday", "Stop", "Repeat"}),
+    "question": frozenset({"Yes", "No", "Stop", "Repeat"}),
+    "rating": frozenset({"Rate", "Skip", "No", "Stop", "Next"}),
+}
+"""The intents a phrasing is matched against in its context (None: anything, after the wake phrase)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: dict[str, Any]
+    kind: str
+    """right | asked_right | asked_wrong | wrong | missed (phrasings); acted | asked | quiet (near misses)."""
+    intent: str | None
+    slots: dict[str, Any]
+
+
+def load(name: str, key: str) -> list[dict[str, Any]]:
+    path = CORPUS / name
+    if not path.exists():
+        return []
+    return list(yaml.safe_load(path.read_text(encoding="utf-8"))[key])
+
+
+def slots_right(want: dict[str, Any], got: dict[str, Any]) -> bool:
+    """Every slot the sentence states is read right (free text compared without case)."""
+    for k, v in (want or {}).items():
+        g = got.get(k)
+        if isinstance(v, str) and isinstance(g, str):
+            if v.strip().lower() != g.strip().lower():
+                return False
+        elif g != v:
+            return False
+    return True
+
+
+def phrasing_outcomes(matcher: Any, cases: Iterable[dict[str, Any]]) -> list[Outcome]:
+    from assistant.messages import IntentMatch
+
+    out = []
+    for case in cases:
+        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(case.get("context", "idle")))
+        if not isinstance(u, IntentMatch):
+            out.append(Outcome(case, "missed", None, {}))
+            continue
+        good = u.intent == case["intent"] and slots_right(case.get("slots") or {}, u.slots)
+        if getattr(u, "unsure", False):
+            kind = "asked_right" if u.intent == case["intent"] else "asked_wrong"
+        else:
+            kind = "right" if good else "wrong"
+        out.append(Outcome(case, kind, u.intent, dict(u.slots)))
+    return out
+
+
+def near_miss_outcomes(matcher: Any, cases: Iterable[dict[str, Any]]) -> list[Outcome]:
+    from assistant.messages import IntentMatch
+
+    out = []
+    for case in cases:
+        allowed = RITUAL_CONTROLS if case.get("context") == "ritual" else None
+        u = matcher.match(case["text"], allowed)
+        kind = "quiet" if not isinstance(u, IntentMatch) else "asked" if getattr(u, "unsure", False) else "acted"
+        out.append(Outcome(case, kind, getattr(u, "intent", None), dict(getattr(u, "slots", {}))))
+    return out
+
+
+def rates(outcomes: list[Outcome]) -> dict[str, float]:
+    counts = Counter(o.kind for o in outcomes)
+    n = max(1, len(outcomes))
+    return {kind: counts[kind] / n for kind in counts} | {"n": len(outcomes)}
+
+
+def by(outcomes: list[Outcome], field: str) -> dict[str, list[Outcome]]:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[str(o.case.get(field))].append(o)
+    return dict(groups)

@@ -1,0 +1,1 @@
+"""What people say to Tandem, as data: installed as the package `assistant.intents` (see datafiles.py)."""

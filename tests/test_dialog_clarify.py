@@ -1,0 +1,100 @@
+"""One short question instead of a guess: a number a recognizer may have confused, or a request
+Tandem is not sure of, is asked about once; the answer decides."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.messages import IntentMatch, Transcript
+
+from dialog_harness import Couple
+
+
+@pytest.fixture
+def couple(tmp_path):
+    return Couple(tmp_path)
+
+
+def heard(couple: Couple, *hypotheses: str):
+    """The couple speaks; a recognizer hands over its n-best hypotheses."""
+    return couple._keep(couple.dialog.hear_transcript(Transcript(hypotheses[0], 0.8, hypotheses[1:], "pocketsphinx")))
+
+
+def test_a_ninety_heard_as_nineteen_asks_a_ninety_second_hug(couple):
+    reply = heard(couple, "nineteen second hug")
+    assert reply.said == ["Ninety-second hug?"]
+    assert couple.dialog.running is None and couple.moments() == []
+    assert [e for _, e, _ in couple.events] == ["clarify"]
+
+
+def test_yes_to_the_question_starts_the_hug_it_asked_about(couple):
+    heard(couple, "nineteen second hug")
+    reply = couple.say("yes")
+    assert reply.keys[:2] == ["hug_intro", "[start]"]
+    assert couple.last("hug").planned_seconds == 90
+
+
+def test_no_to_the_question_starts_nothing(couple):
+    heard(couple, "nineteen second hug")
+    reply = couple.say("no")
+    assert reply.keys == ["clarify_declined"]
+    assert couple.dialog.running is None and couple.moments() == []
+
+
+def test_hypotheses_that_disagree_on_the_length_ask_before_starting(couple):
+    reply = heard(couple, "a fifteen minute walk", "a fifty minute walk")
+    assert reply.said == ["Fifteen-minute walk?"]
+    couple.say("yes please")
+    assert couple.last("walk").planned_seconds == 900
+
+
+def test_a_typed_number_is_meant_as_typed(couple):
+    reply = couple.say("start a nineteen second hug")
+    assert reply.keys[:2] == ["hug_intro", "[start]"]
+    assert couple.last("hug").planned_seconds == 19
+
+
+def test_a_length_that_fits_the_ritual_is_not_questioned(couple):
+    reply = heard(couple, "ninety second hug")
+    assert reply.keys[:2] == ["hug_intro", "[start]"]
+
+
+def test_an_unanswered_question_is_dropped_quietly(couple):
+    heard(couple, "nineteen second hug")
+    assert couple.dialog.expecting().wake_needed is False  # listening for the answer, no wake phrase
+    couple.wait(30)
+    assert couple.dialog.expecting().wake_needed is True
+    reply = couple.say("yes")
+    assert "hug_intro" not in reply.keys
+
+
+def test_what_repeats_the_question_and_the_answer_still_counts(couple):
+    heard(couple, "nineteen second hug")
+    assert couple.say("sorry what was that").said == ["Ninety-second hug?"]
+    assert couple.say("yes").keys[0] == "hug_intro"
+
+
+def test_a_new_command_instead_of_an_answer_is_simply_done(couple):
+    heard(couple, "nineteen second hug")
+    reply = couple.say("start the breathing")
+    assert reply.keys[0] == "breathing_intro"
+
+
+def test_an_unsure_ritual_is_asked_about_and_yes_starts_it(couple):
+    unsure = IntentMatch("StartWalk", {}, 0.4, "walk-ish", "fuzzy", runner_up="StartHug", margin=0.3, unsure=True)
+    reply = couple._keep(couple.dialog.hear_understanding(unsure, "walk-ish"))
+    assert reply.keys == ["clarify_ritual"] and "walk" in reply.said[0].lower()
+    assert couple.say("yes").keys[0] == "walk_intro"
+
+
+def test_two_close_rituals_are_both_offered_and_naming_one_starts_it(couple):
+    close = IntentMatch("StartHug", {}, 0.45, "hold us", "fuzzy", runner_up="HoldHands", margin=0.05, unsure=True)
+    reply = couple._keep(couple.dialog.hear_understanding(close, "hold us"))
+    assert reply.said == ["Hug or hand hold?"]
+    assert couple.say("hold hands").keys[0].startswith("hold_hands")
+
+
+def test_an_unsure_answer_with_no_question_to_ask_is_not_acted_on(couple):
+    unsure = IntentMatch("TodayStatus", {}, 0.4, "today?", "fuzzy", runner_up="WeekSummary", margin=0.1, unsure=True)
+    reply = couple._keep(couple.dialog.hear_understanding(unsure, "today?"))
+    assert reply.keys == ["didnt_catch"]
