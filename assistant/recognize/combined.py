@@ -26,6 +26,7 @@ from assistant.messages import SAMPLE_RATE, IntentMatch, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.recognize.neighbours import SlotPhrases, unique
 from assistant.recognize.whisper_engine import WhisperRecognizer, transcript_with_wake
+from assistant.wake.verify import CONFIRMED_MARGIN, DEFAULT_MARGIN, WakeVerdict, verify_wake
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,15 @@ class CombineSettings:
     """Nats added to a candidate the matcher understands exactly (a fuzzy match gets its confidence times this)."""
     alternatives: int = 3
     margin: float = 6.0
-    """Runners-up within this many nats of the winner become the transcript's alternatives."""
+    """Runners-up the engines wrote within this many nats of the winner become the transcript's alternatives."""
+    neighbour_margin: float = 2.0
+    """A neighbour variant (made up here, not heard by an engine) must come this close to be an alternative."""
+    wake_margin: float = DEFAULT_MARGIN
+    """How much better the best form with the wake phrase must score than the best without (verify.py)."""
+    wake_confirmed_margin: float = CONFIRMED_MARGIN
+    """The same, when pocketsphinx's keyphrase spotter heard the phrase too."""
+    wake_hypotheses: int = 3
+    """Hypotheses turned into with/without wake-phrase forms."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ class CombinedRecognizer(Recognizer):
         self.phrases = SlotPhrases(intent_set)
         self.last: list[Scored] = []
         """The scored candidates of the last utterance, best first (benchmarks and n-best dumps read them)."""
+        self.last_wake: WakeVerdict | None = None
+        """The wake test of the last wake-mode utterance."""
         self.last_parts: dict[str, Any] = {}
         """What each engine said about the last utterance: "pocketsphinx" (a Transcript) and "whisper"
         (its n-best `Hypothesis` list)."""
@@ -87,8 +98,8 @@ class CombinedRecognizer(Recognizer):
         self.pocketsphinx.close()
         self.whisper.close()
 
-    def candidates(self, whisper_texts: list[str], sphinx: Transcript) -> list[tuple[str, str]]:
-        """(text, source) to score: the engines' hypotheses, then slot-neighbour variants of the best."""
+    def hypotheses(self, whisper_texts: list[str], sphinx: Transcript) -> list[tuple[str, str]]:
+        """(text, source): the engines' own hypotheses, Whisper's first (wake phrase written out when heard)."""
         wake = self.wake_phrase
         sphinx_texts = [sphinx.text, *sphinx.alternatives] if (sphinx.text or sphinx.woke) else []
         if sphinx.woke and wake:
@@ -97,7 +108,15 @@ class CombinedRecognizer(Recognizer):
         for text, source in [*[(t, "whisper") for t in whisper_texts], *[(t, "pocketsphinx") for t in sphinx_texts]]:
             if text and text not in (t for t, _ in own):
                 own.append((text, source))
-        firsts = unique([whisper_texts[0] if whisper_texts else "", sphinx_texts[0] if sphinx_texts else ""])
+        return own
+
+    def with_variants(self, own: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The hypotheses, then slot-neighbour variants of the first of each engine's (bounded)."""
+        firsts: list[str] = []
+        for source in ("wake", "whisper", "pocketsphinx"):
+            first = next((t for t, s in own if s == source), None)
+            if first and first not in firsts:
+                firsts.append(first)
         out = list(own)
         for base in firsts[: self.settings.variants_of]:
             for variant in self.phrases.variants(base, self.settings.per_slot):
@@ -145,7 +164,7 @@ class CombinedSession(RecognizerSession):
         if self.sphinx is not None:  # pocketsphinx decodes while Whisper encodes
             worker = threading.Thread(target=lambda: sphinx_result.append(self.sphinx.finish()), daemon=True)
             worker.start()
-        owner.last, owner.last_parts = [], {}
+        owner.last, owner.last_parts, owner.last_wake = [], {}, None
         if len(audio) < SAMPLE_RATE // 10:
             if worker:
                 worker.join()
@@ -160,11 +179,29 @@ class CombinedSession(RecognizerSession):
         owner.last_parts = {"pocketsphinx": sphinx, "whisper": hyps}
         silent = encoded.no_speech > whisper.settings.no_speech and (not hyps or hyps[0].score < whisper.settings.min_logprob)
         whisper_texts = [] if silent else unique(h.text for h in hyps)
-        candidates = owner.candidates(whisper_texts, sphinx)
+        scores: dict[str, float] = {}
+
+        def score(texts: list[str]) -> list[float]:
+            new = [t for t in dict.fromkeys(texts) if t not in scores]
+            if new:
+                scores.update(zip(new, whisper.score(encoded, new, self.mode)))
+            return [scores[t] for t in texts]
+
+        own = owner.hypotheses(whisper_texts, sphinx)
+        if self.mode.wake:
+            verdict = verify_wake(score, [t for t, _ in own[: owner.settings.wake_hypotheses]], owner.wake_phrase,
+                                  owner.settings.wake_margin, spotted=bool(getattr(self.sphinx, "spotted", False)),
+                                  confirmed_margin=owner.settings.wake_confirmed_margin)
+            owner.last_wake = verdict
+            if not verdict.woke:
+                return empty
+            wake = owner.wake_phrase.split()
+            own = [(t, "wake") for t, _ in verdict.with_phrase] + [(t, s) for t, s in own if t.split()[:len(wake)] == wake]
+        candidates = owner.with_variants(own)
         if not candidates:
             return empty
         texts = [t for t, _ in candidates]
-        likelihoods = whisper.score(encoded, texts, self.mode)
+        likelihoods = score(texts)
         scored = sorted((Scored(t, ll, owner.bonus(t, self.mode), src)
                          for (t, src), ll in zip(candidates, likelihoods) if ll > -math.inf),
                         key=lambda s: s.total, reverse=True)
@@ -172,9 +209,9 @@ class CombinedSession(RecognizerSession):
         if not scored:
             return empty
         best = scored[0]
-        kept = [s.text for s in scored if best.total - s.total <= owner.settings.margin]
+        kept = [s.text for s in scored
+                if best.total - s.total <= (owner.settings.margin if s.source != "neighbour" else owner.settings.neighbour_margin)]
         kept = kept[: owner.settings.alternatives + 1]
         tokens = max(1, len(whisper.tokenizer.encode(" " + best.text)))
         confidence = round(min(1.0, math.exp(best.likelihood / (tokens + 1))), 3)
-        transcript = transcript_with_wake(kept, owner.wake_phrase, self.mode, confidence, owner.name)
-        return transcript
+        return transcript_with_wake(kept, owner.wake_phrase, self.mode, confidence, owner.name)

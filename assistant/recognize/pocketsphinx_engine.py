@@ -310,6 +310,8 @@ class PocketsphinxSession(RecognizerSession):
         if self.kws is not None:
             self.kws.start_utt()
         self._open = True
+        self.spotted = False
+        """In wake mode, after `finish`: whether the keyphrase spotter heard the wake phrase."""
 
     def accept(self, samples: np.ndarray) -> None:
         if not self._open or len(samples) == 0:
@@ -341,6 +343,7 @@ class PocketsphinxSession(RecognizerSession):
             if self.kws is not None:
                 self.kws.end_utt()
                 spotted = self.kws.hyp() is not None
+            self.spotted = spotted
             self._open = False
         if not spotted:  # the wake phrase was not really said: whatever the grammar forced, drop it
             return Transcript(text="", confidence=0.0, engine=self.owner.name)

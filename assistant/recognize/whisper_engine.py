@@ -160,8 +160,8 @@ class WhisperRecognizer(Recognizer):
         if not texts:
             return []
         start = self._command_prompt if self.settings.score_prompt and not mode.free_text else self._start
-        tokens = [self.tokenizer.encode(" " + t) if t else [] for t in texts]
-        keep = [i for i, t in enumerate(tokens) if t]
+        tokens = [self.tokenizer.encode(" " + t) if t else [] for t in texts]  # "": nothing said (end at once)
+        keep = list(range(len(texts)))
         out = [-math.inf] * len(texts)
         if not keep:
             return out
