@@ -88,8 +88,8 @@ class CombinedRecognizer(Recognizer):
         self.last_wake: WakeVerdict | None = None
         """The wake test of the last wake-mode utterance."""
         self.last_parts: dict[str, Any] = {}
-        """What each engine said about the last utterance: "pocketsphinx" (a Transcript) and "whisper"
-        (its n-best `Hypothesis` list)."""
+        """What each engine said about the last utterance: "pocketsphinx" (a Transcript), "whisper" (its
+        n-best `Hypothesis` list) and "encoded" (Whisper's encoder output)."""
 
     def session(self, mode: ListenMode = ListenMode()) -> "CombinedSession":
         return CombinedSession(self, mode)
@@ -176,7 +176,7 @@ class CombinedSession(RecognizerSession):
         if self.mode.free_text:
             return whisper.transcript(encoded, hyps, self.mode)
         sphinx = sphinx_result[0] if sphinx_result else empty
-        owner.last_parts = {"pocketsphinx": sphinx, "whisper": hyps}
+        owner.last_parts = {"pocketsphinx": sphinx, "whisper": hyps, "encoded": encoded}
         silent = encoded.no_speech > whisper.settings.no_speech and (not hyps or hyps[0].score < whisper.settings.min_logprob)
         whisper_texts = [] if silent else unique(h.text for h in hyps)
         scores: dict[str, float] = {}

@@ -293,5 +293,16 @@ class WhisperSession(RecognizerSession):
         self._parts = []
         if len(samples) < SAMPLE_RATE // 10:
             return Transcript(text="", confidence=0.0, engine=self.owner.name)
-        encoded, hyps = self.owner.decode(samples, self.mode)
-        return self.owner.transcript(encoded, hyps, self.mode)
+        owner = self.owner
+        encoded, hyps = owner.decode(samples, self.mode)
+        if self.mode.wake and hyps and owner.wake_phrase:
+            # Whisper alone wakes only when its own ear prefers the words with the wake phrase (wake/verify.py).
+            from assistant.wake.verify import verify_wake
+
+            verdict = verify_wake(lambda texts: owner.score(encoded, texts, self.mode), [h.text for h in hyps[:3]],
+                                  owner.wake_phrase)
+            if not verdict.woke:
+                return Transcript(text="", confidence=0.0, engine=owner.name)
+            best = hyps[0]
+            hyps = [Hypothesis(best.raw, text, best.score) for text, _ in verdict.with_phrase]
+        return owner.transcript(encoded, hyps, self.mode)
