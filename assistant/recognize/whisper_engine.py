@@ -4,7 +4,8 @@ Any CTranslate2 Whisper model folder (whisper_model.py); tiny.en from `meeting-n
 default, int8 on the CPU. A session buffers the utterance (Whisper is not a streaming model) and
 decodes it at the end: log-mel features, one encoder pass, a beam search whose n-best list becomes
 the transcript and its alternatives, each normalised to spoken words (spoken.py). The decoder is
-primed with a vocabulary prompt made from the intents (prompt.py); free answers get no prompt.
+primed with a prompt made from the intents (prompt.py: example sentences, one per intent, then the slot
+values; measured better than a bare word list or no prompt); free answers get no prompt.
 
 `score(encoded, texts)` is forced scoring: the log-likelihood Whisper gives each text on the same
 audio (CTranslate2's `align` returns per-token probabilities; the end-of-text probability comes from
@@ -26,12 +27,14 @@ import numpy as np
 from assistant.errors import ModelError
 from assistant.messages import SAMPLE_RATE, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
-from assistant.recognize.prompt import vocabulary_prompt
+from assistant.recognize.prompt import hybrid_prompt
 from assistant.recognize.spoken import spoken_text
 from assistant.recognize.whisper_model import check_whisper_model, go_offline
 
 log = logging.getLogger(__name__)
 
+PROMPT_TOKENS = 220
+"""Whisper reads at most 223 tokens of previous text; a longer prompt keeps its end (the slot values)."""
 WINDOW_FRAMES = 3000
 """Whisper's encoder window: 30 s of 10 ms log-mel frames."""
 
@@ -109,10 +112,10 @@ class WhisperRecognizer(Recognizer):
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
                                    task="transcribe", language="en")
         self._numbers = getattr(intent_set, "numbers", None)
-        prompt = vocabulary_prompt(intent_set, self.wake_phrase) if settings.prompt and intent_set is not None else ""
+        prompt = hybrid_prompt(intent_set, self.wake_phrase) if settings.prompt and intent_set is not None else ""
         self.prompt_text = prompt
         self._start = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
-        prompt_ids = self.tokenizer.encode(" " + prompt)[:200] if prompt else []
+        prompt_ids = self.tokenizer.encode(" " + prompt)[-PROMPT_TOKENS:] if prompt else []
         self._command_prompt = ([self.tokenizer.sot_prev, *prompt_ids] if prompt_ids else []) + self._start
         self._lock = threading.Lock()
 
