@@ -24,6 +24,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 ENGINES = ("auto", "pocketsphinx", "vosk", "whisper", "combined")
+WAKE_ENGINES = ("auto", "recognizer", "openwakeword")
+VADS = ("band", "silero")
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,10 @@ class Rituals:
 @dataclass(frozen=True)
 class Wake:
     phrase: str = "hey tandem"
+    engine: str = "auto"
+    """"recognizer" (the speech engine checks each utterance for the phrase), "openwakeword" (a shipped
+    openWakeWord model spots it: okay nabu, hey jarvis, hey mycroft, alexa, hey rhasspy), or "auto"
+    (openwakeword when the phrase has a model, else the recognizer)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ class Audio:
 
     input_device: str = ""
     output_device: str = ""
+    vad: str = "band"
+    """Voice activity detection: "band" (adaptive noise floor per band) or "silero" (the neural Silero VAD)."""
 
 
 @dataclass(frozen=True)
@@ -444,6 +452,12 @@ def _check(s: Settings, file: Path | str) -> None:
                           "use 1 to 60 seconds")
     if not s.wake.phrase.strip():
         raise ConfigError(file, "wake.phrase", "the wake phrase is empty", 'write phrase = "hey tandem"')
+    if s.wake.engine not in WAKE_ENGINES:
+        raise ConfigError(file, "wake.engine", f"unknown wake engine {s.wake.engine!r}",
+                          "use one of: " + ", ".join(WAKE_ENGINES))
+    if s.audio.vad not in VADS:
+        raise ConfigError(file, "audio.vad", f"unknown voice activity detector {s.audio.vad!r}",
+                          "use one of: " + ", ".join(VADS))
 
 
 def parse_clock_time(text: str) -> tuple[int, int] | None:

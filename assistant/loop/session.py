@@ -46,6 +46,10 @@ class ListenOptions:
     start: datetime | None = None
     """Wall-clock time of the recording's first sample (virtual runs); default: now."""
     loop: LoopSettings = field(default_factory=LoopSettings)
+    vad: str | None = None
+    """"band" or "silero" (None: the config's `[audio] vad`)."""
+    wake_engine: str | None = None
+    """"auto", "recognizer" or "openwakeword" (None: the config's `[wake] engine`)."""
     source: Callable[[Clock, EventLog, SpeechLoop], Iterable[AudioChunk]] | None = None
     """Audio from somewhere else than a recording or the microphone (`tandem demo`'s simulated kitchen)."""
     make_output: Callable[[Clock], Any] | None = None
@@ -126,7 +130,9 @@ def run_session(options: ListenOptions) -> SessionResult:
             output = NullOutput(clock)
         loop_settings = replace(options.loop, log_free_text=settings.privacy.keep_gratitude_text)
         loop = SpeechLoop(dialog=dialog, recognizer=recognizer, synth=synth, output=output, clock=clock,
-                          events=events, settings=loop_settings, follow_input=isinstance(clock, VirtualClock))
+                          events=events, settings=loop_settings, follow_input=isinstance(clock, VirtualClock),
+                          vad=make_vad(options.vad or settings.audio.vad),
+                          wake_word=wake_spotter(settings.wake.phrase, options.wake_engine or settings.wake.engine))
         if isinstance(clock, RealClock):
             clock.origin = time.monotonic()  # t=0 is when listening starts, as in the recording's timestamps
         notice = getattr(journal, "notice", None)
@@ -147,6 +153,23 @@ def run_session(options: ListenOptions) -> SessionResult:
             close()
         events.close()
         journal.close()
+
+
+def make_vad(kind: str) -> Any:
+    from assistant.audio.vad import make_vad as build
+
+    return build(kind)
+
+
+def wake_spotter(phrase: str, engine: str) -> Any:
+    """An openWakeWord spotter when the wake engine asks for one (or `auto` finds a model for the phrase)."""
+    from assistant.wake.models import openwakeword_model
+
+    if engine == "recognizer" or (engine == "auto" and openwakeword_model(phrase) is None):
+        return None
+    from assistant.wake.openwakeword import WakeWordSpotter
+
+    return WakeWordSpotter(phrase)
 
 
 def _chunks(options: ListenOptions, settings: Settings, clock: Clock, events: EventLog,
