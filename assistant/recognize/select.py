@@ -13,7 +13,7 @@ names the folder and the fix, and pocketsphinx listens instead (`Recognizer.noti
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +51,14 @@ def choose_engine(engine: str = "auto", model: Path | str | None = None, configu
 
 def load_recognizer(engine: str = "auto", intent_set: object = None, model: Path | str | None = None,
                     wake_phrase: str = "hey tandem", configured_model: str = "", whisper_model: str = "",
-                    matcher: Any = None) -> Recognizer:
+                    matcher: Any = None, on_notice: Callable[[str], None] | None = None) -> Recognizer:
     """Load the recognizer once for a session; `.name` tells which engine runs, `.notice` why it is not
     the one asked for (empty when it is).
 
     `model` is the folder of the chosen engine's model (vosk, or Whisper for whisper/combined);
     `configured_model` and `whisper_model` are the config file's `[recognizer] model` and `whisper_model`.
+    The combination loads Whisper in the background: a model found unusable only then (a checksum, a
+    damaged file) is reported through `on_notice` (and the log), and pocketsphinx carries on alone.
     """
     if intent_set is None:
         from assistant.datafiles import intents_dir
@@ -75,7 +77,8 @@ def load_recognizer(engine: str = "auto", intent_set: object = None, model: Path
     elif chosen in WHISPER_ENGINES:
         loaded: dict[str, Any] = {}
         try:
-            recognizer = _load_whisper(chosen, intent_set, model, wake_phrase, whisper_model, matcher, loaded)
+            recognizer = _load_whisper(chosen, intent_set, model, wake_phrase, whisper_model, matcher, loaded,
+                                       on_notice)
         except ModelError as error:
             notice = f"{error.what}\n  fix: {error.fix}\n  listening with pocketsphinx instead"
             log.info("%s", notice)
@@ -94,29 +97,22 @@ def _pocketsphinx(intent_set: object, wake_phrase: str) -> Recognizer:
 
 
 def _load_whisper(engine: str, intent_set: object, model: Path | str | None, wake_phrase: str,
-                  whisper_model: str, matcher: Any, loaded: dict[str, Any]) -> Recognizer:
-    """Whisper alone, or Whisper and pocketsphinx loaded side by side (two threads: start-up is the slower
-    of the two, not their sum). A pocketsphinx loaded here stays in `loaded` for the fallback."""
+                  whisper_model: str, matcher: Any, loaded: dict[str, Any],
+                  on_notice: Callable[[str], None] | None = None) -> Recognizer:
+    """Whisper alone, or the combination (Whisper loading in the background). A pocketsphinx loaded here
+    stays in `loaded` for the fallback."""
     from assistant.recognize.whisper_engine import WhisperRecognizer
     from assistant.recognize.whisper_model import check_whisper_model, whisper_model_dir
 
     folder = check_whisper_model(whisper_model_dir(model, whisper_model), verify=False)  # quick: fail early
     if engine == "whisper":
         return WhisperRecognizer(folder, intent_set, wake_phrase)
-    from assistant.recognize.combined import CombinedRecognizer
+    from assistant.recognize.combined import CombinedRecognizer, PendingWhisper
 
-    def load_sphinx() -> None:
-        try:
-            loaded["sphinx"] = _pocketsphinx(intent_set, wake_phrase)
-        except BaseException as error:  # re-raised below, in the caller's thread
-            loaded["sphinx_error"] = error
-
-    thread = threading.Thread(target=load_sphinx, name="load-pocketsphinx", daemon=True)
-    thread.start()
-    try:
-        whisper = WhisperRecognizer(folder, intent_set, wake_phrase)
-    finally:
-        thread.join()
-    if "sphinx_error" in loaded:
-        raise loaded["sphinx_error"]
-    return CombinedRecognizer(loaded["sphinx"], whisper, intent_set, matcher)
+    # pocketsphinx first, then Whisper in the background (checksum, weights: a second or two) while the
+    # microphone is already open; the first utterance waits for it if it must. Loading both at once on
+    # two cores only made each slower.
+    loaded["sphinx"] = _pocketsphinx(intent_set, wake_phrase)
+    whisper = PendingWhisper(lambda: WhisperRecognizer(folder, intent_set, wake_phrase), wake_phrase)
+    return CombinedRecognizer(loaded["sphinx"], whisper, intent_set, matcher, wake_phrase=wake_phrase,
+                              on_notice=on_notice)
