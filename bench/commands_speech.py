@@ -22,7 +22,7 @@ from bench.report import Row, Section, Table, Target, pct
 from bench.voices import FAMILIES, VoiceMissing, available, render, voice_for
 
 TITLE = "Tandem's commands as speech"
-SNRS_FULL: tuple[int | None, ...] = (None, 24, 12, 6)
+SNRS_FULL: tuple[int | None, ...] = (None, 12, 6)
 SNRS_QUICK: tuple[int | None, ...] = (12,)
 TARGET_12DB = Target(">=", 97)
 DURATIONS_TARGET = Target(">=", 100)
