@@ -106,3 +106,35 @@ def test_the_config_names_the_wake_engine_and_the_vad_and_rejects_others():
     for bad in ({"wake": {"engine": "magic"}}, {"audio": {"vad": "loud"}}):
         with pytest.raises(ConfigError):
             settings_from_dict(bad)
+
+
+@pytest.mark.slow
+def test_hey_jarvis_from_openwakeword_starts_a_hug_through_the_whole_loop(tmp_path):
+    """`[wake] phrase = "hey jarvis"`: the shipped openWakeWord model spots it, the recognizer hears the command."""
+    pytest.importorskip("pyopen_wakeword", reason="pyopen-wakeword is not installed")
+    import json
+    import subprocess
+    import sys
+
+    from assistant.audio.wavio import read_wav
+    from bench.voices import VoiceMissing, available, render
+
+    if available("piper"):
+        pytest.skip("the Piper voice (bench extra) is not installed: openWakeWord is trained on neural voices")
+    try:
+        clip = read_wav(render("Hey Jarvis, start a ten second hug.", "piper", "joe:1.0"))
+    except VoiceMissing as error:
+        pytest.skip(str(error))
+    quiet = np.zeros(16000 * 2, dtype=np.int16)
+    wav = audio_gen.write_wav16(tmp_path / "jarvis.wav", audio_gen.mix(np.concatenate([quiet, clip, quiet]), 18))
+    config = tmp_path / "config.toml"
+    config.write_text('[partners]\nnames = ["Alex", "Sam"]\n[wake]\nphrase = "hey jarvis"\n')
+    events = tmp_path / "events.jsonl"
+    done = subprocess.run([sys.executable, "-m", "assistant", "listen", "--input", str(wav), "--events", str(events),
+                           "--journal", str(tmp_path / "journal.json"), "--engine", "pocketsphinx", "--config",
+                           str(config)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seen = [json.loads(line) for line in events.read_text().splitlines()]
+    assert any(e["event"] == "wake" for e in seen)
+    # Acted on, or (a number heard by a recognizer is never taken on trust) asked back: "Ten-second hug?"
+    assert any(e["event"] in ("intent", "clarify") and e.get("intent") == "StartHug" for e in seen), seen

@@ -279,7 +279,8 @@ class SpeechLoop:
         """Answer a woken utterance: a command is understood, a bare wake phrase opens the window."""
         self.stats.wakes += 1
         self.events.emit("wake")
-        if (not transcript.text.strip() or transcript.confidence < self.settings.command_confidence
+        unsure_words = transcript.confidence < self.settings.command_confidence and not utterance.spotted_wake
+        if (not transcript.text.strip() or unsure_words
                 or not isinstance(self.dialog.matcher.match_best(_hypotheses(transcript),
                                                                  allowed=utterance.mode.intents), IntentMatch)):
             # "hey tandem" alone, or with a pause after it that cut the command off: listen on.
