@@ -142,8 +142,10 @@ class Audio:
 
     input_device: str = ""
     output_device: str = ""
-    vad: str = "band"
-    """Voice activity detection: "band" (adaptive noise floor per band) or "silero" (the neural Silero VAD)."""
+    vad: str = "silero"
+    """Voice activity detection: "silero" (the neural Silero VAD) or "band" (adaptive noise floor per band).
+    Measured (`python -m bench vad`): Silero finds 99 % of spoken commands at 12 dB and 92 % at 6 dB, the band
+    VAD 90 % and 45 %, and cuts fewer commands in two; 3 % of a core against 0.2 %."""
 
 
 @dataclass(frozen=True)

@@ -53,11 +53,12 @@ class Utterance:
 
 
 def utterances(samples: np.ndarray) -> list[Utterance]:
-    """The stream cut by the loop's own VAD, fed in 100 ms chunks."""
-    from assistant.audio.vad import Vad
+    """The stream cut by the loop's own (default) VAD, fed in 100 ms chunks."""
+    from assistant.audio.vad import make_vad
+    from assistant.config import Settings
     from assistant.messages import AudioChunk
 
-    vad = Vad()
+    vad = make_vad(Settings().audio.vad)
     out = []
     for i in range(0, len(samples), CHUNK):
         for e in vad.feed(AudioChunk(samples[i:i + CHUNK], i / RATE)):
@@ -253,7 +254,7 @@ def _section(quick, split, snrs, miss_rows, per_family, verdicts, jarvis_hits, h
         f"Misses: the {n_cases} wake commands of the corpus's `{split}` split (\"hey tandem, ...\", written by others), "
         "each said by one voice family in turn (espeak-ng, flite, Piper), 4 s apart over looped kitchen noise, "
         "cut into utterances by the loop's VAD and heard in wake mode as the idle loop hears them (in-process, "
-        "same parts); a cue is missed when no utterance from its start to 2 s after it woke Tandem. Understood = "
+        "same parts, the default VAD); a cue is missed when no utterance from its start to 2 s after it woke Tandem. Understood = "
         "woken and the command acted on with the right intent and slots (after a bare wake phrase, the next "
         f"utterance within {LISTEN_WINDOW:.0f} s is the command). False wakes: the {n_talk} kitchen-talk lines of the "
         f"split said by {families_per_line} voice families each ({speech / 60:.0f} min of speech, 0.8-2.5 s gaps, "
