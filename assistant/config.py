@@ -24,7 +24,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 ENGINES = ("auto", "pocketsphinx", "vosk", "whisper", "combined")
-WAKE_ENGINES = ("auto", "recognizer", "openwakeword")
+WAKE_SPOTTERS = ("auto", "recognizer", "openwakeword")
 VADS = ("band", "silero")
 
 
@@ -130,8 +130,8 @@ class Rituals:
 @dataclass(frozen=True)
 class Wake:
     phrase: str = "hey tandem"
-    engine: str = "auto"
-    """"recognizer" (the speech engine checks each utterance for the phrase), "openwakeword" (a shipped
+    spotter: str = "auto"
+    """Who hears the wake phrase: "recognizer" (the speech engine checks each utterance), "openwakeword" (a shipped
     openWakeWord model spots it: okay nabu, hey jarvis, hey mycroft, alexa, hey rhasspy), or "auto"
     (openwakeword when the phrase has a model, else the recognizer)."""
 
@@ -454,9 +454,9 @@ def _check(s: Settings, file: Path | str) -> None:
                           "use 1 to 60 seconds")
     if not s.wake.phrase.strip():
         raise ConfigError(file, "wake.phrase", "the wake phrase is empty", 'write phrase = "hey tandem"')
-    if s.wake.engine not in WAKE_ENGINES:
-        raise ConfigError(file, "wake.engine", f"unknown wake engine {s.wake.engine!r}",
-                          "use one of: " + ", ".join(WAKE_ENGINES))
+    if s.wake.spotter not in WAKE_SPOTTERS:
+        raise ConfigError(file, "wake.spotter", f"unknown wake spotter {s.wake.spotter!r}",
+                          "use one of: " + ", ".join(WAKE_SPOTTERS))
     if s.audio.vad not in VADS:
         raise ConfigError(file, "audio.vad", f"unknown voice activity detector {s.audio.vad!r}",
                           "use one of: " + ", ".join(VADS))

@@ -97,13 +97,13 @@ def test_an_openwakeword_phrase_is_spotted_in_the_stream_and_talk_is_not():
     assert spotted("Hey, can you pass the salt?") == []
 
 
-def test_the_config_names_the_wake_engine_and_the_vad_and_rejects_others():
+def test_the_config_names_the_wake_spotter_and_the_vad_and_rejects_others():
     from assistant.config import settings_from_dict
     from assistant.errors import ConfigError
 
-    s = settings_from_dict({"wake": {"phrase": "hey jarvis", "engine": "openwakeword"}, "audio": {"vad": "silero"}})
-    assert s.wake.engine == "openwakeword" and s.audio.vad == "silero"
-    for bad in ({"wake": {"engine": "magic"}}, {"audio": {"vad": "loud"}}):
+    s = settings_from_dict({"wake": {"phrase": "hey jarvis", "spotter": "openwakeword"}, "audio": {"vad": "silero"}})
+    assert s.wake.spotter == "openwakeword" and s.audio.vad == "silero"
+    for bad in ({"wake": {"spotter": "magic"}}, {"audio": {"vad": "loud"}}):
         with pytest.raises(ConfigError):
             settings_from_dict(bad)
 

@@ -28,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--intents", type=Path, help="intents folder (default: Tandem's own)")
     parser.add_argument("--vad", choices=("band", "silero"),
                         help="voice activity detector (default: config [audio] vad, else band)")
-    parser.add_argument("--wake-engine", choices=("auto", "recognizer", "openwakeword"),
-                        help="who hears the wake phrase (default: config [wake] engine, else auto)")
+    parser.add_argument("--wake-spotter", choices=("auto", "recognizer", "openwakeword"),
+                        help="who hears the wake phrase (default: config [wake] spotter, else auto)")
     parser.add_argument("--input-device", help="microphone name or index (see `tandem devices`)")
     parser.add_argument("--output-device", help="speaker name or index (see `tandem devices`)")
     parser.add_argument("--seed", type=int, help="seed for the choice of phrasings (repeatable runs)")
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine, model=args.model, intents=args.intents,
         input_device=args.input_device, output_device=args.output_device,
         rng=random.Random(args.seed), echo=sys.stderr if args.verbose else None,
-        vad=args.vad, wake_engine=args.wake_engine,
+        vad=args.vad, wake_spotter=args.wake_spotter,
     )
     run_session(options)
     return 0

@@ -48,8 +48,8 @@ class ListenOptions:
     loop: LoopSettings = field(default_factory=LoopSettings)
     vad: str | None = None
     """"band" or "silero" (None: the config's `[audio] vad`)."""
-    wake_engine: str | None = None
-    """"auto", "recognizer" or "openwakeword" (None: the config's `[wake] engine`)."""
+    wake_spotter: str | None = None
+    """"auto", "recognizer" or "openwakeword" (None: the config's `[wake] spotter`)."""
     source: Callable[[Clock, EventLog, SpeechLoop], Iterable[AudioChunk]] | None = None
     """Audio from somewhere else than a recording or the microphone (`tandem demo`'s simulated kitchen)."""
     make_output: Callable[[Clock], Any] | None = None
@@ -133,7 +133,7 @@ def run_session(options: ListenOptions) -> SessionResult:
         loop = SpeechLoop(dialog=dialog, recognizer=recognizer, synth=synth, output=output, clock=clock,
                           events=events, settings=loop_settings, follow_input=isinstance(clock, VirtualClock),
                           vad=make_vad(options.vad or settings.audio.vad),
-                          wake_word=wake_spotter(settings.wake.phrase, options.wake_engine or settings.wake.engine))
+                          wake_word=wake_spotter(settings.wake.phrase, options.wake_spotter or settings.wake.spotter))
         if isinstance(clock, RealClock):
             clock.origin = time.monotonic()  # t=0 is when listening starts, as in the recording's timestamps
         notice = getattr(journal, "notice", None)
@@ -163,7 +163,7 @@ def make_vad(kind: str) -> Any:
 
 
 def wake_spotter(phrase: str, engine: str) -> Any:
-    """An openWakeWord spotter when the wake engine asks for one (or `auto` finds a model for the phrase)."""
+    """An openWakeWord spotter when `[wake] spotter` asks for one (or `auto` finds a model for the phrase)."""
     from assistant.wake.models import openwakeword_model
 
     if engine == "recognizer" or (engine == "auto" and openwakeword_model(phrase) is None):
