@@ -56,6 +56,9 @@ class CombineSettings:
     """The same, when pocketsphinx's keyphrase spotter heard the phrase too."""
     wake_hypotheses: int = 3
     """Hypotheses turned into with/without wake-phrase forms."""
+    agree_fast: bool = True
+    """When Whisper's best and pocketsphinx's best are the same words, take them without scoring (saves the
+    forced scoring in the easy cases; wake mode always checks the phrase)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,13 @@ class CombinedRecognizer(Recognizer):
         return exact if result.method == "exact" else exact * float(result.confidence)
 
 
+def _sphinx_first(sphinx: Transcript, wake_phrase: str) -> str:
+    """pocketsphinx's best words as the combination writes them (the wake phrase put back when heard)."""
+    if not sphinx.text and not sphinx.woke:
+        return ""
+    return f"{wake_phrase} {sphinx.text}".strip() if sphinx.woke and wake_phrase else sphinx.text
+
+
 class PendingWhisper:
     """A Whisper engine loading in a background thread, so the microphone opens before it is ready."""
 
@@ -255,13 +265,23 @@ class CombinedSession(RecognizerSession):
                 return empty
             wake = owner.wake_phrase.split()
             own = [(t, "wake") for t, _ in verdict.with_phrase] + [(t, s) for t, s in own if t.split()[:len(wake)] == wake]
+        elif owner.settings.agree_fast and whisper_texts and own and own[0][0] == _sphinx_first(sphinx, owner.wake_phrase):
+            # Two engines that fail differently wrote the same words: no arbitration needed.
+            owner.last = [Scored(own[0][0], 0.0, owner.bonus(own[0][0], self.mode), "agreed")]
+            texts = [t for t, _ in own[: owner.settings.alternatives + 1]]
+            return transcript_with_wake(texts, owner.wake_phrase, self.mode, round(min(1.0, math.exp(hyps[0].score)), 3),
+                                        owner.name)
         candidates = owner.with_variants(own)
         if not candidates:
             return empty
+        bonuses = [owner.bonus(t, self.mode) for t, _ in candidates]
+        # A made-up neighbour the matcher cannot read can never be chosen for what it means: not scored.
+        keep = [i for i, (_, src) in enumerate(candidates) if src != "neighbour" or bonuses[i] > 0]
+        candidates, bonuses = [candidates[i] for i in keep], [bonuses[i] for i in keep]
         texts = [t for t, _ in candidates]
         likelihoods = score(texts)
-        scored = sorted((Scored(t, ll, owner.bonus(t, self.mode), src)
-                         for (t, src), ll in zip(candidates, likelihoods) if ll > -math.inf),
+        scored = sorted((Scored(t, ll, b, src)
+                         for (t, src), ll, b in zip(candidates, likelihoods, bonuses) if ll > -math.inf),
                         key=lambda s: s.total, reverse=True)
         owner.last = scored
         if not scored:
