@@ -17,6 +17,7 @@ from assistant.errors import TandemError
 COMMANDS = (
     "listen", "chat", "understand", "devices", "model",
     "log", "report", "journal", "forget", "export", "doctor", "demo", "serve",
+    "say", "voices",
 )
 
 

@@ -26,6 +26,7 @@ else:  # pragma: no cover - Python 3.10
 ENGINES = ("auto", "pocketsphinx", "vosk", "whisper", "combined")
 WAKE_SPOTTERS = ("auto", "recognizer", "openwakeword")
 VADS = ("band", "silero")
+VOICE_ENGINES = ("auto", "piper", "pyttsx3")
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,16 @@ class Services:
 
 
 @dataclass(frozen=True)
+class Voice:
+    """Who speaks: `engine` auto|piper|pyttsx3 and a `voice` for it (a Piper voice name or .onnx path, or an
+    espeak-ng voice); empty means voice.yaml's choice. `pronounce`: ["Niamh=Neeve"], names said as spelled."""
+
+    engine: str = "auto"
+    voice: str = ""
+    pronounce: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     partners: Partners = field(default_factory=Partners)
     durations: Durations = field(default_factory=Durations)
@@ -219,6 +230,7 @@ class Settings:
     wake: Wake = field(default_factory=Wake)
     audio: Audio = field(default_factory=Audio)
     recognizer: Recognizer = field(default_factory=Recognizer)
+    voice: Voice = field(default_factory=Voice)
     rooms: Rooms = field(default_factory=Rooms)
     services: Services = field(default_factory=Services)
     source: Path | None = None
@@ -444,6 +456,14 @@ def _check(s: Settings, file: Path | str) -> None:
     if s.recognizer.engine not in ENGINES:
         raise ConfigError(file, "recognizer.engine", f"unknown engine {s.recognizer.engine!r}",
                           "use one of: " + ", ".join(ENGINES))
+    if s.voice.engine not in VOICE_ENGINES:
+        raise ConfigError(file, "voice.engine", f"unknown engine {s.voice.engine!r}",
+                          "use one of: " + ", ".join(VOICE_ENGINES))
+    for i, entry in enumerate(s.voice.pronounce):
+        word, sep, said = entry.partition("=")
+        if not sep or not word.strip() or not said.strip() or len(word.split()) != 1:
+            raise ConfigError(file, f"voice.pronounce[{i}]", f"{entry!r} is not \"word=how it sounds\"",
+                              'write pronounce = ["Niamh=Neeve"]')
     for key in ("asr", "tts"):
         uri = getattr(s.services, key)
         if uri.strip() and (uri.strip() == ROOM_LOCAL or room_uri_problem(uri)):

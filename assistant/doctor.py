@@ -33,7 +33,7 @@ MODEL_DOWNLOAD_FIX = "run `tandem model download` once (it needs the internet), 
 
 
 CHECKS = ("config", "intents", "voices", "rituals", "journal", "journal lock", "journal privacy",
-          "microphone", "speaker", "recognizer", "vosk model", "speech voice")
+          "microphone", "speaker", "recognizer", "vosk model", "speech voice", "natural voice")
 """Every check's name, in the order they run."""
 
 
@@ -59,6 +59,8 @@ class _Context:
     intent_set: Any = None
     voices: Any = None
     notes: list[str] = field(default_factory=list)
+    speech_notices: list[str] = field(default_factory=list)
+    """Why the speech check spoke with another voice than the one asked for."""
 
 
 def healthy(checks: list[Check]) -> bool:
@@ -72,7 +74,7 @@ def run_checks(config: Path | None = None, journal: Path | None = None, *, sd: A
     """Check config, data files, journal, microphone, speaker, recognizer and speech voice.
 
     `sd` replaces the sounddevice module (tests pass a fake); `synth_factory` replaces
-    `SpeechSynth`; `speech=False` skips rendering (it takes a moment); `only` names the checks
+    `load_synth`'s choice; `speech=False` skips rendering (it takes a moment); `only` names the checks
     wanted (the config is always read: later checks use its devices and engine).
     """
     ctx = _Context()
@@ -90,7 +92,8 @@ def run_checks(config: Path | None = None, journal: Path | None = None, *, sd: A
         ("vosk model", lambda: check_vosk(ctx, vosk_model)),
     ]
     if speech:
-        steps.append(("speech voice", lambda: check_speech(synth_factory)))
+        steps.append(("speech voice", lambda: check_speech(synth_factory, ctx)))
+    steps.append(("natural voice", lambda: check_natural_voice(ctx)))
     results = []
     for name, step in steps:
         if only is None or name in only or name == "config":
@@ -434,12 +437,22 @@ def check_vosk(ctx: _Context, given: Path | None = None) -> Check:
 
 # ---- speech -----------------------------------------------------------------------------------
 
-def check_speech(synth_factory: Callable[[], Any] | None = None) -> Check:
-    """pyttsx3 with espeak-ng really renders a word to audio that is not silence."""
+def check_speech(synth_factory: Callable[[], Any] | None = None, ctx: _Context | None = None) -> Check:
+    """The voice Tandem would speak with really renders a word to audio that is not silence."""
     from assistant.errors import AudioError
-    from assistant.speak.tts import ESPEAK_FIX, SpeechSynth
+    from assistant.speak.tts import ESPEAK_FIX
 
-    synth = (synth_factory or SpeechSynth)()
+    began = time.perf_counter()
+    if synth_factory is not None:
+        synth = synth_factory()
+    else:
+        from assistant.speak.synth import load_synth
+
+        selection = load_synth(settings=ctx.settings if ctx else None)
+        synth = selection.synth
+        if ctx is not None:
+            ctx.speech_notices = selection.notices
+    loaded = time.perf_counter() - began
     try:
         samples = synth.render(TEST_WORD).result(timeout=SPEECH_WAIT)
     except TimeoutError:
@@ -451,5 +464,21 @@ def check_speech(synth_factory: Callable[[], Any] | None = None) -> Check:
     rate = int(getattr(synth, "rate", 16_000))
     if len(samples) == 0 or int(abs(samples.astype("int32")).max()) < 64:
         raise AudioError("the speech engine rendered only silence", ESPEAK_FIX)
-    voice = getattr(getattr(synth, "settings", None), "voice", None) or "default"
-    return Check("speech voice", True, f"espeak-ng voice {voice!r} speaks ({len(samples) / rate:.1f} s for a test word)")
+    name = f"{getattr(synth, 'name', 'pyttsx3')} voice {getattr(synth, 'voice', 'default')}"
+    return Check("speech voice", True, f"{name} speaks ({len(samples) / rate:.1f} s for a test word; "
+                 f"loaded in {loaded:.1f} s)")
+
+
+def check_natural_voice(ctx: _Context) -> Check:
+    """Piper's natural voice is optional: without it Tandem speaks through pyttsx3 (espeak-ng)."""
+    from assistant.speak.catalog import catalog
+    from assistant.speak.synth import PIPER_FIX
+
+    found = catalog(ctx.settings, espeak=False)
+    if ctx.speech_notices:
+        return Check("natural voice", False, "; ".join(ctx.speech_notices), "see `tandem voices`", required=False)
+    if found.default.startswith("piper"):
+        return Check("natural voice", True, f"{found.default} (Piper, GPL-3.0-or-later): {found.why}", required=False)
+    fix = PIPER_FIX if "not installed" in found.why else "see `tandem voices`"
+    return Check("natural voice", False, f"speaking with {found.default}, a clear but robotic voice: {found.why}",
+                 fix, required=False)

@@ -85,6 +85,8 @@ class Say:
 
     key: str
     text: str
+    pace: str = ""
+    """How to say it: a pace in voices/<lang>/voice.yaml ("bedtime", "breathing"...); "" = by the hour."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Chime:
     """Play a synthesised chime: "start", "end", "halfway", "inhale", "exhale", "soft"."""
 
     name: str
+    pace: str = ""
+    """The pace of the moment it belongs to: a chime is as soft as the voice around it."""
 
 
 Action = Union[Say, Chime]

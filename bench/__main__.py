@@ -79,6 +79,10 @@ def _report(quick: bool) -> Section:
     return report_command.section(report_command.run(years=1 if quick else 10, repeat=1 if quick else 5), quick)
 
 
+def _voice(quick: bool) -> Section:
+    from bench import voice
+
+    return voice.run(quick)
 def _rooms(quick: bool) -> Section:
     from bench import rooms
 
@@ -102,6 +106,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "journal": ("Journal at scale", _journal),
     "report": ("`tandem report` at scale", _report),
     "soak": ("A simulated month", _soak),
+    "voice": ("Tandem's voice", _voice),
     "rooms": ("Rooms: Wyoming satellites", _rooms),
 }
 

@@ -177,7 +177,7 @@ def test_a_missing_vosk_model_is_optional_unless_the_couple_chose_vosk(home, tmp
     check = checks_for(home, "vosk model", vosk_model=nowhere)["vosk model"]
     assert not check.ok and not check.required and "tandem model download" in check.fix
     vosk_config = write_config(Settings(), tmp_path / "vosk.toml")
-    vosk_config.write_text(vosk_config.read_text().replace('engine = "auto"', 'engine = "vosk"'))
+    vosk_config.write_text(vosk_config.read_text().replace('engine = "auto"', 'engine = "vosk"', 1))
     check = checks_for({**home, "config": vosk_config}, "vosk model", vosk_model=nowhere)["vosk model"]
     assert not check.ok and check.required
 

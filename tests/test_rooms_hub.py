@@ -204,6 +204,6 @@ def test_stop_over_tandems_own_voice_cuts_it_short_in_that_room(tmp_path, recogn
     house.say("kitchen", 5.0, "stop")
     house.run(20)
     assert house.of("kitchen", "say_start")[0]["key"] == "help"
-    (cut,) = [span for span in house.outputs["kitchen"].spans() if span.label == "help"]
+    cut = [span for span in house.outputs["kitchen"].spans() if span.label == "help"][-1]  # a line plays sentence by sentence
     assert cut.end < house.of("kitchen", "say_end")[0]["t"] - 3.0  # cut seconds before its end
     assert house.of("bedroom", "say_start") == []

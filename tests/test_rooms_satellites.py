@@ -23,9 +23,7 @@ from assistant.config import settings_from_dict
 from assistant.journal.journal import Journal
 from assistant.recognize.select import load_recognizer
 from assistant.rooms.serve import RoomsServer, ServeOptions
-from assistant.messages import SAMPLE_RATE
 from assistant.rooms.output import wire_audio
-from assistant.speak.chimes import chime
 
 from satellites import MISSING, OUT_RATE, Satellite, satellite_python
 
@@ -94,9 +92,10 @@ def speech(text: str) -> np.ndarray:
     return audio_gen.speak(text, VOICE)
 
 
-def sound(name: str) -> bytes:
-    """A chime as the satellite's speaker gets it (Tandem's chimes are made at 16 kHz)."""
-    return wire_audio(chime(name), SAMPLE_RATE, OUT_RATE)
+def sound(server: RoomsServer, name: str, room: str = "kitchen") -> bytes:
+    """A chime as the satellite's speaker gets it (made at the speaker's rate, as loud as the voice is now)."""
+    samples, rate = server.hub.rooms[room].loop.speaker.chime_audio(name)
+    return wire_audio(samples, rate, OUT_RATE)
 
 
 def moments(path: Path) -> list:
@@ -117,10 +116,10 @@ def test_a_hug_asked_in_the_kitchen_plays_its_chimes_in_the_kitchen_only(house, 
 
     sats["kitchen"].say(speech("hey tandem, start our hug timer"))
     wait_for(lambda: events(server, "ritual_end"), 40, "the hug to end")
-    wait_for(lambda: sound("end") in sats["kitchen"].played(), 10, "the end chime on the kitchen speaker")
+    wait_for(lambda: sound(server, "end") in sats["kitchen"].played(), 10, "the end chime on the kitchen speaker")
 
     played = sats["kitchen"].played()
-    assert played.index(sound("start")) < played.index(sound("end"))
+    assert played.index(sound(server, "start")) < played.index(sound(server, "end"))
     assert sats["bedroom"].played() == b""  # the bedroom heard nothing of it
     assert server.feeds["bedroom"].received_seconds > 5  # though it streamed all along
     server.stop()
@@ -154,17 +153,17 @@ def test_a_satellite_killed_mid_hug_is_reconnected_and_the_hug_ends_as_it_really
     kitchen = sats["kitchen"]
     kitchen.say(speech("hey tandem, start our hug timer"))
     wait_for(lambda: [c for c in events(server, "chime", "kitchen") if c["name"] == "start"], 30, "the start chime")
-    wait_for(lambda: sound("start") in kitchen.played(), 10, "the start chime on the speaker")
+    wait_for(lambda: sound(server, "start") in kitchen.played(), 10, "the start chime on the speaker")
     kitchen.kill()  # the power cord, mid-hug
     wait_for(lambda: not server.links["kitchen"].connected, 5, "the loss to be noticed")
     wait_for(lambda: events(server, "ritual_end"), 15, "the hug to end on time, satellite or not")
-    assert sound("end") not in kitchen.played()
+    assert sound(server, "end") not in kitchen.played()
 
     kitchen.start()
     back = time.monotonic()
     wait_for(lambda: server.links["kitchen"].connected, 12, "the kitchen to be reconnected")
     reconnect = time.monotonic() - back
-    wait_for(lambda: sound("end") in kitchen.played(), 10, "the held end chime when the kitchen is back")
+    wait_for(lambda: sound(server, "end") in kitchen.played(), 10, "the held end chime when the kitchen is back")
 
     assert reconnect < 12
     assert server.hub.rooms["kitchen"].output.late_sounds >= 1

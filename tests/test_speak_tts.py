@@ -1,4 +1,4 @@
-"""Lines are rendered to audio off the caller's thread, in the voice `voices/` asks for."""
+"""pyttsx3 (espeak-ng), always there and the fallback: lines rendered off the caller's thread, in the voice `voices/` asks for."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 
 from assistant.errors import AudioError, DataError
 from assistant.speak import tts
+from assistant.speak.loudness import integrated_loudness
+from assistant.speak.profile import Pace
 from assistant.speak.tts import SpeechSynth, VoiceSettings, load_voice_settings
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -52,7 +54,7 @@ def test_the_same_line_is_rendered_once_and_cached():
     assert again.done() and again.result() is first
     synth.say("Breathe out.")
     synth.say("Well done.")
-    assert list(synth._cache) == ["Breathe out.", "Well done."]  # the oldest line made room
+    assert [text for text, _ in synth._cache] == ["Breathe out.", "Well done."]  # the oldest line made room
 
 
 def pitch_hz(audio: np.ndarray, rate: int) -> float:
@@ -89,10 +91,20 @@ def test_faster_speech_is_shorter():
 
 
 @needs_espeak
-def test_volume_from_the_voice_settings_is_applied():
-    loud = SpeechSynth(VoiceSettings(volume=1.0)).say("Hello you two.")
-    soft = SpeechSynth(VoiceSettings(volume=0.3)).say("Hello you two.")
-    assert np.max(np.abs(soft)) < 0.6 * np.max(np.abs(loud))
+def test_every_espeak_volume_is_levelled_to_the_loudness_target():
+    line = "Hello you two. Time for our hug."
+    for volume in (1.0, 0.4):
+        synth = SpeechSynth(VoiceSettings(volume=volume))
+        assert integrated_loudness(synth.say(line), synth.rate) == pytest.approx(synth.profile.loudness, abs=2.0)
+
+
+@needs_espeak
+def test_a_slower_softer_pace_is_slower_and_softer():
+    synth = SpeechSynth()
+    line = "We have a minute and a half left together."
+    normal, soft = synth.say(line), synth.say(line, Pace("bedtime", length_scale=1.3, volume=0.5))
+    assert len(soft) > 1.2 * len(normal)
+    assert integrated_loudness(soft, synth.rate) < integrated_loudness(normal, synth.rate) - 4.5
 
 
 @needs_espeak
@@ -111,7 +123,7 @@ def test_an_empty_line_is_silence_without_touching_the_engine():
 @needs_espeak
 def test_a_voice_that_does_not_exist_is_a_data_error_naming_voice_yaml(tmp_path):
     path = tmp_path / "voice.yaml"
-    path.write_text("voice:\n  voice: klingon-warrior\n  rate: 160\n  volume: 0.9\n")
+    path.write_text("voice:\n  pyttsx3_voice: klingon-warrior\n  rate: 160\n  volume: 0.9\n")
     with pytest.raises(DataError) as caught:
         SpeechSynth(settings_path=path)
     assert "voice.yaml" in str(caught.value) and "klingon-warrior" in str(caught.value) and "en-us" in caught.value.fix
@@ -126,7 +138,7 @@ def test_a_voice_can_be_named_by_language_and_variant():
 
 def test_voice_settings_are_read_from_voice_yaml(tmp_path):
     path = tmp_path / "voice.yaml"
-    path.write_text("voice:\n  voice: en-gb\n  rate: 150\n  volume: 0.7\n")
+    path.write_text("voice:\n  pyttsx3_voice: en-gb\n  rate: 150\n  volume: 0.7\n")
     assert load_voice_settings(path) == VoiceSettings("en-gb", 150, 0.7)
     path.write_text("rate: 170\n")
     assert load_voice_settings(path) == VoiceSettings(None, 170, 0.9)
@@ -140,8 +152,14 @@ def test_the_shipped_voice_yaml_is_valid():
     load_voice_settings()
 
 
-@pytest.mark.parametrize("text,key", [("voice:\n  rate: fast\n", "voice.rate"), ("volume: 3\n", "volume"),
-                                      ("voice:\n  voice: 7\n", "voice.voice"), ("rate: [1\n", "")])
+@pytest.mark.parametrize("text,key", [("voice:\n  rate: fast\n", "voice.rate"), ("volume: 3\n", "voice.volume"),
+                                      ("voice:\n  pyttsx3_voice: 7\n", "voice.pyttsx3_voice"), ("rate: [1\n", "line 2"),
+                                      ("voice:\n  engine: loud\n", "voice.engine"),
+                                      ("voice:\n  paces: {bedtime: {volume: 2}}\n", "voice.paces.bedtime.volume"),
+                                      ("voice:\n  paces: {bedtime: {speed: 2}}\n", "voice.paces.bedtime.speed"),
+                                      ("voice:\n  bedtime_hours: late\n", "voice.bedtime_hours"),
+                                      ("voice:\n  pronounce: [Niamh]\n", "voice.pronounce"),
+                                      ("voice:\n  loudness: 0\n", "voice.loudness")])
 def test_a_bad_voice_setting_names_the_file_and_key(tmp_path, text, key):
     path = tmp_path / "voice.yaml"
     path.write_text(text)

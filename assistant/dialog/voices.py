@@ -19,23 +19,13 @@ import yaml
 from assistant.dialog.keys import CODE_KEYS, DURATION_FORMS, RITUAL_SLOTS
 from assistant.errors import DataError
 from assistant.messages import Say
+from assistant.speak.profile import VoiceProfile, parse_voice_section
 
 SECTIONS = ("responses", "numbers", "durations", "lists", "nouns", "voice", "rituals", "questions")
 """Top-level keys a voices file may hold; each file holds one or more of them."""
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 NUMBER_KEYS = ("ones", "tens", "tens_join", "hundreds", "hundreds_join")
 LIST_KEYS = ("pair", "sep", "counted")
-
-
-@dataclass(frozen=True)
-class VoiceStyle:
-    """How the TTS engine speaks: `voice` is an engine voice id or name fragment (None = default)."""
-
-    voice: str | None = None
-    rate: int = 165
-    """Words per minute."""
-    volume: float = 0.9
-    """0..1."""
 
 
 def read_yaml(path: Path) -> Any:
@@ -71,7 +61,8 @@ class Voices:
     durations: dict[str, str]
     lists: dict[str, str]
     nouns: dict[str, tuple[str, str]]
-    style: VoiceStyle = field(default_factory=VoiceStyle)
+    style: VoiceProfile = field(default_factory=VoiceProfile)
+    """How it all sounds: engine, voice, loudness, paces (voice.yaml, checked by assistant/speak/profile.py)."""
     _last: dict[str, int] = field(default_factory=dict, repr=False)
 
     # ---- loading -------------------------------------------------------------------------
@@ -281,18 +272,7 @@ def _support(folder: Path, parts: dict[str, tuple[Path, Any]]) -> tuple:
                 raise DataError(path, f"nouns.{key}", "must be [singular, plural]", "write e.g. [hug, hugs]")
             nouns[str(key)] = (value[0], value[1])
 
-    style = VoiceStyle()
-    if "voice" in parts:
-        path, body = need("voice")
-        known = {"voice": (str, type(None)), "rate": (int,), "volume": (int, float)}
-        for key, value in body.items():
-            if key not in known:
-                raise DataError(path, f"voice.{key}", "unknown key", "use voice, rate or volume")
-            if isinstance(value, bool) or not isinstance(value, known[key]):
-                raise DataError(path, f"voice.{key}", f"wrong type {value!r}", "voice is text, rate words per minute, volume 0..1")
-        style = VoiceStyle(body.get("voice"), int(body.get("rate", style.rate)), float(body.get("volume", style.volume)))
-        if not 80 <= style.rate <= 400 or not 0.0 <= style.volume <= 1.0:
-            raise DataError(path, "voice", "rate must be 80..400 and volume 0..1", "write rate: 165, volume: 0.9")
+    style = parse_voice_section(*parts["voice"]) if "voice" in parts else VoiceProfile()
     return {k: v for k, v in numbers.items()}, dict(durations), dict(lists), nouns, style
 
 
@@ -314,4 +294,4 @@ def spoken_duration(seconds: float, voices: Voices | None = None, approximate: b
     return (voices or default_voices()).spoken_duration(seconds, approximate)
 
 
-__all__ = ["Voices", "VoiceStyle", "spoken_duration", "default_voices", "read_yaml", "slots_of", "RITUAL_SLOTS"]
+__all__ = ["Voices", "spoken_duration", "default_voices", "read_yaml", "slots_of", "RITUAL_SLOTS"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -21,19 +21,13 @@ from assistant.audio.vad import Vad, VadEvent
 from assistant.clock import Clock
 from assistant.errors import DeviceLost, TandemError
 from assistant.loop.events import EventLog
-from assistant.messages import SAMPLE_RATE, AudioChunk, Chime, IntentMatch, Reply, Say, Transcript
+from assistant.messages import AudioChunk, Chime, IntentMatch, Reply, Say, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
-from assistant.speak.chimes import chime
 from assistant.speak.output import AudioOutput, PlayHandle
+from assistant.speak.speaker import Speaker
+from assistant.speak.synth import Synth
 
 log = logging.getLogger(__name__)
-
-
-class Synth(Protocol):
-    rate: int
-
-    def render(self, text: str) -> Any:
-        """A Future of int16 mono samples at `rate`."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +86,7 @@ class SpeechLoop:
         self.output = output
         self.clock = clock
         self.events = events
+        self.speaker = Speaker(synth, output, clock=clock, on_event=events.emit)
         self.vad = vad or Vad()
         self.settings = settings or LoopSettings()
         self.stats = LoopStats()
@@ -325,7 +320,7 @@ class SpeechLoop:
                 handle = self._say(action)
                 ready_at = handle.end if handle else ready_at
             elif isinstance(action, Chime):
-                ready_at = self._play_chime(action.name).start
+                ready_at = self._play_chime(action.name, action.pace).start
         for event in reply.events:
             self.events.emit(event.event, **event.details)
         if ready_at is not None:
@@ -333,17 +328,16 @@ class SpeechLoop:
 
     def _say(self, say: Say) -> PlayHandle | None:
         try:
-            samples = self.synth.render(say.text).result()
+            handle = self.speaker.say(say)
         except TandemError as error:
             self._error(error)
             return None
-        handle = self.output.play(samples, self.synth.rate, label=say.key)
         self.events.emit("say_start", t=handle.start, key=say.key, text=say.text)
         self.events.emit("say_end", t=handle.end, key=say.key)
         return handle
 
-    def _play_chime(self, name: str) -> PlayHandle:
-        handle = self.output.play(chime(name), SAMPLE_RATE, label=f"chime:{name}")
+    def _play_chime(self, name: str, pace: str = "") -> PlayHandle:
+        handle = self.speaker.chime(name, pace)
         self.events.emit("chime", t=handle.start, name=name, end=round(handle.end, 3))
         return handle
 

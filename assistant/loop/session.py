@@ -76,7 +76,7 @@ def run_session(options: ListenOptions) -> SessionResult:
     from assistant.journal.journal import Journal
     from assistant.recognize.select import load_recognizer
     from assistant.speak.output import NullOutput, SoundDeviceOutput, WavTimelineOutput
-    from assistant.speak.tts import SpeechSynth
+    from assistant.speak.synth import load_synth
     from assistant.understand.intents import load_intents
     from assistant.understand.matcher import Matcher
 
@@ -109,11 +109,16 @@ def run_session(options: ListenOptions) -> SessionResult:
     if recognizer.notice:
         print(f"tandem: {recognizer.notice}", file=sys.stderr)
     print(f"tandem: listening with {recognizer.name}", file=sys.stderr)
-    synth = SpeechSynth()
+    voice = load_synth(settings=settings)  # loaded once, before anyone speaks
+    synth = voice.synth
+    print(f"tandem: speaking with {synth.name} ({synth.voice})", file=sys.stderr)
 
     journal = Journal.open(options.journal)
     threading.Thread(target=journal.warm, daemon=True, name="journal-warm").start()
     events = EventLog(options.events, clock.now, options.echo)
+    for notice in voice.notices:  # a wanted voice that could not be used is never a silent change
+        print(f"tandem: {notice}", file=sys.stderr)
+        events.emit("speech_fallback", message=notice, engine=synth.name)
     from assistant.rooms.services import with_services  # [services]: Wyoming ASR/TTS in front of the local ones
 
     recognizer, synth = with_services(settings, recognizer, synth, events.emit)

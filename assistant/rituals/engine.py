@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum, auto
 from typing import Any
 
@@ -295,7 +295,7 @@ class RitualRun:
             else:
                 self._say(step.say, out)
         elif isinstance(step, ChimeStep):
-            out.append(Chime(step.chime))
+            out.append(Chime(step.chime, self.ritual.pace))
         elif isinstance(step, RecordStep):
             self._recorded_seconds = self.actual_seconds(now)
             self.recorded = True
@@ -373,12 +373,17 @@ class RitualRun:
         self._fresh = True
 
     def _breath_cues(self, length: float) -> list[tuple[float, str]]:
+        """In/out cues from the config's pace; none so close to the end that its chime and word would
+        still be sounding when the end chime is due (the step's `cue_seconds`)."""
         inhale, exhale = self.settings.breathing.inhale, self.settings.breathing.exhale
+        step = self.ritual.steps[self.index]
+        fit = step.cue_seconds if isinstance(step, BreatheStep) else 0
         cues: list[tuple[float, str]] = []
         t = 0.0
         while t < length:
-            cues.append((t, "in"))
-            if t + inhale < length:
+            if length - t >= fit:
+                cues.append((t, "in"))
+            if t + inhale < length and length - (t + inhale) >= fit:
                 cues.append((t + inhale, "out"))
             t += inhale + exhale
         return cues
@@ -397,7 +402,7 @@ class RitualRun:
         if timer.halfway and timer.t0 + timer.length / 2 <= now:
             timer.halfway = False
             if end > now:  # a tick so late that the end is due too skips the halfway chime
-                out.append(Chime("halfway"))
+                out.append(Chime("halfway", self.ritual.pace))
             return True
         cues, i = timer.cues, timer.next_cue
         if i < len(cues) and timer.t0 + cues[i][0] <= now:
@@ -423,7 +428,7 @@ class RitualRun:
         step = self.ritual.steps[self.index]
         assert isinstance(step, BreatheStep)
         if step.cues in ("chimes", "both"):
-            out.append(Chime("inhale" if cue == "in" else "exhale"))
+            out.append(Chime("inhale" if cue == "in" else "exhale", self.ritual.pace))
         if step.cues in ("words", "both"):
             self._say("breathe_in" if cue == "in" else "breathe_out", out)
 
@@ -539,7 +544,7 @@ class RitualRun:
             key = self._partial_key(done) if status == "partial" else self.ritual.cancelled
             self._say(key, out, done=self.voices.spoken_duration(done))
         else:  # the ritual itself is done: a rating or follow-up question is simply let go
-            out.append(Chime("soft"))
+            out.append(Chime("soft", self.ritual.pace))
             if not slots.get("shutdown"):
                 self._say("stopped_after_done", out)
         if self._timer and self._timer.main and self.state in (RunState.TIMING, RunState.BREATHING):
@@ -736,6 +741,6 @@ class RitualRun:
     def _say(self, key: str, out: list[Action], **extra: Any) -> None:
         if self.variant:
             key = self.variant.keys.get(key, key)
-        say = self.voices.render(key, self.rng, **self.slots(**extra))
+        say = replace(self.voices.render(key, self.rng, **self.slots(**extra)), pace=self.ritual.pace)
         self.last_say = say
         out.append(say)

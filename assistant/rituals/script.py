@@ -43,6 +43,9 @@ class BreatheStep:
     breathe: Length
     cues: str = "both"
     """"chimes", "words" or "both"."""
+    cue_seconds: int = 3
+    """No cue starts with less than this left before the end: a cue's chime and word must be over
+    when the end chime is due (they take about two seconds)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ class Ritual:
     usual_seconds: int | None = None
     """How long it usually takes, for one logged without the speaker (`tandem log`) when the couple
     has none of their own yet; a ritual with a `duration` uses that instead."""
+    pace: str = ""
+    """How its lines and chimes are said: a pace of voice.yaml ("" = normal, or bedtime by the hour)."""
 
     @property
     def timed(self) -> bool:
@@ -202,7 +207,7 @@ def _ritual(path: Path, name: str, body: Any, voices: Voices, questions: dict) -
     where = f"rituals.{name}"
     if not isinstance(body, dict):
         raise DataError(path, where, "must be a mapping", "give it `intent:` and `steps:`")
-    known = {"intent", "steps", "duration", "variants", "partial", "cancelled", "kind", "usual_seconds"}
+    known = {"intent", "steps", "duration", "variants", "partial", "cancelled", "kind", "usual_seconds", "pace"}
     for key in body:
         if key not in known:
             raise DataError(path, f"{where}.{key}", "unknown field", "use: " + ", ".join(sorted(known)))
@@ -222,9 +227,13 @@ def _ritual(path: Path, name: str, body: Any, voices: Voices, questions: dict) -
     steps = tuple(_step(path, f"{where}.steps[{i}]", s, voices, questions, duration) for i, s in enumerate(steps_data))
     ritual = Ritual(name, intent, steps, duration, variants,
                     str(body.get("partial", "ritual_partial")), str(body.get("cancelled", "ritual_cancelled")),
-                    str(body.get("kind", "moment")), usual)
+                    str(body.get("kind", "moment")), usual, str(body.get("pace") or ""))
     if ritual.kind not in ("moment", "appreciation"):
         raise DataError(path, f"{where}.kind", f"unknown kind {ritual.kind!r}", "use moment or appreciation")
+    paces = voices.style.paces
+    if ritual.pace and ritual.pace not in paces:
+        raise DataError(path, f"{where}.pace", f"unknown pace {ritual.pace!r}",
+                        "use one of the paces in voice.yaml: " + ", ".join(paces))
     for key in (ritual.partial, ritual.cancelled):
         _key(path, where, key, voices)
     if voices.has(f"{ritual.partial}_brief"):  # said instead of `partial` after a very short run

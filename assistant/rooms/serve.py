@@ -80,7 +80,7 @@ class RoomsServer:
         from assistant.journal.journal import Journal
         from assistant.recognize.select import load_recognizer
         from assistant.rooms.services import with_services
-        from assistant.speak.tts import SpeechSynth
+        from assistant.speak.synth import load_synth
         from assistant.understand.intents import load_intents
         from assistant.understand.matcher import Matcher
 
@@ -93,7 +93,10 @@ class RoomsServer:
                                          wake_phrase=settings.wake.phrase)
         self.events = EventLog(o.events, self.clock.now, o.echo)
         shared = SharedRecognizer(recognizer)
-        synth = SpeechSynth()
+        voice = load_synth(settings=settings)  # Piper when installed; a broken voice says why, in the log
+        synth = voice.synth
+        for notice in voice.notices:
+            self.events.emit("speech_fallback", message=notice, engine=synth.name)
         self.recognizer, self.synth = with_services(settings, shared, synth, self.events.emit)
         self.journal = Journal.open(o.journal)
         threading.Thread(target=self.journal.warm, daemon=True, name="journal-warm").start()

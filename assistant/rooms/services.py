@@ -214,16 +214,19 @@ class WyomingSynth:
         self._cache = _Lines(cache_size)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tandem-wyoming-tts")
 
-    def render(self, text: str) -> Future:
+    name = "wyoming"
+
+    def render(self, text: str, pace: Any = None) -> Future:
+        """The service speaks at its own pace; the local voice standing in keeps Tandem's (`pace`)."""
         key = " ".join(text.split())
         cached = self._cache.get(key)
         if cached is not None:
             done: Future = Future()
             done.set_result(cached)
             return done
-        return self._pool.submit(self._render, key)
+        return self._pool.submit(self._render, key, pace)
 
-    def _render(self, text: str) -> np.ndarray:
+    def _render(self, text: str, pace: Any = None) -> np.ndarray:
         if self.health.usable():
             try:
                 samples = _run(self._synthesize(text), self.timeout)
@@ -231,7 +234,7 @@ class WyomingSynth:
                 return self._cache.keep(text, samples)
             except (OSError, ConnectionError, asyncio.TimeoutError, TimeoutError, ValueError) as error:
                 self.health.failed(error, "Tandem's own voice")
-        return self.fallback.render(text).result()
+        return self.fallback.render(text, pace).result()
 
     async def _synthesize(self, text: str) -> np.ndarray:
         client = AsyncTcpClient(self.host, self.port)

@@ -149,10 +149,11 @@ class WavTimelineOutput(_Timeline):
         self._written = 0
         self._last_end = 0
         try:
-            self._file = wave.open(str(path), "wb")
+            self._raw = open(path, "wb")  # opened here, not by `wave`, whose half-made writer complains when it fails
         except OSError as error:
             raise AudioError(f"{path}: cannot write the output WAV ({error.strerror})",
                              "check that the folder exists and is writable") from None
+        self._file = wave.open(self._raw, "wb")
         self._file.setnchannels(1)
         self._file.setsampwidth(2)
         self._file.setframerate(rate)
@@ -208,6 +209,7 @@ class WavTimelineOutput(_Timeline):
             self._flush(self.clock.now(), everything=True)
             self._pad_to(round((self.clock.now() - self.origin) * self.rate))
             self._file.close()
+            self._raw.close()
             self._file = None  # type: ignore[assignment]
 
     def __enter__(self) -> "WavTimelineOutput":

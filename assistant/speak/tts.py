@@ -1,10 +1,11 @@
-"""Speech synthesis: pyttsx3 (espeak-ng) renders each line to audio on ONE worker thread.
+"""The pyttsx3 engine (espeak-ng): always there, and the fallback when Piper is not.
 
 Rendering to audio instead of letting the engine talk means speech plays through the same output
 as the chimes, its exact length is known before it starts (paced cues, the timeline, "never hear
 yourself"), and "stop" can cut it. pyttsx3's espeak driver is a process-wide singleton whose engine
 must be created and run on one thread, so every `SpeechSynth` shares one worker thread and engine.
-Voice, rate and volume come from `voices/<lang>/voice.yaml`.
+Voice, rate and volume come from `voices/<lang>/voice.yaml`; a pace divides the rate by its
+length scale (slower at bedtime), and the shared `CachedSynth` levels the loudness.
 """
 
 from __future__ import annotations
@@ -13,18 +14,17 @@ import atexit
 import os
 import tempfile
 import threading
-from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
-import yaml
 
 from assistant.audio.wavio import read_wav
-from assistant.datafiles import voices_dir
 from assistant.errors import AudioError, DataError
+from assistant.speak.profile import Pace, VoiceProfile, load_voice_profile
+from assistant.speak.synth import CachedSynth
 
 ESPEAK_RATE = 22_050
 """Hertz: espeak-ng's own output rate, the default so speech is never resampled twice."""
@@ -38,36 +38,21 @@ RENDER_TRIES = 3
 
 @dataclass(frozen=True)
 class VoiceSettings:
-    """How Tandem sounds: `voice` an engine voice id or a fragment of its name (None: the engine's default),
-    `rate` words per minute, `volume` 0..1."""
+    """pyttsx3's own settings: `voice` an espeak-ng voice id or a fragment of its name (None: the engine's
+    default), `rate` words per minute at the normal pace, `volume` 0..1."""
 
     voice: str | None = None
     rate: int = 160
     volume: float = 0.9
 
+    @classmethod
+    def of(cls, profile: VoiceProfile) -> "VoiceSettings":
+        return cls(profile.pyttsx3_voice, profile.rate, profile.volume)
+
 
 def load_voice_settings(path: Path | None = None) -> VoiceSettings:
-    """Read `voice.yaml` (keys `voice`, `rate`, `volume`, at top level or under `voice:`); defaults if absent."""
-    path = path or voices_dir() / "voice.yaml"
-    if not path.is_file():
-        return VoiceSettings()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise DataError(path, "", f"not valid YAML ({error})", "fix the YAML syntax") from None
-    prefix = ""
-    if isinstance(data, dict) and isinstance(data.get("voice"), dict):
-        data, prefix = data["voice"], "voice."
-    if not isinstance(data, dict):
-        raise DataError(path, "", "expected a mapping with voice, rate and volume", "see voices/en/voice.yaml")
-    voice, rate, volume = data.get("voice"), data.get("rate", 160), data.get("volume", 0.9)
-    if voice is not None and not isinstance(voice, str):
-        raise DataError(path, prefix + "voice", f"expected a voice name, got {voice!r}", "use e.g. en-us, or ~ for the default")
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 60 <= rate <= 400:
-        raise DataError(path, prefix + "rate", f"expected words per minute between 60 and 400, got {rate!r}", "use e.g. 160")
-    if isinstance(volume, bool) or not isinstance(volume, (int, float)) or not 0 <= volume <= 1:
-        raise DataError(path, prefix + "volume", f"expected a number from 0 to 1, got {volume!r}", "use e.g. 0.9")
-    return VoiceSettings(voice or None, int(rate), float(volume))
+    """pyttsx3's voice, rate and volume from `voice.yaml` (validated whole); defaults if the file is absent."""
+    return VoiceSettings.of(load_voice_profile(path))
 
 
 class _Engine:
@@ -119,28 +104,29 @@ def _resolve_voice(wanted: str, voices: list[Any]) -> str | None:
     return None
 
 
-TAIL_SECONDS = 0.15
-"""Silence kept after a line. espeak-ng pads ~350 ms; the rest would only delay the chime or timer that follows."""
+_CALIBRATED: dict[tuple, tuple[float, float | None]] = {}
+"""Gain per espeak voice, rate, volume, output rate and target, measured once per process."""
 
 
-def _trim_tail(x: np.ndarray, rate: int, threshold: int = 64) -> np.ndarray:
-    loud = np.flatnonzero(np.abs(x.astype(np.int32)) > threshold)
-    end = (loud[-1] + 1 if len(loud) else 0) + round(TAIL_SECONDS * rate)
-    return x[:end] if end < len(x) else x
+class SpeechSynth(CachedSynth):
+    """pyttsx3 on espeak-ng: renders sentences to int16 mono at `rate` hertz, off the caller's thread, cached."""
 
-
-class SpeechSynth:
-    """Renders lines of text to int16 mono audio at `rate` hertz, off the caller's thread, with an LRU cache."""
+    name = "pyttsx3"
 
     def __init__(self, settings: VoiceSettings | None = None, rate: int = ESPEAK_RATE, cache_size: int = 128, *,
-                 settings_path: Path | None = None) -> None:
-        self.settings_path = settings_path or voices_dir() / "voice.yaml"
-        self.settings = settings or load_voice_settings(self.settings_path)
+                 settings_path: Path | None = None, profile: VoiceProfile | None = None) -> None:
+        super().__init__(profile or load_voice_profile(settings_path), cache_size)
+        self.settings_path = self.profile.path or Path("voice.yaml")
+        self.settings = settings or VoiceSettings.of(self.profile)
         self.rate = rate
-        self.cache_size = cache_size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
         self._voice_id = _Engine.submit(self._start).result()  # fail at start-up, not mid-ritual
+        self.voice = "espeak-ng " + (str(self._voice_id).split("/")[-1] if self._voice_id else "default")
+        key = (self._voice_id, self.settings.rate, self.settings.volume, rate, self.profile.calibration,
+               self.profile.loudness)
+        if key not in _CALIBRATED:  # one engine per process: measure each voice once
+            self.calibrate()
+            _CALIBRATED[key] = (self.gain, self.measured_lufs)
+        self.gain, self.measured_lufs = _CALIBRATED[key]
 
     def _start(self) -> str | None:
         _Engine.engine()
@@ -149,47 +135,30 @@ class SpeechSynth:
         voice = _resolve_voice(self.settings.voice, _Engine._voices)
         if voice is None:
             english = ", ".join(str(v.id).split("/")[-1] for v in _Engine._voices if "/en" in str(v.id))
-            raise DataError(self.settings_path, "voice", f"no speech voice called {self.settings.voice!r}",
+            raise DataError(self.settings_path, "voice.pyttsx3_voice", f"no speech voice called {self.settings.voice!r}",
                             f"use one of: {english or 'see `espeak-ng --voices`'}")
         return voice
 
-    def render(self, text: str) -> Future:
-        """A Future of the spoken `text` (int16 mono at `rate`); cached lines come back already done."""
-        key = " ".join(text.split())
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-        if cached is not None or not key:
-            done: Future = Future()
-            done.set_result(cached if cached is not None else np.zeros(0, dtype=np.int16))
-            return done
-        return _Engine.submit(self._render, key)
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        return _Engine.submit(fn, *args)
 
-    def _render(self, text: str) -> np.ndarray:
+    def _synthesize(self, text: str, pace: Pace) -> np.ndarray:
         engine = _Engine.engine()
         if self._voice_id:
             engine.setProperty("voice", self._voice_id)
+        rate = max(60, round(self.settings.rate / pace.length_scale))
         for _ in range(2):  # espeak-ng drops a parameter change made once between two syntheses; twice sticks
-            engine.setProperty("rate", self.settings.rate)
+            engine.setProperty("rate", rate)
             engine.setProperty("volume", self.settings.volume)
-        samples = None
         for attempt in range(RENDER_TRIES):
             try:
-                samples = self._render_once(engine, text)
-                break
+                return self._render_once(engine, text).astype(np.float64) / 32768.0
             except AudioError as error:
                 # espeak-ng under pyttsx3 now and then finishes a file with no samples; a second try writes it.
                 if attempt == RENDER_TRIES - 1:
                     raise AudioError(f"the speech engine produced no audio for {text[:40]!r} ({error.what})",
                                      ESPEAK_FIX) from None
-        assert samples is not None
-        samples.setflags(write=False)
-        with self._lock:
-            self._cache[text] = samples
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return samples
+        raise AssertionError("unreachable")
 
     def _render_once(self, engine: Any, text: str) -> np.ndarray:
         fd, name = tempfile.mkstemp(prefix="tandem-tts-", suffix=".wav")
@@ -198,16 +167,7 @@ class SpeechSynth:
         try:
             engine.save_to_file(text, str(path))
             engine.runAndWait()
-            return _trim_tail(read_wav(path, self.rate), self.rate)
+            return read_wav(path, self.rate)
         finally:
             if path.exists():
                 os.unlink(path)
-
-    def say(self, text: str) -> np.ndarray:
-        """Render and wait (handy in scripts and tests)."""
-        return self.render(text).result()
-
-    def close(self) -> None:
-        """Forget the cache (the shared engine and its thread live on for other synths)."""
-        with self._lock:
-            self._cache.clear()

