@@ -274,7 +274,9 @@ class SpeechLoop:
         """Answer a woken utterance: a command is understood, a bare wake phrase opens the window."""
         self.stats.wakes += 1
         self.events.emit("wake")
-        unsure_words = transcript.confidence < self.settings.command_confidence and not utterance.spotted_wake
+        trusted = getattr(self.recognizer, "trusted_confidence", None)
+        threshold = self.settings.command_confidence if trusted is None else trusted
+        unsure_words = transcript.confidence < threshold and not utterance.spotted_wake
         if (not transcript.text.strip() or unsure_words
                 or not isinstance(self.dialog.matcher.match_best(_hypotheses(transcript),
                                                                  allowed=utterance.mode.intents), IntentMatch)):

@@ -87,6 +87,7 @@ class WhisperRecognizer(Recognizer):
     """A loaded Whisper model; sessions decode one utterance at a time (thread-safe by a lock)."""
 
     name = "whisper"
+    trusted_confidence = 0.2
 
     def __init__(self, folder: Path | None, intent_set: Any, wake_phrase: str = "hey tandem",
                  settings: WhisperSettings = WhisperSettings(), verify: bool = True) -> None:
@@ -118,6 +119,8 @@ class WhisperRecognizer(Recognizer):
         prompt_ids = self.tokenizer.encode(" " + prompt)[-PROMPT_TOKENS:] if prompt else []
         self._command_prompt = ([self.tokenizer.sot_prev, *prompt_ids] if prompt_ids else []) + self._start
         self._lock = threading.Lock()
+        self.token_logprobs: dict[str, list[float]] = {}
+        """Per-token log-probabilities (the end of text last) of the texts `score` saw, this utterance."""
 
     # -- the pieces the combined engine uses -------------------------------------------------------
 
@@ -130,6 +133,7 @@ class WhisperRecognizer(Recognizer):
         audio = audio.astype(np.float32) / 32768.0 if audio.dtype == np.int16 else audio.astype(np.float32)
         from faster_whisper.audio import pad_or_trim
 
+        self.token_logprobs = {}
         with self._lock:
             features = self.model.feature_extractor(audio)[..., :-1]
             frames = min(features.shape[-1], WINDOW_FRAMES)
@@ -186,7 +190,9 @@ class WhisperRecognizer(Recognizer):
                     steps = self._forced(one, [start + tokens[i]], 448)[0].logits[0]
                 if len(steps) < len(wanted):
                     continue
-            out[i] = float(sum(_log_softmax(steps[k])[tok] for k, tok in enumerate(wanted)))
+            per_token = [float(_log_softmax(steps[k])[tok]) for k, tok in enumerate(wanted)]
+            self.token_logprobs[texts[i]] = per_token
+            out[i] = float(sum(per_token))
         return out
 
     def _forced(self, batch: Any, prompts: list[list[int]], max_length: int) -> Any:
@@ -242,6 +248,13 @@ def _forced_length(start: list[int], text_tokens: int) -> int:
     if len(start) > 2:  # a previous-text prompt before the start sequence
         return min(448, len(start) + text_tokens + 1)
     return min(448, 2 * (text_tokens + 1) + 1)
+
+
+def command_confidence(token_logprobs: list[float], skip: int = 0) -> float:
+    """How sure Whisper is of a text's words: the geometric mean probability of its tokens (the end of text
+    included), leaving out the first `skip` (the wake phrase, judged on its own by the wake check)."""
+    rest = token_logprobs[skip:] or token_logprobs
+    return round(min(1.0, math.exp(sum(rest) / max(1, len(rest)))), 3)
 
 
 def _log_softmax(logits: Any) -> np.ndarray:
