@@ -334,7 +334,10 @@ def check_pocketsphinx(ctx: _Context) -> Check:
     took = time.perf_counter() - began
     engine = ctx.settings.recognizer.engine
     if engine == "auto":
-        engine = "auto: vosk" if find_vosk_model(ctx.settings) else "auto: pocketsphinx (no vosk model)"
+        from assistant.recognize.select import choose_engine
+
+        engine = "auto: " + choose_engine("auto", None, ctx.settings.recognizer.model,
+                                          ctx.settings.recognizer.whisper_model)
     notes = "".join(f"; note: {note}" for note in ctx.notes)
     return Check("recognizer", True, f"{used} with the English model in its wheel loads ({took:.1f} s); "
                  f"engine {engine}{notes}")

@@ -49,6 +49,12 @@ def _wake(quick: bool) -> Section:
     return wake.run(quick)
 
 
+def _vad(quick: bool) -> Section:
+    from bench import vad
+
+    return vad.run(quick)
+
+
 def _latency(quick: bool) -> Section:
     from bench import latency
 
@@ -94,6 +100,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "barista": ("Barista: real human speech", _barista),
     "commands": ("Tandem's commands as speech", _commands),
     "wake": ("Wake phrase", _wake),
+    "vad": ("Voice activity detection", _vad),
     "latency": ("Latency and footprint", _latency),
     "timers": ("Timer accuracy", _timers),
     "journal": ("Journal at scale", _journal),

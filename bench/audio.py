@@ -21,7 +21,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE = 16_000
-BARISTA = Path(os.environ.get("TANDEM_BARISTA", ROOT.parent / "shared" / "data" / "barista-speech"))
+def _barista_folder() -> Path:
+    """`$TANDEM_BARISTA`, else the shared data folder beside the checkout (a worktree sits one level deeper)."""
+    if os.environ.get("TANDEM_BARISTA"):
+        return Path(os.environ["TANDEM_BARISTA"])
+    candidates = [up / "shared" / "data" / "barista-speech" for up in (ROOT.parent, ROOT.parent.parent)]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+BARISTA = _barista_folder()
 SNRS = (24, 21, 18, 15, 12, 9, 6)
 """dB, the levels of the published barista benchmark."""
 

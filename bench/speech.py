@@ -21,7 +21,7 @@ from typing import Any
 
 from bench.audio import ROOT
 
-ENGINES = ("pocketsphinx", "vosk")
+ENGINES = ("pocketsphinx", "whisper", "combined", "vosk")
 
 
 @dataclass

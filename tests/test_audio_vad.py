@@ -14,7 +14,7 @@ from assistant.audio.wavio import read_wav
 from assistant.messages import AudioChunk
 
 RATE = 16_000
-BARISTA = Path(__file__).resolve().parents[2] / "shared" / "data" / "barista-speech"
+from bench.audio import BARISTA  # the shared data beside the checkout (a worktree sits one level deeper)
 needs_barista = pytest.mark.skipif(not (BARISTA / "kitchen-noise.wav").is_file(),
                                    reason=f"barista speech data not found at {BARISTA}")
 

@@ -42,7 +42,7 @@ def test_a_config_file_sets_names_durations_and_privacy(tmp_path):
     ("[partners]\nnames = ['Ana']\n", "partners.names", "exactly two"),
     ("[partners]\nnames = ['Ana', 'ana']\n", "partners.names", "the same"),
     ("[privacy]\nkeep_gratitude_text = 'yes'\n", "privacy.keep_gratitude_text", "true or false"),
-    ("[recognizer]\nengine = 'whisper'\n", "recognizer.engine", "unknown engine"),
+    ("[recognizer]\nengine = 'siri'\n", "recognizer.engine", "unknown engine"),
     ("[breathing]\ninhale = 40\n", "breathing.inhale", "out of range"),
     ("durations = 3\n", "durations", "must be a table"),
     ('[offers]\nat = ["7.30 hug"]\n', "offers.at[0]", "HH:MM ritual"),

@@ -116,7 +116,7 @@ LICENCE_NAMES = {
     "lgpl-2.1-or-later": "LGPL-2.1-or-later", "gnu lesser general public license v2 or later (lgplv2+)": "LGPL-2.0-or-later",
     "gpl-3.0-or-later": "GPL-3.0-or-later", "gnu general public license v3 or later (gplv3+)": "GPL-3.0-or-later",
     "zlib": "Zlib", "cc0-1.0": "CC0-1.0", "the unlicense (unlicense)": "Unlicense", "unlicense": "Unlicense",
-    "isc license (iscl)": "ISC", "isc": "ISC", "hpnd": "HPND",
+    "isc license (iscl)": "ISC", "isc": "ISC", "hpnd": "HPND", "3-clause bsd license": "BSD-3-Clause",
 }
 GPL3_COMPATIBLE = {"Apache-2.0", "MIT", "MIT-CMU", "MIT-0", "BSD", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "MPL-2.0",
                    "PSF-2.0", "LGPL-2.1-or-later", "LGPL-2.0-or-later", "GPL-3.0-or-later", "Zlib", "CC0-1.0",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from assistant.commands.common import add_common, writable_file
+from assistant.recognize.select import ENGINES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,9 +21,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--events", type=Path, help="write one JSON event per line to this file")
     parser.add_argument("--realtime", action="store_true",
                         help="with --input: play the recording at real-time pace on the real clock")
-    parser.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"), help="speech recognizer")
-    parser.add_argument("--model", type=Path, help="vosk model folder")
+    parser.add_argument("--engine", choices=ENGINES,
+                        help="speech recognizer (default: config [recognizer] engine, else auto: the best one installed)")
+    parser.add_argument("--model", type=Path,
+                        help="model folder for the engine: a vosk model, or a CTranslate2 Whisper model for whisper/combined")
     parser.add_argument("--intents", type=Path, help="intents folder (default: Tandem's own)")
+    parser.add_argument("--vad", choices=("band", "silero"),
+                        help="voice activity detector (default: config [audio] vad, else band)")
+    parser.add_argument("--wake-spotter", choices=("auto", "recognizer", "openwakeword"),
+                        help="who hears the wake phrase (default: config [wake] spotter, else auto)")
     parser.add_argument("--input-device", help="microphone name or index (see `tandem devices`)")
     parser.add_argument("--output-device", help="speaker name or index (see `tandem devices`)")
     parser.add_argument("--seed", type=int, help="seed for the choice of phrasings (repeatable runs)")
@@ -49,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine, model=args.model, intents=args.intents,
         input_device=args.input_device, output_device=args.output_device,
         rng=random.Random(args.seed), echo=sys.stderr if args.verbose else None,
+        vad=args.vad, wake_spotter=args.wake_spotter,
     )
     run_session(options)
     return 0

@@ -1,4 +1,4 @@
-"""`tandem model`: install the vosk speech model, and see which speech engines can run here.
+"""`tandem model`: install the vosk speech model, and see which speech engines and models are here.
 
 `tandem model download` is the only Tandem command that opens a network connection.
 """
@@ -38,8 +38,9 @@ def register(subparsers: Any) -> None:
     add_common(download)
     download.set_defaults(func=run_download)
 
-    status = sub.add_parser("status", help="which speech engines can run here, and which one `auto` picks")
+    status = sub.add_parser("status", help="which speech engines and models are installed, where, and what `auto` picks")
     status.add_argument("--model", metavar="DIR", help="vosk model folder to check")
+    status.add_argument("--whisper-model", metavar="DIR", help="CTranslate2 Whisper model folder to check")
     status.add_argument("--json", action="store_true", help="print one JSON object")
     add_common(status)
     status.set_defaults(func=run_status)
@@ -77,21 +78,45 @@ def run_download(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    configured = _configured_model(args)
-    statuses = [models.pocketsphinx_status(), models.vosk_status(args.model, configured)]
-    auto = models.auto_engine(args.model, configured)
+    from assistant.recognize.select import choose_engine
+    from assistant.recognize.whisper_model import whisper_status
+    from assistant.wake.models import wake_model_statuses
+
+    settings = _settings(args)
+    configured = settings.recognizer.model
+    whisper_configured = getattr(args, "whisper_model", None) or settings.recognizer.whisper_model
+    whisper = whisper_status(None, whisper_configured)
+    statuses = [models.pocketsphinx_status(), models.vosk_status(args.model, configured),
+                models.EngineStatus("whisper", whisper.usable, whisper.model, whisper.detail)]
+    auto = choose_engine("auto", args.model, configured, whisper_configured)
+    extras = wake_model_statuses()
     if args.json:
         print(json.dumps({
             "engines": [{"engine": s.engine, "usable": s.usable, "model": str(s.model) if s.model else None,
                          "detail": s.detail} for s in statuses],
+            "whisper": {"verified_sha256": whisper.verified, "size_mb": whisper.size_mb},
             "auto": auto,
+            "models": [{"name": m.engine, "usable": m.usable, "path": str(m.model) if m.model else None,
+                        "detail": m.detail} for m in extras],
         }))
         return 0
     for s in statuses:
         state = "ready" if s.usable else "not usable"
         where = f" (model: {s.model})" if s.model and s.usable else ""
+        if s.engine == "whisper" and s.usable:
+            where += f", {whisper.size_mb:.0f} MB, " + ("sha256 checked" if whisper.verified else "no checksums to check")
         print(f"{s.engine:<13} {state}{where}")
         if s.detail:
             print(f"{'':<13} {s.detail}")
-    print(f"--engine auto uses {auto}")
+    for m in extras:
+        print(f"{m.engine:<13} {'ready' if m.usable else 'not usable'}" + (f" ({m.model})" if m.model and m.usable else ""))
+        if m.detail:
+            print(f"{'':<13} {m.detail}")
+    print(f"--engine auto uses {auto}" + (" (pocketsphinx and whisper together)" if auto == "combined" else ""))
     return 0
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from assistant.config import load_settings
+
+    return load_settings(Path(args.config) if getattr(args, "config", None) else None)

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 from assistant.datafiles import intents_dir
 from assistant.errors import DataError
 from assistant.messages import IntentMatch, NoMatch
+from assistant.recognize.select import ENGINES
 
 
 def register(subparsers: Any) -> None:
@@ -22,9 +23,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--intents", metavar="DIR", help="intents folder (default: Tandem's own)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per line")
     parser.add_argument("--audio", nargs="+", metavar="FILE", help="WAV files to transcribe, then understand")
-    parser.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"), default="auto",
-                        help="speech engine for --audio")
-    parser.add_argument("--model", metavar="DIR", help="speech model folder for --audio")
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="speech engine for --audio (auto: the best one installed)")
+    parser.add_argument("--model", metavar="DIR",
+                        help="speech model folder for --audio (vosk, or a CTranslate2 Whisper model for whisper/combined)")
     parser.set_defaults(func=run)
 
 
@@ -51,6 +53,8 @@ def _run_audio(args: argparse.Namespace, intent_set: Any, matcher: Any) -> None:
     from assistant.recognize.select import load_recognizer
 
     recognizer = load_recognizer(args.engine, intent_set, Path(args.model) if args.model else None)
+    if getattr(recognizer, "notice", ""):
+        print(f"tandem: {recognizer.notice}", file=sys.stderr)
     for path, transcript in transcribe_files(paths, recognizer):
         texts = [transcript.text, *transcript.alternatives]
         result = matcher.match_best(texts)

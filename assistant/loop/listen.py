@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
@@ -58,6 +58,8 @@ class _Utterance:
     """Intents that make sense without the wake phrase (None: any)."""
     started: float
     self_heard: bool
+    spotted_wake: bool = False
+    """The wake word is the spotter's to hear (openWakeWord): the recognizer decodes a command."""
 
 
 @dataclass
@@ -76,8 +78,8 @@ class SpeechLoop:
     """Wires the parts; `run(chunks)` processes audio until the input ends."""
 
     def __init__(self, *, dialog: Any, recognizer: Recognizer, synth: Synth, output: AudioOutput,
-                 clock: Clock, events: EventLog, vad: Vad | None = None,
-                 settings: LoopSettings | None = None, follow_input: bool = False) -> None:
+                 clock: Clock, events: EventLog, vad: Any = None,
+                 settings: LoopSettings | None = None, follow_input: bool = False, wake_word: Any = None) -> None:
         self.dialog = dialog
         self.recognizer = recognizer
         self.synth = synth
@@ -90,6 +92,9 @@ class SpeechLoop:
         self.stats = LoopStats()
         self.follow_input = follow_input
         """True on a virtual clock: the loop moves the clock along the input's timestamps."""
+        self.wake_word = wake_word
+        """A streaming wake-word spotter (wake/openwakeword.py), or None: the recognizer checks the phrase."""
+        self._wake_hits: list[float] = []
         self._utterance: _Utterance | None = None
         self._window_until = float("-inf")
 
@@ -109,6 +114,8 @@ class SpeechLoop:
             self._run_timers(until=chunk.timestamp)
             self.clock.sleep_until(chunk.timestamp + chunk.duration)
         self.stats.audio_seconds += chunk.duration
+        if self.wake_word is not None:
+            self._spot(chunk)
         vad_events = self.vad.feed(chunk)
         started = any(e.kind == "speech_start" for e in vad_events)
         if self._utterance is not None and not started:
@@ -116,6 +123,17 @@ class SpeechLoop:
         for event in vad_events:
             self._on_vad(event)
         self._run_timers(until=self.clock.now())
+
+    def _spot(self, chunk: AudioChunk) -> None:
+        """Feed the wake-word spotter; keep its hits a little while (the utterance ends after them)."""
+        try:
+            hits = self.wake_word.feed(chunk.samples, chunk.timestamp)
+        except Exception as error:  # a failing spotter costs wake words, never the session
+            self.wake_word = None
+            self._error(TandemError(f"the wake-word spotter failed ({error!r}); the recognizer listens for it now"))
+            return
+        now = chunk.timestamp + chunk.duration
+        self._wake_hits = [t for t in self._wake_hits if t > now - 30.0] + hits
 
     def drain(self) -> None:
         """End of input: keep the clock going (virtually) until no ritual has anything left to do."""
@@ -153,6 +171,8 @@ class SpeechLoop:
             return ListenMode(), None, False
         expecting = self.dialog.expecting()
         if expecting.wake_needed:
+            if self.wake_word is not None:  # the spotter listens for the wake word; decode a command
+                return _SPOTTER_MODE, None, False
             return ListenMode(wake=True), None, False
         return ListenMode(free_text=expecting.free_text), expecting.intents, False
 
@@ -173,7 +193,8 @@ class SpeechLoop:
             session = self._guarded(lambda: self.recognizer.session(mode))
             if session is None:
                 return
-            self._utterance = _Utterance(session, mode, accepted, event.t, self_heard)
+            spotted = mode is _SPOTTER_MODE
+            self._utterance = _Utterance(session, mode, accepted, event.t, self_heard, spotted_wake=spotted)
             self.stats.utterances += 1
             self._accept(event.audio)
         elif event.kind == "speech_end":
@@ -215,18 +236,34 @@ class SpeechLoop:
         self.stats.decode_seconds += time.perf_counter() - begun
         if transcript is None:
             return
+        if utterance.spotted_wake:
+            transcript = self._spotted(utterance, event, transcript)
+            if transcript is None:
+                return
         if not transcript.text and not transcript.woke:
             return
         self.stats.transcripts += 1
         private = utterance.mode.free_text and not self.settings.log_free_text
         self.events.emit("transcript", text="..." if private else transcript.text, woke=transcript.woke,
                          confidence=round(transcript.confidence, 3), mode=_mode_name(utterance))
-        if utterance.mode.wake:
+        if utterance.mode.wake or utterance.spotted_wake:
             if transcript.woke and self.claim_wake(utterance, event, transcript):
                 self.wake_heard(utterance, transcript)
             return
         self._window_until = float("-inf")
         self._understood(transcript, utterance)
+
+    def _spotted(self, utterance: _Utterance, event: VadEvent, transcript: Transcript) -> Transcript | None:
+        """With a wake-word spotter: the utterance woke Tandem when the spotter fired during it (the
+        command after the wake word is the transcript, the wake words themselves dropped)."""
+        if not any(utterance.started - 1.0 <= t <= event.t + 0.6 for t in self._wake_hits):
+            return None
+        self._wake_hits = [t for t in self._wake_hits if t > event.t + 0.6]
+        from assistant.wake.detector import split_wake
+
+        phrase = getattr(self.wake_word, "phrase", "")
+        texts = [split_wake(t, phrase).command for t in (transcript.text, *transcript.alternatives)]
+        return replace(transcript, text=texts[0], alternatives=tuple(t for t in texts[1:] if t), woke=True)
 
     def claim_wake(self, utterance: _Utterance, event: VadEvent, transcript: Transcript) -> bool:
         """Whether this loop answers a wake phrase it heard: alone, always; with several rooms
@@ -237,7 +274,10 @@ class SpeechLoop:
         """Answer a woken utterance: a command is understood, a bare wake phrase opens the window."""
         self.stats.wakes += 1
         self.events.emit("wake")
-        if (not transcript.text.strip() or transcript.confidence < self.settings.command_confidence
+        trusted = getattr(self.recognizer, "trusted_confidence", None)
+        threshold = self.settings.command_confidence if trusted is None else trusted
+        unsure_words = transcript.confidence < threshold and not utterance.spotted_wake
+        if (not transcript.text.strip() or unsure_words
                 or not isinstance(self.dialog.matcher.match_best(_hypotheses(transcript),
                                                                  allowed=utterance.mode.intents), IntentMatch)):
             # "hey tandem" alone, or with a pause after it that cut the command off: listen on.
@@ -308,6 +348,10 @@ class SpeechLoop:
         log.warning("%s", error)
         self.events.emit("error", message=str(error))
 
+
+
+_SPOTTER_MODE = ListenMode()
+"""The mode of an utterance that needs the wake word when a spotter listens for it (told apart by identity)."""
 
 
 def _hypotheses(transcript: Transcript) -> list[str]:

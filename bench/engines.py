@@ -1,0 +1,105 @@
+"""Every speech engine on the same clips, in one process, through Tandem's own recognizer classes.
+
+The combined engine runs pocketsphinx and Whisper on each utterance anyway; what each of them said
+alone is read from the same session (pocketsphinx's `Transcript`, Whisper's n-best turned into its
+own `Transcript` exactly as the whisper engine does), so the three figures come from one decoding
+pass and cannot drift apart. vosk runs on its own when a model is installed. Clips are fed in
+quarter-second chunks, as `tandem understand --audio` and the microphone loop feed them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.messages import Transcript
+from assistant.recognize.base import ListenMode
+
+ENGINES = ("pocketsphinx", "whisper", "combined", "vosk")
+CHUNK = 4000
+
+
+def default_engine() -> str:
+    """What `--engine auto` picks on this machine."""
+    from assistant.recognize.select import choose_engine
+
+    return choose_engine("auto")
+
+
+def engine_label(engine: str) -> str:
+    return f"{engine} (the default)" if engine == default_engine() else engine
+
+
+@dataclass
+class Heard:
+    """What each engine made of one clip."""
+
+    transcripts: dict[str, Transcript]
+    seconds: float
+    """Wall time of the combined decoding (both engines and the arbitration)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Engines:
+    """The recognizers loaded once for one intents folder."""
+
+    def __init__(self, intent_set: Any, matcher: Any, wake_phrase: str = "hey tandem",
+                 with_vosk: bool = True) -> None:
+        from assistant.recognize.combined import CombinedRecognizer
+        from assistant.recognize.pocketsphinx_engine import PocketsphinxRecognizer
+        from assistant.recognize.whisper_engine import WhisperRecognizer
+        from assistant.recognize.whisper_model import whisper_model_dir
+
+        self.combined = CombinedRecognizer(PocketsphinxRecognizer(intent_set, wake_phrase=wake_phrase),
+                                           WhisperRecognizer(whisper_model_dir(), intent_set, wake_phrase),
+                                           intent_set, matcher)
+        self.vosk = None
+        self.vosk_missing = vosk_why()
+        if with_vosk and self.vosk_missing is None:
+            from assistant.recognize.select import load_recognizer
+
+            self.vosk = load_recognizer("vosk", intent_set, wake_phrase=wake_phrase)
+        self.names = [e for e in ENGINES if e != "vosk" or self.vosk is not None]
+
+    def hear(self, samples: np.ndarray, mode: ListenMode = ListenMode()) -> Heard:
+        combined = self.combined
+        start = time.perf_counter()
+        combined_t = _feed(combined, samples, mode)
+        seconds = time.perf_counter() - start
+        out = {"combined": combined_t}
+        parts = combined.last_parts
+        out["pocketsphinx"] = parts.get("pocketsphinx") or Transcript("", 0.0, engine="pocketsphinx")
+        encoded = parts.get("encoded")
+        hyps = parts.get("whisper") or []
+        out["whisper"] = combined.whisper.transcript(encoded, hyps, mode) if encoded is not None \
+            else Transcript("", 0.0, engine="whisper")
+        if self.vosk is not None:
+            out["vosk"] = _feed(self.vosk, samples, mode)
+        return Heard(out, seconds)
+
+    def close(self) -> None:
+        self.combined.close()
+
+
+def _feed(recognizer: Any, samples: np.ndarray, mode: ListenMode) -> Transcript:
+    session = recognizer.session(mode)
+    for i in range(0, len(samples), CHUNK):
+        session.accept(samples[i:i + CHUNK])
+    return session.finish()
+
+
+def vosk_why() -> str | None:
+    """Why vosk cannot run here (no model installed), or None."""
+    from bench.speech import vosk_model_missing
+
+    return vosk_model_missing()
+
+
+def read(path: Path) -> np.ndarray:
+    from bench.audio import read16
+
+    return read16(path)

@@ -1,0 +1,36 @@
+"""What the open-vocabulary engine is given comes from any intents folder: its prompt, the slot values
+it may have confused with a near neighbour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.datafiles import intents_dir
+from assistant.recognize.neighbours import SlotPhrases
+from assistant.recognize.prompt import hybrid_prompt
+from assistant.understand.intents import load_intents
+
+BARISTA_INTENTS = Path(__file__).resolve().parent.parent / "bench" / "barista" / "intents"
+
+
+def test_the_prompt_carries_the_wake_phrase_example_sentences_and_every_kind_of_slot_value():
+    coffee = hybrid_prompt(load_intents(BARISTA_INTENTS), "hey tandem").lower()
+    assert coffee.startswith("hey tandem.")
+    for value in ("iced mocha", "triple shot", "skim milk", "twenty ounce", "dark roast"):
+        assert value in coffee
+    tandem = hybrid_prompt(load_intents(intents_dir()), "hey tandem").lower()
+    assert "a minute and a half" in tandem and "americano" not in tandem
+
+
+def test_a_misheard_number_gets_its_sound_alike_as_a_candidate():
+    phrases = SlotPhrases(load_intents(intents_dir()))
+    assert "start a ninety second hug" in phrases.variants("start a nineteen second hug")
+
+
+def test_a_slot_value_heard_a_little_wrong_is_offered_as_the_listed_value():
+    phrases = SlotPhrases(load_intents(BARISTA_INTENTS))
+    variants = phrases.variants("can i get a double shot ice mocha with a bit of skin milk", limit=20)
+    assert "can i get a double shot iced mocha with a bit of skin milk" in variants
+    assert "can i get a double shot ice mocha with a bit of skim milk" in variants
+    assert "can i get a triple shot ice mocha with a bit of skin milk" in variants
+    assert all("for" not in v.split() or "four" not in v.split() for v in variants)
