@@ -97,6 +97,11 @@ class Reader:
         self._first_words = first
         self._memo.clear()
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word the intents files use, with their synonyms and fillers ("yeah", "um")."""
+        return self._spellable
+
     def spoken(self, text: str) -> list[str]:
         """Tokens, with digits spoken as the intents' number words."""
         return [self.numbers.spoken(int(w)) if w.isdigit() and len(w) < 7 else w for w in tokens(text)]
