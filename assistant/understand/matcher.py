@@ -42,11 +42,11 @@ from assistant.understand.scoring import WordIndex
 from assistant.understand.training import DENSE_SCALE, Corpus, calibrated, dense_words
 from assistant.understand.embeddings import WordVectors
 
-ACCEPT = 0.55
+ACCEPT = 0.5
 """Least calibrated probability for the best intent to be taken without a question."""
 ASK = 0.3
 """Least probability for the best intent to be offered in a question ("A hug?") instead of dropped."""
-MARGIN = 0.2
+MARGIN = 0.1
 """Least lead of the best intent over the runner-up to be taken without a question."""
 TOP_K = 30
 """Skeletons (best by word weights) looked at closely per query."""
@@ -62,11 +62,14 @@ UNIT_REACH = 2
 """A number's unit ("minutes") may come this many words after it ("two more minutes")."""
 MAX_CLAUSES = 6
 """More clauses than this is conversation: only the whole sentence is scored."""
-CLAUSE_AGREE = 1
+CLAUSE_AGREE = 2
+"""A clause's intent must be among this many likeliest intents of the whole sentence."""
 CLAUSE_ACCEPT = 0.8
 """Least probability of a clause's intent (not an exact template) for the clause to stand for the sentence."""
 LEAD_IN_BEFORE = 3
 """A first clause of one word before this many words more is a lead-in ("Sorry, ..."), not the request."""
+AS_SAID = 70.0
+"""Least rapidfuzz ratio between a typed word and the word it was read as, to find free text as typed."""
 BLEND = 0.65
 """Share of the word-weight score in the template-likeness score; the rest is rapidfuzz's ratio."""
 
@@ -221,15 +224,14 @@ class Matcher:
         best = whole
         agree = None
         if CLAUSE_AGREE:
-            p = self.probabilities(text, allowed)
-            agree = next((name for name, _ in p if name != NONE), None)
+            agree = [name for name, _ in self.probabilities(text, allowed) if name != NONE][:CLAUSE_AGREE]
         for i, part in enumerate(parts):
             rest = len(" ".join(parts[:i] + parts[i + 1:]).split())
             if len(part.split()) == 1 and rest >= LEAD_IN_BEFORE and i < len(parts) - 1:
                 continue  # "Sorry, I think ...", "Next, we need ...": a word before the sentence, not its request
             found = self._match_clause(part, allowed)
-            if agree is not None and getattr(found, "method", "") != "exact" and getattr(found, "intent", None) != agree:
-                continue
+            if agree is not None and getattr(found, "intent", None) not in agree:
+                continue  # the whole sentence leans to another request: this clause is not the point
             if not isinstance(found, IntentMatch) or found.unsure or (
                     found.method != "exact" and found.confidence < max(self.accept, CLAUSE_ACCEPT)):
                 continue  # each clause is one more chance of a false start: only a clear one counts
@@ -361,7 +363,7 @@ class Matcher:
         slots = {name: _plain(entity.value) for name, entity in result.entities.items()}
         for name, entity in result.entities.items():
             if entity.is_wildcard and isinstance(entity.value, str):
-                slots[name] = as_said(typed, entity.value)
+                slots[name] = first_clause(as_said(typed, entity.value))
         return result.intent.name, slots
 
     def _scores(self, said: Said, allowed: frozenset[str] | None) -> dict[str, tuple[float, "Skeleton"]]:
@@ -678,10 +680,21 @@ def as_said(text: str, words: str) -> str:
         return words
     pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(p).replace("'", "['\u2019]") for p in parts) + r"(?!\w)"
     found = re.search(pattern, text, flags=re.IGNORECASE)
-    return text[found.start():found.end()] if found else words
+    if found:
+        return text[found.start():found.end()]
+    # a word was respelt on the way ("cookin'" read as "cooking"): the typed words in the same places
+    typed = list(re.finditer(r"[\w'\u2019]+", text))
+    best, where = 0.0, None
+    for i in range(len(typed) - len(parts) + 1):
+        scores = [fuzz.ratio(typed[i + j].group().lower().strip("'\u2019"), part) for j, part in enumerate(parts)]
+        if min(scores) >= AS_SAID and sum(scores) > best:
+            best, where = sum(scores), i
+    if where is None:
+        return words
+    return text[typed[where].start():typed[where + len(parts) - 1].end()]
 
 
-_CLAUSE_END = re.compile(r"\s*(?:[.!?;:\u2026]|\s[-\u2013\u2014]+\s)|,\s*(?![A-Z][a-z]*[\W]*$)")
+_CLAUSE_END = re.compile(r"\s*(?:[.!?;:\u2026]|\s[-\u2013\u2014]+\s)|,(?!\s*[A-Z][a-z]*\W*$)")
 
 
 def first_clause(free: str) -> str:

@@ -39,14 +39,9 @@ OWN_NOT_REQUESTS = 50
 """A folder with at least this many not-requests of its own gets no generated unknown talk."""
 L2 = 1e-4
 STEPS = 200
-DENSE_SCALE = 3.0
+DENSE_SCALE = 2.0
 """Length of the (unit) sentence vector fed to the classifier: how loud the dense features speak."""
 DENSE_L2 = 1e-4
-UNSEEN_SHARE = 0.5
-"""Weight of each example's and not-request's copy with its rare words as unknown words, against the
-sentence's own: teaches the classifier what a word it never saw says (in kitchen talk, usually: not for us)."""
-RARE = 2
-"""A word in at most this many example and not-request sentences is rare."""
 FOLDS = 4
 """Held-out folds of the folder's own examples and not-requests that the calibration is fitted on."""
 """Regularisation of the dense weights."""
@@ -153,16 +148,9 @@ def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: C
     # identical rows add up (with a dense vector, rows are identical only when their words are)
     total: dict[tuple[tuple[str, ...], int, tuple[str, ...]], float] = defaultdict(float)
 
-    grammar = {w for _, words in corpus.templates for w in words}  # the templates' own words are never rare
-    rare = _rare_words([*(w for _, w in corpus.examples), *corpus.not_requests], known) - grammar
-    seen_known = known - rare
-
-    def add(words: list[str], name: str, weight: float, unseen: bool = True) -> None:
+    def add(words: list[str], name: str, weight: float) -> None:
         plain = tuple(dense_words(words)) if embed is not None else ()
         total[tuple(features(words, known, stem)), label[name], plain] += weight
-        if unseen and UNSEEN_SHARE > 0 and rare.intersection(words):
-            # the same sentence with its rare words unknown: what a word no file uses says at run time
-            total[tuple(features(words, seen_known, stem)), label[name], plain] += UNSEEN_SHARE * weight
 
     templates: dict[str, list[list[str]]] = defaultdict(list)
     for name, words in corpus.templates:
@@ -184,15 +172,6 @@ def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: C
     vectors = np.stack([DENSE_SCALE * embed(list(plain)) for _, _, plain in keys]) if embed is not None else None
     return fit([list(row) for row, _, _ in keys], [lab for _, lab, _ in keys], [total[k] for k in keys], classes,
                l2=L2, steps=STEPS, vectors=vectors, dense_l2=DENSE_L2)
-
-
-def _rare_words(sentences: Sequence[Sequence[str]], known: frozenset[str]) -> frozenset[str]:
-    """Known words used in at most `RARE` of the examples and not-requests (slot tags never)."""
-    counts: dict[str, int] = defaultdict(int)
-    for words in sentences:
-        for word in set(words):
-            counts[word] += 1
-    return frozenset(w for w, n in counts.items() if n <= RARE and w in known and not w.startswith("#"))
 
 
 def dense_words(tagged: Sequence[str]) -> list[str]:
