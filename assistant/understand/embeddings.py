@@ -20,26 +20,26 @@ import numpy as np
 
 FOLDER = Path(__file__).resolve().parent / "vectors"
 """Tables by language code: `vectors/<lang>/vectors.safetensors` and `tokenizer.json`."""
-MEMO = 20_000
-"""Most words whose piece ids are remembered (queries repeat words; the memo is cleared when full)."""
+MEMO = 50_000
+"""Most words whose vectors are remembered (queries repeat words; the memo is cleared when full)."""
 
 
 class WordVectors:
-    """Word -> vector and sentence -> vector, from one language's table."""
+    """Word -> vector and sentence -> vector, from one language's table.
+
+    The table and the word-piece tokenizer are read on first need: the words of the intents files
+    have their vectors in the matcher's on-disk cache (`export` / `absorb`), so a process that only
+    hears known words never opens them (a fresh `tandem understand` stays quick).
+    """
 
     def __init__(self, folder: Path) -> None:
-        from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
-
-        arrays = load_file(str(folder / "vectors.safetensors"))
-        self._vectors: np.ndarray = arrays["vectors"]
-        self._scales: np.ndarray = arrays["scales"].astype(np.float32)
-        self.dims = int(self._vectors.shape[1])
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.no_truncation()
-        self._ids: dict[str, list[int]] = {}
         self.folder = folder
+        self._vectors: np.ndarray | None = None
+        self._scales: np.ndarray | None = None
+        self._tokenizer = None
+        self._dims: int | None = None
+        self._sums: dict[str, tuple[np.ndarray, int]] = {}
+        """Word -> (sum of its pieces' vectors, number of pieces)."""
 
     @classmethod
     def for_language(cls, language: str, root: Path = FOLDER) -> "WordVectors | None":
@@ -49,34 +49,67 @@ class WordVectors:
             return None
         return cls(folder)
 
-    def pieces(self, word: str) -> list[int]:
-        """The word-piece ids of one word (memoised)."""
-        ids = self._ids.get(word)
-        if ids is None:
-            ids = self._tokenizer.encode(word, add_special_tokens=False).ids
-            if len(self._ids) > MEMO:
-                self._ids.clear()
-            self._ids[word] = ids
-        return ids
+    @property
+    def dims(self) -> int:
+        if self._dims is None:
+            self._load()
+        assert self._dims is not None
+        return self._dims
 
-    def rows(self, ids: Sequence[int]) -> np.ndarray:
-        """float32 vectors of piece ids."""
-        index = np.asarray(ids, dtype=np.int64)
-        return self._vectors[index].astype(np.float32) * self._scales[index, None]
+    def _load(self) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        arrays = load_file(str(self.folder / "vectors.safetensors"))
+        self._vectors = arrays["vectors"]
+        self._scales = arrays["scales"].astype(np.float32)
+        self._dims = int(self._vectors.shape[1])
+        tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        self._tokenizer = tokenizer
+
+    def _sum(self, word: str) -> tuple[np.ndarray, int]:
+        """The sum of a word's piece vectors and how many pieces it has (memoised)."""
+        found = self._sums.get(word)
+        if found is None:
+            if self._tokenizer is None:
+                self._load()
+            assert self._tokenizer is not None and self._vectors is not None and self._scales is not None
+            ids = np.asarray(self._tokenizer.encode(word, add_special_tokens=False).ids, dtype=np.int64)
+            rows = self._vectors[ids].astype(np.float32) * self._scales[ids, None]
+            found = (rows.sum(axis=0) if len(ids) else np.zeros(self.dims, dtype=np.float32), len(ids))
+            if len(self._sums) > MEMO:
+                self._sums.clear()
+            self._sums[word] = found
+        return found
 
     def word(self, word: str) -> np.ndarray:
         """One word's vector (the mean of its pieces), unit length; zeros for a word of no pieces."""
-        return _unit(self._mean(self.pieces(word)))
+        return _unit(self._sum(word)[0])
 
     def sentence(self, words: Sequence[str]) -> np.ndarray:
         """The mean of every piece of every word, unit length (zeros when there are none)."""
-        ids = [i for w in words for i in self.pieces(w)]
-        return _unit(self._mean(ids))
-
-    def _mean(self, ids: list[int]) -> np.ndarray:
-        if not ids:
+        sums = [self._sum(w) for w in words]
+        count = sum(n for _, n in sums)
+        if not count:
             return np.zeros(self.dims, dtype=np.float32)
-        return self.rows(ids).mean(axis=0)
+        return _unit(np.sum([v for v, n in sums if n], axis=0))
+
+    def export(self, words: Sequence[str]) -> dict[str, np.ndarray]:
+        """The piece sums of `words`, as arrays for the matcher's cache."""
+        sums = [self._sum(w) for w in words]
+        return {"vector_words": np.array(list(words), dtype=str),
+                "vector_sums": np.stack([v for v, _ in sums]).astype(np.float32) if sums
+                else np.zeros((0, self.dims), dtype=np.float32),
+                "vector_counts": np.array([n for _, n in sums], dtype=np.int64)}
+
+    def absorb(self, arrays: dict[str, np.ndarray]) -> None:
+        """Take the piece sums `export` gave (from the cache): these words need no table."""
+        sums = np.asarray(arrays["vector_sums"], dtype=np.float32)
+        self._dims = int(sums.shape[1])
+        for word, vector, count in zip(arrays["vector_words"], sums, arrays["vector_counts"]):
+            self._sums[str(word)] = (vector, int(count))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

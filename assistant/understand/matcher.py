@@ -213,9 +213,11 @@ class Matcher:
         """The whole sentence, or the clause of it that is a clear request when the rest is chatter."""
         if not isinstance(text, str):
             return NoMatch("")
-        if self.addressees.addressed_elsewhere(text, self.reader.vocabulary):
-            return NoMatch(text)
         whole = self._match_clause(text, allowed)
+        if self.addressees.addressed_elsewhere(text, self.reader.vocabulary):
+            # said to someone else ("Stop it, Max, down!"); only a template word for word is still ours
+            # ("I appreciate you, Sam!")
+            return whole if isinstance(whole, IntentMatch) and whole.method == "exact" else NoMatch(text)
         if _rank(whole) >= (2, 0.0):
             return whole
         parts = clauses(text, self.language)
@@ -559,7 +561,10 @@ class Matcher:
             embed = self.vectors.sentence if self.vectors is not None else None
             model, fitted = calibrated(corpus, self.intents.names, self.reader.known, self.stem, embed=embed)
             stats = np.array([fitted.temperature, fitted.none_shift, fitted.held_out] if fitted else [1.0, 0.0, 0])
-            return {**model.to_arrays(), **self.reader.to_arrays(), "calibration": stats}
+            arrays = {**model.to_arrays(), **self.reader.to_arrays(), "calibration": stats}
+            if self.vectors is not None:  # the known words' vectors: a query of known words needs no table
+                arrays |= self.vectors.export(sorted(self.reader.vocabulary))
+            return arrays
 
         arrays = cached_arrays(self._files(), build, "classifier") if self.use_cache else build()
         try:
@@ -567,9 +572,11 @@ class Matcher:
             if model.classes != (*self.intents.names, NONE):
                 raise ValueError("a model of other intents")
             if (model.dense is None) != (self.vectors is None) or (
-                    model.dense is not None and model.dense.shape[0] != self.vectors.dims):
+                    model.dense is not None and model.dense.shape[0] != arrays["vector_sums"].shape[1]):
                 raise ValueError("a model of other vectors")
             self.reader.from_arrays(arrays)
+            if self.vectors is not None:
+                self.vectors.absorb(arrays)
             stats = [float(x) for x in arrays.get("calibration", np.array([1.0, 0.0, 0]))]
             self.calibration = dict(zip(("temperature", "none_shift", "held_out"), stats))
             return model
