@@ -62,6 +62,9 @@ UNIT_REACH = 2
 """A number's unit ("minutes") may come this many words after it ("two more minutes")."""
 MAX_CLAUSES = 6
 """More clauses than this is conversation: only the whole sentence is scored."""
+ELSEWHERE_TO_NONE = 1.0
+"""Share of the probability of intents not listened for (a ritual waiting for its controls) counted as
+"not for us" instead of spread over the ones listened for."""
 CLAUSE_AGREE = 2
 """A clause's intent must be among this many likeliest intents of the whole sentence."""
 CLAUSE_ACCEPT = 0.8
@@ -289,7 +292,18 @@ class Matcher:
         """Calibrated class probabilities, over `allowed` intents and "not for us" when given."""
         names = features(said.tagged, self.reader.known, self.stem)
         vector = DENSE_SCALE * self.vectors.sentence(dense_words(said.tagged)) if self.vectors is not None else None
-        return self.model.probabilities(names, None if allowed is None else self._class_mask(allowed), vector)
+        if allowed is None:
+            return self.model.probabilities(names, None, vector)
+        mask = self._class_mask(allowed)
+        masked = self.model.probabilities(names, mask, vector)
+        if ELSEWHERE_TO_NONE <= 0:
+            return masked
+        # what leans to an intent not listened for now is not an answer either: its share goes to "not for us"
+        p = self.model.probabilities(names, None, vector)
+        outside = float(p[~mask].sum())
+        folded = np.where(mask, p, 0.0)
+        folded[self._class_index[NONE]] += outside
+        return (1 - ELSEWHERE_TO_NONE) * masked + ELSEWHERE_TO_NONE * folded
 
     def _collapse_free(self, intent: str, said: Said) -> list[str]:
         """An example's words with the free text of its intent's wildcard template as one unknown word."""
