@@ -45,6 +45,19 @@ def text_section(f: dict[str, Any], quick: bool) -> Section:
             Row(f"clarifying question asked, {split} phrasings", round(100 * (p["asked_right"] + p["asked_wrong"]), 1),
                 "%"),
         ]
+    for split, k in f.get("kitchen", {}).items():
+        s.rows.append(Row(f"kitchen talk that would start something after a false wake, {split}",
+                          round(100 * k["started"], 1), "%", note=f"n={k['n']} lines, each idle and in a ritual; "
+                          f"asked a question {100 * k['asked']:.1f} %"))
+    cal = f.get("calibration") or {}
+    if cal:
+        s.rows.append(Row("calibration temperature (held-out folds of the intents' own data)",
+                          round(cal["temperature"], 2), note=f"n={int(cal['held_out'])}; not-for-us shift "
+                          f"{cal['none_shift']:+.2f}"))
+    vec = f.get("vectors") or {}
+    if vec:
+        s.rows.append(Row("word-piece table read (first word no intents file uses)", round(vec["load_ms"], 1), "ms",
+                          note=f"{vec['dims']} dims, {vec['bytes'] / 1e6:.1f} MB, all-MiniLM-L6-v2 distilled"))
     for name, o in f["old"].items():
         s.rows.append(Row(f"first corpus ({name}) paraphrases right", round(100 * o["right"], 1), "%",
                           note=f"n={o['n']}; unrelated matched {100 * o['unrelated_false']:.1f} % of {o['unrelated_n']}"))

@@ -153,6 +153,40 @@ def corpus_figures(matcher: Any) -> dict[str, Any]:
     return out
 
 
+def kitchen_figures(matcher: Any) -> dict[str, Any]:
+    """Kitchen talk (people talking to each other) matched as if a false wake had let it through, per
+    split: how often a line would start something, idle and during a ritual. Summary figures only."""
+    from assistant.messages import IntentMatch
+
+    lines = load("kitchen_talk.yaml", "kitchen_talk")
+    out: dict[str, Any] = {}
+    for split in SPLITS:
+        cases = [c for c in lines if c["split"] == split]
+        started = asked = 0
+        for case in cases:
+            for allowed in (None, RITUAL_CONTROLS):
+                u = matcher.match(case["text"], allowed)
+                if isinstance(u, IntentMatch) and u.intent in STARTERS:
+                    asked += u.unsure
+                    started += not u.unsure
+        out[split] = {"n": len(cases), "started": started / max(1, 2 * len(cases)),
+                      "asked": asked / max(1, 2 * len(cases))}
+    return out
+
+
+def vector_figures(matcher: Any) -> dict[str, Any]:
+    """The word-piece table: size, dimensions, and what reading it costs the first unknown word."""
+    from assistant.understand.embeddings import WordVectors
+
+    if matcher.vectors is None:
+        return {}
+    fresh = WordVectors(matcher.vectors.folder)
+    start = time.perf_counter()
+    fresh.word("respiration")
+    return {"bytes": (fresh.folder / "vectors.safetensors").stat().st_size, "dims": fresh.dims,
+            "load_ms": 1000 * (time.perf_counter() - start)}
+
+
 def old_figures(matcher: Any) -> dict[str, Any]:
     """The first corpora: paraphrases (tuning / held out 1 / held out 2) and unrelated lines."""
     from assistant.messages import IntentMatch
@@ -211,7 +245,9 @@ def run(startup: bool = True) -> dict[str, Any]:
     matcher = Matcher(intent_set)
     build_seconds = time.perf_counter() - started
     timed = Timed(matcher)
-    figures: dict[str, Any] = {"corpus": corpus_figures(timed), "old": old_figures(timed)}
+    figures: dict[str, Any] = {"corpus": corpus_figures(timed), "old": old_figures(timed),
+                               "kitchen": kitchen_figures(matcher), "calibration": dict(matcher.calibration),
+                               "vectors": vector_figures(matcher)}
 
     class HassilAlone:  # the templates word for word, as hassil's own matcher reads them
         def match(self, text: str, allowed: Any = None) -> Any:
@@ -311,6 +347,15 @@ def main() -> None:
               f"asked a question {_pct(n['asked'])} (n={n['n']})  target started <= 1%")
         worst = sorted(c["intents"].items(), key=lambda kv: kv[1])[:6]
         print("     weakest intents: " + ", ".join(f"{k} {_pct(v)}" for k, v in worst))
+    for split, k in f["kitchen"].items():
+        print(f"kitchen talk {split} (as if a false wake let it through, idle and in a ritual): started something "
+              f"{_pct(k['started'])}, asked {_pct(k['asked'])} (n={k['n']} lines x 2)")
+    cal, vec = f["calibration"], f["vectors"]
+    print(f"calibration (held-out folds of the intents' own data, n={int(cal.get('held_out', 0))}): temperature "
+          f"{cal.get('temperature', 1.0):.2f}, not-for-us shift {cal.get('none_shift', 0.0):+.2f}")
+    if vec:
+        print(f"word-piece table: {vec['dims']} dims, {vec['bytes'] / 1e6:.1f} MB, read in {vec['load_ms']:.0f} ms "
+              "(only when a word no intents file uses is heard)")
     for name, o in f["old"].items():
         print(f"old corpus {name:9} paraphrases right {_pct(o['right'])} (n={o['n']}), unrelated matched "
               f"{_pct(o['unrelated_false'])} (n={o['unrelated_n']})")

@@ -14,10 +14,10 @@ from assistant.understand.matcher import Matcher
 from bench.corpus import load, near_miss_outcomes, phrasing_outcomes
 from bench.text import STARTERS, near_figures, phrasing_figures
 
-RIGHT_FLOOR = 0.88
-"""Dev phrasings acted on right (measured 0.91 when written; the target for held-out speech is 0.97)."""
+RIGHT_FLOOR = 0.95
+"""Dev phrasings acted on right (measured 0.975 in round 2; the target for held-out phrasings is 0.97)."""
 STARTED_CEILING = 0.015
-"""Dev near misses that start, change or record something (measured 0.006; target 0.01)."""
+"""Dev near misses that start, change or record something (measured 0.011 in round 2; target 0.01)."""
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from assistant.understand.expand import Expander, SlotRef, Variant
 from assistant.understand.numbers import NumberWords
 from assistant.understand.validate import check_refs, merge, parse, parse_list, read_yaml
 
-_OURS = ("examples", "not_requests", "synonyms")
+_OURS = ("examples", "not_requests", "synonyms", "addressees")
 """Keys Tandem reads beside hassil's (hassil's own loader ignores them, so the folder stays hassil's)."""
 VARIANTS_PER_EXAMPLE = 12
 """Most sentences one example or not-request template expands to (sampled beyond that)."""
@@ -52,6 +52,8 @@ class Example:
 
     intent: str
     text: str
+    group: int = 0
+    """Which entry of the files it was expanded from (held-out folds keep an entry's sentences together)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,9 @@ class IntentSet:
     """The folder's shared expansion rules, parsed."""
     lists: dict[str, SlotList] = field(default_factory=dict)
     """The folder's shared lists, parsed."""
+    addressees: dict[str, list[str]] = field(default_factory=dict)
+    """`us`: the device's own names ("tandem"); `others`: names of anyone else it may hear addressed
+    (other assistants, children, pets): top-level `addressees:`."""
 
     @cached_property
     def examples(self) -> list[Example]:
@@ -104,13 +109,18 @@ class IntentSet:
         Expanded on first use (the classifier is trained from them only when its cache is stale):
         a template error in an entry raises `DataError` naming the file and key then.
         """
-        return [Example(name, text) for name, entries in self.example_entries.items()
-                for entry in entries for text in self._expand(entry)]
+        entries = [(name, entry) for name, group in self.example_entries.items() for entry in group]
+        return [Example(name, text, i) for i, (name, entry) in enumerate(entries) for text in self._expand(entry)]
 
     @cached_property
     def not_requests(self) -> list[str]:
         """Every `not_requests:` entry expanded into sentences."""
         return [text for entry in self.not_request_entries for text in self._expand(entry)]
+
+    @cached_property
+    def not_request_groups(self) -> list[int]:
+        """For each of `not_requests`, the index of the entry it was expanded from."""
+        return [i for i, entry in enumerate(self.not_request_entries) for _ in self._expand(entry)]
 
     def _expand(self, entry: Entry) -> list[str]:
         sentence = parse(entry.path, entry.key, entry.text)
@@ -243,7 +253,7 @@ def load_intents(folder: Path | str) -> IntentSet:
         raise DataError(folder, "", "no intent files (*.yaml) found",
                         "point --intents at a folder of hassil YAML files")
     merged: dict[str, Any] = {"intents": {}, "lists": {}, "expansion_rules": {}, "skip_words": [],
-                              "examples": {}, "not_requests": [], "synonyms": {}}
+                              "examples": {}, "not_requests": [], "synonyms": {}, "addressees": {"us": [], "others": []}}
     origin: dict[str, Path] = {}
     language: str | None = None
     for path in paths:
@@ -282,7 +292,8 @@ def _build(folder: Path, merged: dict[str, Any], origin: dict[str, Path]) -> Int
                             "use an intent name defined under `intents:` (names are case-sensitive; quote Yes/No)")
     examples = {name: [Entry(*e) for e in entries] for name, entries in merged["examples"].items()}
     return IntentSet(hassil, folder, names, templates, merged["language"], files, examples,
-                     [Entry(*e) for e in merged["not_requests"]], dict(merged["synonyms"]), global_rules, global_lists)
+                     [Entry(*e) for e in merged["not_requests"]], dict(merged["synonyms"]), global_rules, global_lists,
+                     {side: list(names) for side, names in merged["addressees"].items()})
 
 
 def _share_parsed(hassil: Intents, templates: list[Template]) -> None:

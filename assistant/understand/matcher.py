@@ -28,6 +28,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from assistant.messages import IntentMatch, NoMatch, Understanding
+from assistant.understand.address import Addressees, clauses
 from assistant.understand.cache import cached, cached_arrays
 from assistant.understand.classifier import NONE, LinearModel
 from assistant.understand.expand import SlotRef
@@ -38,16 +39,15 @@ from assistant.understand.normalize import FILLERS
 from assistant.understand.numbers import share_with_hassil, sounds_alike
 from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
-from assistant.understand.training import Corpus, train
+from assistant.understand.training import DENSE_SCALE, Corpus, calibrated, dense_words
+from assistant.understand.embeddings import WordVectors
 
-ACCEPT = 0.55
+ACCEPT = 0.5
 """Least calibrated probability for the best intent to be taken without a question."""
 ASK = 0.3
 """Least probability for the best intent to be offered in a question ("A hug?") instead of dropped."""
-MARGIN = 0.2
+MARGIN = 0.1
 """Least lead of the best intent over the runner-up to be taken without a question."""
-TEMPERATURE = 1.0
-"""Divides the classifier's logits: fitted on the tuning corpus (`python -m bench.text --calibrate`)."""
 TOP_K = 30
 """Skeletons (best by word weights) looked at closely per query."""
 MAX_TOKENS = 40
@@ -60,6 +60,19 @@ characters, 0..1) is that template with a slip: taken even when the classifier d
 every near miss of the tuning split (the closest was 0.88)."""
 UNIT_REACH = 2
 """A number's unit ("minutes") may come this many words after it ("two more minutes")."""
+MAX_CLAUSES = 6
+"""More clauses than this is conversation: only the whole sentence is scored."""
+ELSEWHERE_TO_NONE = 1.0
+"""Share of the probability of intents not listened for (a ritual waiting for its controls) counted as
+"not for us" instead of spread over the ones listened for."""
+CLAUSE_AGREE = 2
+"""A clause's intent must be among this many likeliest intents of the whole sentence."""
+CLAUSE_ACCEPT = 0.8
+"""Least probability of a clause's intent (not an exact template) for the clause to stand for the sentence."""
+LEAD_IN_BEFORE = 3
+"""A first clause of one word before this many words more is a lead-in ("Sorry, ..."), not the request."""
+AS_SAID = 70.0
+"""Least rapidfuzz ratio between a typed word and the word it was read as, to find free text as typed."""
 BLEND = 0.65
 """Share of the word-weight score in the template-likeness score; the rest is rapidfuzz's ratio."""
 
@@ -81,8 +94,11 @@ class Matcher:
     """Text -> `IntentMatch` or `NoMatch`, for any intents folder. Never raises for a str."""
 
     def __init__(self, intent_set: IntentSet, accept: float = ACCEPT, ask: float = ASK, margin: float = MARGIN,
-                 use_cache: bool = True, temperature: float = TEMPERATURE) -> None:
+                 use_cache: bool = True, dense: bool = True) -> None:
         self.intents = intent_set
+        self.vectors = WordVectors.for_language(intent_set.language) if dense else None
+        self.addressees = Addressees.of(intent_set.addressees.get("us", ()), intent_set.addressees.get("others", ()),
+                                        intent_set.language)
         self.use_cache = use_cache
         self.accept, self.ask, self.margin = accept, ask, margin
         self.language = intent_set.language.split("-")[0]
@@ -114,8 +130,9 @@ class Matcher:
         for i, skel in enumerate(self.plain):
             self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
+        self.calibration: dict[str, float] = {}
+        """The fitted calibration (temperature, none_shift, held_out), for reports."""
         self.model = self._model()
-        self.model.temperature = temperature
         self._class_index = {name: i for i, name in enumerate(self.model.classes)}
         self._warm_up()
 
@@ -196,8 +213,38 @@ class Matcher:
     # -- steps ------------------------------------------------------------------------------
 
     def _match(self, text: str, allowed: frozenset[str] | None) -> Understanding:
+        """The whole sentence, or the clause of it that is a clear request when the rest is chatter."""
         if not isinstance(text, str):
             return NoMatch("")
+        whole = self._match_clause(text, allowed)
+        if self.addressees.addressed_elsewhere(text, self.reader.vocabulary):
+            # said to someone else ("Stop it, Max, down!"); only a template word for word is still ours
+            # ("I appreciate you, Sam!")
+            return whole if isinstance(whole, IntentMatch) and whole.method == "exact" else NoMatch(text)
+        if _rank(whole) >= (2, 0.0):
+            return whole
+        parts = clauses(text, self.language)
+        if len(parts) < 2 or len(parts) > MAX_CLAUSES:
+            return whole
+        best = whole
+        agree = None
+        if CLAUSE_AGREE:
+            agree = [name for name, _ in self.probabilities(text, allowed) if name != NONE][:CLAUSE_AGREE]
+        for i, part in enumerate(parts):
+            rest = len(" ".join(parts[:i] + parts[i + 1:]).split())
+            if len(part.split()) == 1 and rest >= LEAD_IN_BEFORE and i < len(parts) - 1:
+                continue  # "Sorry, I think ...", "Next, we need ...": a word before the sentence, not its request
+            found = self._match_clause(part, allowed)
+            if agree is not None and getattr(found, "intent", None) not in agree:
+                continue  # the whole sentence leans to another request: this clause is not the point
+            if not isinstance(found, IntentMatch) or found.unsure or (
+                    found.method != "exact" and found.confidence < max(self.accept, CLAUSE_ACCEPT)):
+                continue  # each clause is one more chance of a false start: only a clear one counts
+            if _rank(found) > _rank(best):
+                best = replace(found, text=text)
+        return best
+
+    def _match_clause(self, text: str, allowed: frozenset[str] | None) -> Understanding:
         readings = self.reader.readings(text)
         if not readings[0].words or len(readings[0].words) > MAX_TOKENS:
             return NoMatch(text)
@@ -244,7 +291,19 @@ class Matcher:
     def _probabilities(self, said: Said, allowed: frozenset[str] | None) -> np.ndarray:
         """Calibrated class probabilities, over `allowed` intents and "not for us" when given."""
         names = features(said.tagged, self.reader.known, self.stem)
-        return self.model.probabilities(names, None if allowed is None else self._class_mask(allowed))
+        vector = DENSE_SCALE * self.vectors.sentence(dense_words(said.tagged)) if self.vectors is not None else None
+        if allowed is None:
+            return self.model.probabilities(names, None, vector)
+        mask = self._class_mask(allowed)
+        masked = self.model.probabilities(names, mask, vector)
+        if ELSEWHERE_TO_NONE <= 0:
+            return masked
+        # what leans to an intent not listened for now is not an answer either: its share goes to "not for us"
+        p = self.model.probabilities(names, None, vector)
+        outside = float(p[~mask].sum())
+        folded = np.where(mask, p, 0.0)
+        folded[self._class_index[NONE]] += outside
+        return (1 - ELSEWHERE_TO_NONE) * masked + ELSEWHERE_TO_NONE * folded
 
     def _collapse_free(self, intent: str, said: Said) -> list[str]:
         """An example's words with the free text of its intent's wildcard template as one unknown word."""
@@ -320,7 +379,7 @@ class Matcher:
         slots = {name: _plain(entity.value) for name, entity in result.entities.items()}
         for name, entity in result.entities.items():
             if entity.is_wildcard and isinstance(entity.value, str):
-                slots[name] = as_said(typed, entity.value)
+                slots[name] = first_clause(as_said(typed, entity.value))
         return result.intent.name, slots
 
     def _scores(self, said: Said, allowed: frozenset[str] | None) -> dict[str, tuple[float, "Skeleton"]]:
@@ -390,7 +449,7 @@ class Matcher:
         free = self._wildcard_split(skel, words)[1]
         for _, ref in skel.slots:
             if isinstance(skel.template.lists.get(ref.list_name), WildcardSlotList) and free:
-                slots[ref.slot] = as_said(typed, " ".join(free))
+                slots[ref.slot] = first_clause(as_said(typed, " ".join(free)))
         return slots
 
     def _has_unit(self, key: str, tagged: list[str], i: int) -> bool:
@@ -476,7 +535,9 @@ class Matcher:
     # -- set-up -----------------------------------------------------------------------------
 
     def _files(self) -> list[Path]:
-        return sorted(self.intents.folder.glob("*.yaml"))
+        """What the cached skeletons and model are made of: the intent files (and the vector table's notice)."""
+        files = sorted(self.intents.folder.glob("*.yaml"))
+        return [*files, self.vectors.folder / "NOTICE"] if self.vectors is not None else files
 
     def _skeletons(self) -> list["Skeleton"]:
         """Every template expanded and tagged, from the on-disk cache when the files are unchanged."""
@@ -503,22 +564,35 @@ class Matcher:
                     for e in self.intents.examples]
         negatives = [self.reader.read(t, guess=False).tagged for t in self.intents.not_requests]
         self.reader.learn([*(list(s.words) for s in self.skeletons), *(w for _, w in examples), *negatives])
-        return Corpus([(s.template.intent, list(s.words)) for s in self.skeletons], examples, negatives)
+        return Corpus([(s.template.intent, list(s.words)) for s in self.skeletons], examples, negatives,
+                      [e.group for e in self.intents.examples], self.intents.not_request_groups)
 
     def _model(self) -> LinearModel:
         """The intent classifier and the reader's known words, from the on-disk cache when the files are
         unchanged (reading the examples and training happen only when they changed)."""
         def build() -> dict[str, np.ndarray]:
             corpus = self.corpus()
-            model = train(corpus, self.intents.names, self.reader.known, self.stem)
-            return {**model.to_arrays(), **self.reader.to_arrays()}
+            embed = self.vectors.sentence if self.vectors is not None else None
+            model, fitted = calibrated(corpus, self.intents.names, self.reader.known, self.stem, embed=embed)
+            stats = np.array([fitted.temperature, fitted.none_shift, fitted.held_out] if fitted else [1.0, 0.0, 0])
+            arrays = {**model.to_arrays(), **self.reader.to_arrays(), "calibration": stats}
+            if self.vectors is not None:  # the known words' vectors: a query of known words needs no table
+                arrays |= self.vectors.export(sorted(self.reader.vocabulary))
+            return arrays
 
         arrays = cached_arrays(self._files(), build, "classifier") if self.use_cache else build()
         try:
             model = LinearModel.from_arrays(arrays)
             if model.classes != (*self.intents.names, NONE):
                 raise ValueError("a model of other intents")
+            if (model.dense is None) != (self.vectors is None) or (
+                    model.dense is not None and model.dense.shape[0] != arrays["vector_sums"].shape[1]):
+                raise ValueError("a model of other vectors")
             self.reader.from_arrays(arrays)
+            if self.vectors is not None:
+                self.vectors.absorb(arrays)
+            stats = [float(x) for x in arrays.get("calibration", np.array([1.0, 0.0, 0]))]
+            self.calibration = dict(zip(("temperature", "none_shift", "held_out"), stats))
             return model
         except (KeyError, ValueError, IndexError):
             arrays = build()
@@ -627,7 +701,30 @@ def as_said(text: str, words: str) -> str:
         return words
     pattern = r"(?<!\w)" + r"[\W_]+".join(re.escape(p).replace("'", "['\u2019]") for p in parts) + r"(?!\w)"
     found = re.search(pattern, text, flags=re.IGNORECASE)
-    return text[found.start():found.end()] if found else words
+    if found:
+        return text[found.start():found.end()]
+    # a word was respelt on the way ("cookin'" read as "cooking"): the typed words in the same places
+    typed = list(re.finditer(r"[\w'\u2019]+", text))
+    best, where = 0.0, None
+    for i in range(len(typed) - len(parts) + 1):
+        scores = [fuzz.ratio(typed[i + j].group().lower().strip("'\u2019"), part) for j, part in enumerate(parts)]
+        if min(scores) >= AS_SAID and sum(scores) > best:
+            best, where = sum(scores), i
+    if where is None:
+        return words
+    return text[typed[where].start():typed[where + len(parts) - 1].end()]
+
+
+_CLAUSE_END = re.compile(r"\s*(?:[.!?;:\u2026]|\s[-\u2013\u2014]+\s)|,(?!\s*[A-Z][a-z]*\W*$)")
+
+
+def first_clause(free: str) -> str:
+    """Free text up to where its clause ends: "you doing the dishes, save that" -> "you doing the dishes".
+
+    A comma before a last capitalised word stays ("you, Sam"): that is the one being thanked.
+    """
+    found = _CLAUSE_END.search(free)
+    return free[:found.start()].strip() if found and found.start() > 0 else free
 
 
 def _plain(value: Any) -> Any:

@@ -92,10 +92,17 @@ class Reader:
         self.known = known
         # respelling happens before synonyms and fillers: their words are known too ("eah" -> "yeah")
         spellable = known | {w for p in [*self.synonyms.table, *self.fillers.table] for w in p}
-        self._known_list = sorted(spellable)
+        # ...but never into a number: "flour" is not "four" (a recognizer writes a number it heard as one)
+        numbers = {w for phrase in self.numbers.by_phrase for w in phrase}
+        self._known_list = sorted(spellable - numbers)
         self._spellable = frozenset(spellable)
         self._first_words = first
         self._memo.clear()
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word the intents files use, with their synonyms and fillers ("yeah", "um")."""
+        return self._spellable
 
     def spoken(self, text: str) -> list[str]:
         """Tokens, with digits spoken as the intents' number words."""

@@ -18,6 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+import numpy as np
+
 from assistant.understand.classifier import NONE, LinearModel, fit
 from assistant.understand.features import FREE, UNKNOWN, features
 
@@ -37,6 +39,12 @@ OWN_NOT_REQUESTS = 50
 """A folder with at least this many not-requests of its own gets no generated unknown talk."""
 L2 = 1e-4
 STEPS = 200
+DENSE_SCALE = 2.0
+"""Length of the (unit) sentence vector fed to the classifier: how loud the dense features speak."""
+DENSE_L2 = 1e-4
+FOLDS = 4
+"""Held-out folds of the folder's own examples and not-requests that the calibration is fitted on."""
+"""Regularisation of the dense weights."""
 
 
 @dataclass(frozen=True)
@@ -48,18 +56,101 @@ class Corpus:
     examples: Sequence[tuple[str, list[str]]]
     """(intent, tagged words) of every example."""
     not_requests: Sequence[list[str]]
+    example_groups: Sequence[int] = ()
+    """For each example, the entry it came from (folds keep an entry's sentences together)."""
+    not_request_groups: Sequence[int] = ()
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the classifier's raw scores are turned into probabilities that mean the same for every intent."""
+
+    temperature: float
+    """Divides every logit: above 1 when the model is over-confident on sentences it never saw."""
+    none_shift: float
+    """Added to the "not for us" logit (after the temperature): how far the trained model leans to or from it."""
+    held_out: int
+    """Sentences the two were fitted on."""
+
+
+def calibrated(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: Callable[[str], str],
+               embed: Callable[[list[str]], np.ndarray] | None = None, folds: int = FOLDS
+               ) -> tuple[LinearModel, Calibration | None]:
+    """`train` on everything, its probabilities calibrated on held-out folds of the folder's own data.
+
+    Each fold leaves out a share of the examples and not-requests (whole entries, so the variants of
+    one entry never sit on both sides), trains on the rest and the templates, and scores what it left
+    out as unseen sentences, with their unseen words as unknown. A temperature and a shift of the
+    "not for us" score are then fitted to those scores by likelihood: the corpus is never used.
+    """
+    model = train(corpus, intents, known, stem, embed=embed)
+    groups = sorted({*corpus.example_groups} | {-1 - g for g in corpus.not_request_groups})
+    if folds < 2 or len(corpus.example_groups) != len(corpus.examples) or len(groups) < 2 * folds:
+        return model, None
+    order = random.Random(1).sample(groups, len(groups))
+    fold_of = {g: i % folds for i, g in enumerate(order)}
+    classes = [*intents, NONE]
+    label = {name: i for i, name in enumerate(classes)}
+    logits: list[np.ndarray] = []
+    labels: list[int] = []
+    example_words = {w for _, words in corpus.examples for w in words} | {w for ws in corpus.not_requests for w in ws}
+    for k in range(folds):
+        keep_ex = [i for i, g in enumerate(corpus.example_groups) if fold_of[g] != k]
+        keep_nr = [i for i, g in enumerate(corpus.not_request_groups) if fold_of[-1 - g] != k]
+        part = Corpus(corpus.templates, [corpus.examples[i] for i in keep_ex],
+                      [corpus.not_requests[i] for i in keep_nr])
+        seen = {w for i in keep_ex for w in corpus.examples[i][1]} | {w for i in keep_nr for w in corpus.not_requests[i]}
+        fold_known = frozenset((known - example_words) | (seen & known))
+        fold_model = train(part, intents, fold_known, stem, embed=embed)
+        held = [(label[n], ws) for i, (n, ws) in enumerate(corpus.examples) if fold_of[corpus.example_groups[i]] == k]
+        held += [(label[NONE], ws) for i, ws in enumerate(corpus.not_requests)
+                 if fold_of[-1 - corpus.not_request_groups[i]] == k]
+        for y, words in held:
+            vector = DENSE_SCALE * embed(dense_words(words)) if embed is not None else None
+            logits.append(fold_model.logits(features(words, fold_known, stem), vector))
+            labels.append(y)
+    fit_ = fit_calibration(np.array(logits), np.array(labels), label[NONE])
+    model.temperature = fit_.temperature
+    model.bias[label[NONE]] += fit_.none_shift * fit_.temperature
+    return model, fit_
+
+
+def fit_calibration(logits: np.ndarray, labels: np.ndarray, none: int) -> Calibration:
+    """The temperature and "not for us" shift of least held-out log loss (a grid: two numbers, no solver).
+
+    Intents weigh the same among themselves, and all "not for us" sentences as much as all requests:
+    the question calibrated is first of all "is this for us at all?".
+    """
+    counts = np.bincount(labels, minlength=logits.shape[1]).astype(float)
+    weight = 1.0 / np.maximum(counts[labels], 1.0)
+    intents = max(1, int((counts[np.arange(len(counts)) != none] > 0).sum()))
+    weight[labels == none] *= intents
+    best = (np.inf, 1.0, 0.0)
+    for t in np.arange(0.5, 4.01, 0.1):
+        for shift in np.arange(-4.0, 4.01, 0.25):
+            z = logits / t
+            z[:, none] += shift
+            z -= z.max(axis=1, keepdims=True)
+            logp = z[np.arange(len(labels)), labels] - np.log(np.exp(z).sum(axis=1))
+            loss = -float((weight * logp).sum() / weight.sum())
+            if loss < best[0]:
+                best = (loss, float(t), float(shift))
+    return Calibration(round(best[1], 2), round(best[2], 2), int(len(labels)))
 
 
 def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: Callable[[str], str],
-          seed: int = 0) -> LinearModel:
-    """A `LinearModel` over `intents` plus `NONE`, trained on `corpus`."""
+          seed: int = 0, embed: Callable[[list[str]], np.ndarray] | None = None) -> LinearModel:
+    """A `LinearModel` over `intents` plus `NONE`, trained on `corpus`; with `embed` (tagged words ->
+    a dense sentence vector, `dense_words`) the model also learns weights for that vector."""
     rng = random.Random(seed)
     classes = [*intents, NONE]
     label = {name: i for i, name in enumerate(classes)}
-    total: dict[tuple[tuple[str, ...], int], float] = defaultdict(float)  # identical rows add up
+    # identical rows add up (with a dense vector, rows are identical only when their words are)
+    total: dict[tuple[tuple[str, ...], int, tuple[str, ...]], float] = defaultdict(float)
 
     def add(words: list[str], name: str, weight: float) -> None:
-        total[tuple(features(words, known, stem)), label[name]] += weight
+        plain = tuple(dense_words(words)) if embed is not None else ()
+        total[tuple(features(words, known, stem)), label[name], plain] += weight
 
     templates: dict[str, list[list[str]]] = defaultdict(list)
     for name, words in corpus.templates:
@@ -77,8 +168,16 @@ def train(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: C
     if len(corpus.not_requests) < OWN_NOT_REQUESTS:  # measured: with a folder's own, generic talk only hurts
         for words in _unknown_talk([*templates.values(), *examples.values()], rng):
             add(words, NONE, UNKNOWN_TALK_MASS * max(1, len(intents)) / UNKNOWN_TALK)
-    rows = [list(row) for row, _ in total]
-    return fit(rows, [lab for _, lab in total], list(total.values()), classes, l2=L2, steps=STEPS)
+    keys = list(total)
+    vectors = np.stack([DENSE_SCALE * embed(list(plain)) for _, _, plain in keys]) if embed is not None else None
+    return fit([list(row) for row, _, _ in keys], [lab for _, lab, _ in keys], [total[k] for k in keys], classes,
+               l2=L2, steps=STEPS, vectors=vectors, dense_l2=DENSE_L2)
+
+
+def dense_words(tagged: Sequence[str]) -> list[str]:
+    """The words of a tagged sentence that its dense vector is made of: slot tags and free text left out
+    (a number's value says nothing about the intent; its unit does)."""
+    return [w for w in tagged if not w.startswith("#") and w != FREE and w != UNKNOWN]
 
 
 def _unknown_talk(groups: list[list[list[str]]], rng: random.Random) -> list[list[str]]:

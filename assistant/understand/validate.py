@@ -41,7 +41,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
            origin: dict[str, Path], language: str | None) -> str | None:
     known = {"language", "intents", "lists", "expansion_rules", "skip_words", "settings", "examples", "not_requests",
-             "synonyms"}
+             "synonyms", "addressees"}
     for key in doc:
         if key not in known:
             raise DataError(path, str(key), "unknown top-level key", f"use one of: {', '.join(sorted(known))}")
@@ -89,6 +89,12 @@ def merge(path: Path, doc: dict[str, Any], merged: dict[str, Any],
     merged["not_requests"].extend(
         (path, f"not_requests[{i}]", t) for i, t in enumerate(_texts(
             path, "not_requests", doc.get("not_requests", []), "what people say near the device that is not for it")))
+    addressees = _mapping(path, doc, "addressees", "`us:` and `others:` to names", "`us:` and `others:` lists")
+    for side, names in addressees.items():
+        if side not in ("us", "others"):
+            raise DataError(path, f"addressees.{side}", "unknown key",
+                            "use `us:` (the device's own names) or `others:` (anyone else it may hear addressed)")
+        merged["addressees"][side].extend(_texts(path, f"addressees.{side}", names, "one name per line"))
     synonyms = _mapping(path, doc, "synonyms", "a word to the words that mean the same",
                         "a word and a list of words that mean it")
     for word, same in synonyms.items():

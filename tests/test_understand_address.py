@@ -1,0 +1,86 @@
+"""Who a sentence is said to, and the clause that carries the request: a request wrapped in chatter is
+still read, talk to a child, a pet or another assistant starts nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.datafiles import intents_dir
+from assistant.messages import IntentMatch
+from assistant.understand.address import Addressees, clauses
+from assistant.understand.intents import load_intents
+from assistant.understand.matcher import Matcher, first_clause
+
+CHATTER = yaml.safe_load((Path(__file__).parent / "data" / "chatter.yaml").read_text(encoding="utf-8"))
+CONTROLS = {"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "Next", "Repeat", "Skip"}
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_intents(intents_dir()))
+
+
+def acted_on(u) -> str | None:
+    return u.intent if isinstance(u, IntentMatch) and not u.unsure else None
+
+
+@pytest.mark.parametrize("case", CHATTER["wrapped"], ids=lambda c: c["text"])
+def test_a_request_wrapped_in_chatter_is_still_read(matcher, case):
+    assert acted_on(matcher.match(case["text"])) == case["intent"]
+
+
+@pytest.mark.parametrize("case", CHATTER["elsewhere"], ids=lambda c: c["text"])
+def test_talk_to_a_child_a_pet_or_another_assistant_starts_nothing(matcher, case):
+    assert not isinstance(matcher.match(case["text"]), IntentMatch)
+    assert not isinstance(matcher.match(case["text"], CONTROLS), IntentMatch)
+
+
+def test_naming_tandem_makes_it_ours_even_beside_another_name(matcher):
+    assert acted_on(matcher.match("Tandem, start a hug for me and Lily")) == "StartHug"
+
+
+def test_a_capital_after_a_full_stop_is_no_name(matcher):
+    """'Pause. Pager.' is a nurse pausing for her pager, not talk to someone called Pager."""
+    assert acted_on(matcher.match("Pause. Pager.", CONTROLS)) == "Pause"
+
+
+def test_a_lone_word_before_a_sentence_is_a_lead_in_not_the_request(matcher):
+    """'Sorry?' alone asks Tandem to repeat; 'Sorry, I think ...' only opens a sentence."""
+    assert acted_on(matcher.match("Sorry, I think that's the postman at the door", CONTROLS)) != "Repeat"
+    assert acted_on(matcher.match("Sorry?", CONTROLS)) == "Repeat"
+
+
+def test_clauses_are_cut_at_punctuation_and_joining_words():
+    assert clauses("start a hug while I wipe the counter") == ["start a hug", "while I wipe the counter"]
+    assert clauses("Could we breathe, Tandem? We're in bed.") == ["Could we breathe", "Tandem", "We're in bed"]
+    assert clauses("hug") == ["hug"]
+
+
+def test_addressees_come_from_the_intents_folder_not_the_code():
+    folder = Addressees.of(["barista"], ["alexa", "rex"])
+    known = frozenset({"latte", "please"})
+    assert folder.addressed_elsewhere("alexa, a latte please", known)
+    assert folder.addressed_elsewhere("Sit, Rex!", known)
+    assert not folder.addressed_elsewhere("Barista, a latte for Rex please", known)
+    assert not folder.addressed_elsewhere("a latte please", known)
+
+
+def test_appreciation_text_stops_where_its_clause_ends(matcher):
+    u = matcher.match("I appreciate you doing the dishes, save that!")
+    assert acted_on(u) == "NoteAppreciation" and u.slots["text"] == "you doing the dishes"
+    u = matcher.match("I appreciate her fixing my hearing aid")
+    assert u.slots["text"] == "her fixing my hearing aid"
+
+
+def test_appreciation_text_is_quoted_as_typed_even_when_a_word_was_respelt(matcher):
+    u = matcher.match("i appreciate you cookin' the tea")
+    assert u.slots.get("text") == "you cookin' the tea"
+
+
+def test_first_clause_keeps_the_one_being_thanked():
+    assert first_clause("you doing the dishes, save that") == "you doing the dishes"
+    assert first_clause("you, Sam") == "you, Sam"
+    assert first_clause("her patience. Honestly") == "her patience"
