@@ -184,16 +184,28 @@ def test_an_evening_offer_is_spoken_in_the_bedroom_and_accepted_there(tmp_path, 
     assert [o.outcome for o in house.journal.offers()] == ["accepted"]
 
 
-def test_while_tandem_speaks_in_a_room_a_command_there_is_not_taken_but_stop_is(tmp_path, recognizer, synth):
+def test_while_tandem_speaks_in_a_room_talk_there_is_not_taken(tmp_path, recognizer, synth):
     house = House(tmp_path, recognizer, synth)
     house.say("kitchen", 1.0, "hey tandem, what can you do")  # a ten-second answer from about 3.6 s
-    house.say("kitchen", 5.0, "hey tandem, start our hug timer")  # over Tandem's own voice
+    house.say("kitchen", 5.0, "start our hug timer")  # over Tandem's own voice, without the wake phrase
     house.say("bedroom", 5.0, "hey tandem, what's our streak")  # another room is not talked over
     house.run(18)
 
     assert not house.of("kitchen", "ritual_start")
     assert [e["mode"] for e in house.of("kitchen", "transcript")][-1] == "over_own_voice"
     assert house.of("bedroom", "say_start")
+
+
+def test_a_woken_command_over_tandems_own_voice_cuts_it_short_and_is_answered(tmp_path, recognizer, synth):
+    house = House(tmp_path, recognizer, synth)
+    house.say("kitchen", 1.0, "hey tandem, what can you do")
+    house.say("kitchen", 5.0, "hey tandem, start our hug timer")  # Tandem never says its own wake phrase
+    house.run(20)
+
+    assert [e["mode"] for e in house.of("kitchen", "transcript")][-1] == "over_own_voice"
+    assert [e["ritual"] for e in house.of("kitchen", "ritual_start")] == ["hug"]
+    cut = [span for span in house.outputs["kitchen"].spans() if span.label == "help"][-1]
+    assert cut.end < house.of("kitchen", "say_end")[0]["t"] - 3.0  # the help answer was cut seconds early
 
 
 def test_stop_over_tandems_own_voice_cuts_it_short_in_that_room(tmp_path, recognizer, synth):

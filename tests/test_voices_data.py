@@ -143,3 +143,12 @@ def test_a_bad_voice_setting_fails(voices_copy):
     with pytest.raises(DataError) as error:
         Voices.load(voices_copy)
     assert error.value.key == "voice.rate"
+
+
+def test_tandem_never_says_its_own_wake_phrase_so_a_woken_command_over_its_voice_is_the_couples():
+    from assistant.config import Wake
+
+    phrase = Wake().phrase
+    said = [(path.name, line) for path in Path(voices_dir()).rglob("*.yaml")
+            for line in path.read_text(encoding="utf-8").lower().splitlines() if phrase in line]
+    assert said == []

@@ -274,9 +274,7 @@ class SpeechLoop:
         """Answer a woken utterance: a command is understood, a bare wake phrase opens the window."""
         self.stats.wakes += 1
         self.events.emit("wake")
-        trusted = getattr(self.recognizer, "trusted_confidence", None)
-        threshold = self.settings.command_confidence if trusted is None else trusted
-        unsure_words = transcript.confidence < threshold and not utterance.spotted_wake
+        unsure_words = transcript.confidence < self._command_bar() and not utterance.spotted_wake
         if (not transcript.text.strip() or unsure_words
                 or not isinstance(self.dialog.matcher.match_best(_hypotheses(transcript),
                                                                  allowed=utterance.mode.intents), IntentMatch)):
@@ -287,10 +285,20 @@ class SpeechLoop:
         self._window_until = float("-inf")
         self._understood(transcript, utterance)
 
+    def _command_bar(self) -> float:
+        """How sure the recognizer must be of the words after a wake phrase (each engine may say)."""
+        trusted = getattr(self.recognizer, "trusted_confidence", None)
+        return self.settings.command_confidence if trusted is None else trusted
+
     def _understood(self, transcript: Transcript, utterance: _Utterance) -> None:
         hypotheses = _hypotheses(transcript)
         if utterance.self_heard:
-            # Tandem is sounding: only "stop" gets through, and it silences Tandem first.
+            # Tandem is sounding. Its own voice never says the wake phrase, so a woken command is the couple
+            # talking over it: Tandem falls silent and answers. Otherwise only "stop" gets through.
+            if transcript.woke and transcript.text and transcript.confidence >= self._command_bar():
+                self.output.stop()
+                self.perform(self.dialog.hear_transcript(transcript))
+                return
             understanding = self.dialog.matcher.match_best(hypotheses, allowed=utterance.accepted)
             if not isinstance(understanding, IntentMatch) or transcript.confidence < self.settings.barge_in_confidence:
                 return
