@@ -57,4 +57,6 @@ def test_clean_commands_are_heard_at_least_as_well_as_at_24_db():
 
     clean, noisy = rate(None), rate(24)
     print(f"clean {clean:.0%}, 24 dB {noisy:.0%}")
-    assert clean >= noisy - 0.04, (clean, noisy)
+    # 32 clips: one clip is 3 points and the matcher's own misreadings move either side by two or three, so
+    # the bar is 10 points; the bug this guards against (digital silence) cost clean speech 30.
+    assert clean >= noisy - 0.10, (clean, noisy)

@@ -22,7 +22,17 @@ def answers(matcher: Matcher) -> list:
 def cache_in(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setattr(cache, "cache_dir", lambda: folder)
+    monkeypatch.setattr(cache, "SHIPPED", tmp_path / "shipped")  # as for any other intents folder
     return folder
+
+
+def test_tandems_own_intents_need_no_training_on_a_fresh_install(tmp_path, monkeypatch):
+    """The shipped cache matches the intents files and the code (else: python tools/ship_understanding.py)."""
+    folder = tmp_path / "empty-cache"
+    monkeypatch.setattr(cache, "cache_dir", lambda: folder)
+    Matcher(load_intents(intents_dir()))
+    assert not folder.exists(), "nothing is built on a fresh install: run python tools/ship_understanding.py"
+    assert sorted(p.suffix for p in cache.SHIPPED.iterdir()) == [".json", ".npz"]  # one of each, none stale
 
 
 def test_a_cached_start_gives_the_same_answers_as_a_fresh_one(cache_in):
@@ -59,5 +69,6 @@ def test_an_unwritable_cache_folder_just_means_no_cache(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     monkeypatch.setattr(cache, "cache_dir", lambda: blocker / "cache")
+    monkeypatch.setattr(cache, "SHIPPED", tmp_path / "shipped")
     assert answers(Matcher(load_intents(intents_dir()))) == answers(
         Matcher(load_intents(intents_dir()), use_cache=False))

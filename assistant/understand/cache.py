@@ -4,6 +4,12 @@ Expanding and tagging thousands of skeletons costs a fifth of a second, training
 classifier a few seconds; both only change when the intent files or this package's code change, so
 both are in the cache key. The cache is plain JSON or numpy arrays (never pickle), written
 atomically, and any problem with it just means rebuilding.
+
+Tandem's own intents come with their cache built (`assistant/understand/trained/`, made by
+`tools/ship_understanding.py`): training takes most of a minute of CPU here and far longer on a small
+board, which a couple's first "hey tandem" should not wait for. The key depends only on file contents,
+so the shipped files match in a wheel, an sdist or a checkout alike; any other intents folder is
+trained once and kept in the user's cache.
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ _CODE = ("cache.py", "classifier.py", "expand.py", "features.py", "intents.py", 
          "normalize.py", "numbers.py", "reader.py", "training.py", "validate.py", "embeddings.py", "address.py")
 
 
+SHIPPED = Path(__file__).resolve().parent / "trained"
+"""What Tandem's own intents folder is turned into, shipped with the package."""
+
+
 def cache_dir() -> Path | None:
     """Where caches live (platformdirs' user cache folder), or None when it cannot be known."""
     try:
@@ -39,7 +49,7 @@ def key(files: list[Path]) -> str:
     """A digest of the intent files and of the code that turns them into skeletons."""
     digest = hashlib.sha256(f"format {FORMAT} hassil {_hassil_version()}".encode())
     here = Path(__file__).resolve().parent
-    for path in [*sorted(files), *(here / name for name in _CODE)]:
+    for path in [*sorted(files, key=lambda p: p.name), *(here / name for name in _CODE)]:
         digest.update(str(path.name).encode())
         try:
             digest.update(path.read_bytes())
@@ -49,13 +59,12 @@ def key(files: list[Path]) -> str:
 
 
 def _hassil_version() -> str:
-    """hassil parses the templates, so its parser is part of the key (its source file's size and time:
-    reading package metadata would cost more than the cache saves)."""
+    """hassil parses the templates, so its parser is part of the key: a digest of its source file (the
+    same wherever it is installed; reading package metadata would cost more than the cache saves)."""
     try:
         import hassil.parse_expression as parser
 
-        stat = Path(parser.__file__).stat()
-        return f"{stat.st_size}-{int(stat.st_mtime)}"
+        return hashlib.sha256(Path(parser.__file__).read_bytes()).hexdigest()[:16]
     except Exception:
         return "?"
 
@@ -74,14 +83,16 @@ def cached_arrays(files: list[Path], build: Callable[[], dict[str, np.ndarray]],
 def _cached(files: list[Path], build: Callable[[], Any], folder: Path | None, kind: str, suffix: str,
             read: Callable[[Path], Any], write: Callable[[Any, Any], None]) -> Any:
     folder = folder or cache_dir()
-    if folder is None:
-        return build()
-    path = folder / f"{kind}-{key(files)}{suffix}"
-    try:
-        return read(path)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        pass
+    name = f"{kind}-{key(files)}{suffix}"
+    for path in ([] if folder is None else [folder / name]) + [SHIPPED / name]:
+        try:
+            return read(path)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass
     value = build()
+    if folder is None:
+        return value
+    path = folder / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
