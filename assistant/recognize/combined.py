@@ -268,8 +268,9 @@ class CombinedSession(RecognizerSession):
                 return empty
             wake = owner.wake_phrase.split()
             own = [(t, "wake") for t, _ in verdict.with_phrase] + [(t, s) for t, s in own if t.split()[:len(wake)] == wake]
-        elif owner.settings.agree_fast and whisper_texts and own and own[0][0] == _sphinx_first(sphinx, owner.wake_phrase):
-            # Two engines that fail differently wrote the same words: no arbitration needed.
+        if owner.settings.agree_fast and whisper_texts and own and own[0][0] == _sphinx_first(sphinx, owner.wake_phrase):
+            # Two engines that fail differently wrote the same words (after a wake phrase too, once checked):
+            # no arbitration needed, and the words are as sure as Whisper's own reading of them.
             owner.last = [Scored(own[0][0], 0.0, owner.bonus(own[0][0], self.mode), "agreed")]
             texts = [t for t, _ in own[: owner.settings.alternatives + 1]]
             return transcript_with_wake(texts, owner.wake_phrase, self.mode, round(min(1.0, math.exp(hyps[0].score)), 3),

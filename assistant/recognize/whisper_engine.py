@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 PROMPT_TOKENS = 220
 """Whisper reads at most 223 tokens of previous text; a longer prompt keeps its end (the slot values)."""
 WINDOW_FRAMES = 3000
+TOKENS_PER_SECOND = 8
+"""Twice fast speech (about three words, four tokens, a second): room for any real free answer."""
 """Whisper's encoder window: 30 s of 10 ms log-mel frames."""
 
 
@@ -149,7 +151,7 @@ class WhisperRecognizer(Recognizer):
             result = self.model.model.generate(
                 encoded.output, [prompt], beam_size=s.beam_size, num_hypotheses=min(s.hypotheses, s.beam_size),
                 return_scores=True, return_no_speech_prob=True,
-                max_length=448 if mode.free_text else min(448, len(prompt) + s.max_tokens))[0]
+                max_length=min(448, len(prompt) + self._token_budget(encoded, mode)))[0]
         encoded.no_speech = float(result.no_speech_prob)
         out: list[Hypothesis] = []
         seen: set[str] = set()
@@ -160,6 +162,14 @@ class WhisperRecognizer(Recognizer):
                 seen.add(text)
                 out.append(Hypothesis(raw, text, float(score)))
         return out
+
+    def _token_budget(self, encoded: Encoded, mode: ListenMode) -> int:
+        """How many tokens the words of this utterance can take: a command is a sentence; free words (a
+        thank-you) get what fast speech of that length needs. Longer output is Whisper repeating itself,
+        and a beam running on to the window's 448 tokens costs seconds per utterance."""
+        if not mode.free_text:
+            return self.settings.max_tokens
+        return self.settings.max_tokens + int(TOKENS_PER_SECOND * encoded.frames / 100)
 
     def score(self, encoded: Encoded, texts: list[str], mode: ListenMode = ListenMode()) -> list[float]:
         """Forced scoring: log P(text, end | audio) under Whisper for each text (spoken words), on the
