@@ -360,6 +360,7 @@ def run(quick: bool = False) -> Section:
     section.tables += [names_table, cue_table]
     section.notes.append(f"Whisper: faster-whisper with tiny.en from {ears.path}, used directly: Tandem's own "
                          "Whisper engine primes the decoder with the command vocabulary, which a judge must not have.")
+    section.notes.append(_where_errors_sit(renders, next(iter(renders)), floor_row))
     section.notes.append("Piper samples its voice (noise_scale, noise_w), so no two renders are identical: the word "
                          "error rate moves by about half a point from run to run; compare runs, not decimals.")
     section.notes.append("Timings come from one run in which both engines render the same lines, so compare their "
@@ -422,6 +423,35 @@ def _judge_floor(renders: dict[str, tuple[list[str], list[str]]], default: str) 
                round(100.0 * len(floor) / words, 2), "%", None,
                f"{len(floor)} of {words} words; the default voice's word error rate less these {rest:.2f} %: "
                f"{shown}")
+
+
+def _where_errors_sit(renders: dict[str, tuple[list[str], list[str]]], default: str, floor: Row) -> str:
+    """The default voice's errors by line length, and what the judge floor leaves against the target."""
+    import jiwer
+
+    said, heard = (normalise(x) for x in renders[default])
+    out = jiwer.process_words([r or "-" for r in said], heard)
+    errors = out.substitutions + out.deletions + out.insertions
+    words = sum(len(r.split()) for r in said)
+    parts = []
+    for low, high, name in LENGTHS:
+        pick = [i for i, r in enumerate(said) if low <= len(r.split()) <= high]
+        if not pick:
+            continue
+        sub = jiwer.process_words([said[i] or "-" for i in pick], [heard[i] for i in pick])
+        wrong = sub.substitutions + sub.deletions + sub.insertions
+        share = sum(len(said[i].split()) for i in pick)
+        parts.append(f"{name} {100 * share / words:.0f} % of the words, {100 * wrong / max(1, errors):.0f} % of "
+                     "the errors")
+    rest = float(floor.note.split("less these ", 1)[1].split(" %", 1)[0]) if floor.value is not None else None
+    verdict = "" if rest is None else (
+        f" Were every word that no render gets through the judge's fault alone, {default} would still score "
+        f"{rest:.2f} %, " + ("within" if rest <= WER_TARGET.bound else "above") + f" the {WER_TARGET.bound:g} % "
+        "target; every other word it missed was heard right in some render (the same voice at another pace, "
+        "or espeak-ng), so the judge can hear it: that remainder is the voice's to lower, though tiny.en's own "
+        "guesses still move it from render to render (a larger Whisper, not available offline here, would "
+        "judge it more surely).")
+    return f"Where {default}'s errors sit: " + "; ".join(parts) + "." + verdict
 
 
 def _names(engines: list[Any], ears: Ears, capture: Capture) -> tuple[Row, Table]:
