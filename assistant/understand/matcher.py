@@ -116,7 +116,8 @@ class Matcher:
         synonyms_only = Reader(intent_set.numbers, Lexicon({}, intent_set.numbers, {}), intent_set.synonyms, ())
         self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules,
                                rewrite=lambda words: synonyms_only.plain(words, strip=False))
-        self.reader = Reader(intent_set.numbers, self.lexicon, intent_set.synonyms, fillers)
+        self.reader = Reader(intent_set.numbers, self.lexicon, intent_set.synonyms, fillers,
+                             is_word=self.vectors.is_word if self.vectors is not None else None)
         self.skeletons = self._skeletons()
         self.stem = stemmer(self.language)
         self._units: dict[str, set[str | None]] = {}
