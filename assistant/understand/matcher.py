@@ -353,7 +353,7 @@ class Matcher:
         if name not in scores:
             # no template shares a word with it ("that would be lovely" for yes): an intent without
             # slots needs none to read; the classifier's word is enough when known words were said
-            grounded = any(w in self.reader.known for w in said.words)
+            grounded = any(len(w) > 1 and w in self.reader.known for w in said.words)  # "d" of "i'd" is no word
             return {} if grounded and not self._intent_slots.get(name) and not self._required.get(name) else None
         skel = scores[name][1]
         if WILDCARD_TAG in skel.words:
