@@ -188,3 +188,28 @@ def test_nothing_in_the_matchers_code_knows_about_coffee_or_hugs():
             found += [(path.name, w) for w in ("coffee", "mocha", "latte", "roast", "hug", "breath", "gratitude",
                                                 "ritual") if w in text]
     assert not found
+
+
+# -- answers, declines and everyday words (round 3) ---------------------------------------------
+
+OFFER = frozenset({"Yes", "No", "NotToday", "Stop", "Repeat"})
+
+
+def test_an_answer_in_words_no_template_uses_is_still_an_answer(matcher):
+    """'that would be nice' shares no word with the yes templates: the classifier's word is enough
+    for an intent without slots, so long as words the intents know were said."""
+    assert understood(matcher.match("that would be nice actually", OFFER)) == ("Yes", {})
+    assert understood(matcher.match("not right now we're eating", OFFER)) == ("No", {})
+
+
+def test_declining_a_ritual_in_words_never_starts_it(matcher):
+    for text in ["i'm not in the mood for a walk", "we don't feel like the breathing tonight"]:
+        u = matcher.match(text)
+        assert not (isinstance(u, IntentMatch) and u.intent.startswith("Start")), text
+
+
+@pytest.mark.parametrize("text", ["go on, tell me the rest", "go on then, pour me a glass"])
+def test_a_short_template_inside_talk_to_a_person_is_not_the_request(matcher, text):
+    """'go on' is a template (resume), and also what people say to each other all day."""
+    assert understood(matcher.match(text)) is None
+    assert understood(matcher.match(text, CONTROLS)) is None

@@ -92,3 +92,10 @@ def test_calibration_recovers_an_overconfident_models_temperature():
 def test_the_matcher_reports_its_calibration(matcher):
     assert matcher.calibration["held_out"] > 1000
     assert 0.3 <= matcher.calibration["temperature"] <= 4.0
+
+
+def test_a_real_word_the_intents_never_use_is_not_respelt_into_one_they_do(vectors, matcher):
+    assert vectors.is_word("movie") and not vectors.is_word("brethe")
+    assert matcher.reader.read("pause the movie").words == ["pause", "the", "movie"]  # not "move"
+    u = matcher.match("pause the movie")
+    assert not (isinstance(u, IntentMatch) and not u.unsure), "pausing a film is said to the telly"

@@ -84,6 +84,13 @@ class WordVectors:
             self._sums[word] = found
         return found
 
+    def is_word(self, word: str) -> bool:
+        """Whether the table's vocabulary holds `word` whole (a real word of the language, not a slip)."""
+        if self._tokenizer is None:
+            self._load()
+        assert self._tokenizer is not None
+        return self._tokenizer.token_to_id(word) is not None
+
     def word(self, word: str) -> np.ndarray:
         """One word's vector (the mean of its pieces), unit length; zeros for a word of no pieces."""
         return _unit(self._sum(word)[0])

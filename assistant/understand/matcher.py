@@ -69,6 +69,10 @@ CLAUSE_AGREE = 2
 """A clause's intent must be among this many likeliest intents of the whole sentence."""
 CLAUSE_ACCEPT = 0.8
 """Least probability of a clause's intent (not an exact template) for the clause to stand for the sentence."""
+CLAUSE_EXACT_CLEAR = 0.75
+"""Least probability the classifier gives a clause that is a template word for word, for it to stand for
+the sentence: short templates are everyday words too ("go on, I'll have a slice"), and the classifier
+has learnt from the not-requests how often they are said to people."""
 LEAD_IN_BEFORE = 3
 """A first clause of one word before this many words more is a lead-in ("Sorry, ..."), not the request."""
 AS_SAID = 70.0
@@ -116,7 +120,8 @@ class Matcher:
         synonyms_only = Reader(intent_set.numbers, Lexicon({}, intent_set.numbers, {}), intent_set.synonyms, ())
         self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules,
                                rewrite=lambda words: synonyms_only.plain(words, strip=False))
-        self.reader = Reader(intent_set.numbers, self.lexicon, intent_set.synonyms, fillers)
+        self.reader = Reader(intent_set.numbers, self.lexicon, intent_set.synonyms, fillers,
+                             is_word=self.vectors.is_word if self.vectors is not None else None)
         self.skeletons = self._skeletons()
         self.stem = stemmer(self.language)
         self._units: dict[str, set[str | None]] = {}
@@ -240,6 +245,9 @@ class Matcher:
             if not isinstance(found, IntentMatch) or found.unsure or (
                     found.method != "exact" and found.confidence < max(self.accept, CLAUSE_ACCEPT)):
                 continue  # each clause is one more chance of a false start: only a clear one counts
+            if found.method == "exact" and _rank(found) > _rank(best) and dict(
+                    self.probabilities(part, allowed)).get(found.intent, 0.0) < CLAUSE_EXACT_CLEAR:
+                continue
             if _rank(found) > _rank(best):
                 best = replace(found, text=text)
         return best
@@ -343,7 +351,10 @@ class Matcher:
         if name not in scores:
             scores = {**scores, **self._scores(said, frozenset({name}))}
         if name not in scores:
-            return None
+            # no template shares a word with it ("that would be lovely" for yes): an intent without
+            # slots needs none to read; the classifier's word is enough when known words were said
+            grounded = any(len(w) > 1 and w in self.reader.known for w in said.words)  # "d" of "i'd" is no word
+            return {} if grounded and not self._intent_slots.get(name) and not self._required.get(name) else None
         skel = scores[name][1]
         if WILDCARD_TAG in skel.words:
             slots = self._read_wildcard(skel, said.words, text)

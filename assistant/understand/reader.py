@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -52,8 +52,11 @@ class Reader:
     """Turns text into `Said`, for one intents folder."""
 
     def __init__(self, numbers: NumberWords, lexicon: Lexicon, synonyms: dict[str, str],
-                 fillers: Iterable[str]) -> None:
+                 fillers: Iterable[str], is_word: Callable[[str], bool] | None = None) -> None:
         self.numbers = numbers
+        self.is_word = is_word
+        """Whether an unknown word is a real word of the language ("movie"): then it is never respelt
+        into a known word ("move"): it was said, it is just not a word the intents use."""
         self.lexicon = lexicon
         self.synonyms = Phrases(synonyms)
         self.fillers = Fillers(fillers)
@@ -165,7 +168,7 @@ class Reader:
     def _nearest(self, word: str) -> str | None:
         if word not in self._memo:
             near = None
-            if len(word) >= SPELLING_MIN_LETTERS:
+            if len(word) >= SPELLING_MIN_LETTERS and not (self.is_word is not None and self.is_word(word)):
                 found = process.extractOne(word, self._known_list, scorer=fuzz.ratio, score_cutoff=SPELLING)
                 near = found[0] if found else None
             if len(self._memo) > 10_000:
