@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -31,22 +32,35 @@ def _text(quick: bool) -> Section:
     return adapters.text_section(text.run(startup=not quick), quick)
 
 
+@dataclass(frozen=True)
+class SpeechOptions:
+    """What the speech benchmarks can be narrowed to (`--split`, `--snr`): for tuning on the dev split,
+    or a time-boxed run at the noise levels with targets."""
+
+    split: str = "test"
+    snrs: tuple[int | None, ...] | None = None
+    """None: the benchmark's own list."""
+
+
+OPTIONS = SpeechOptions()
+
+
 def _barista(quick: bool) -> Section:
     from bench import barista_speech
 
-    return barista_speech.run(quick)
+    return barista_speech.run(quick, snrs=OPTIONS.snrs)
 
 
 def _commands(quick: bool) -> Section:
     from bench import commands_speech
 
-    return commands_speech.run(quick)
+    return commands_speech.run(quick, split=OPTIONS.split, snrs=OPTIONS.snrs)
 
 
 def _wake(quick: bool) -> Section:
     from bench import wake
 
-    return wake.run(quick)
+    return wake.run(quick, split=OPTIONS.split, snrs=OPTIONS.snrs)
 
 
 def _vad(quick: bool) -> Section:
@@ -141,7 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small smoke version (minutes, for CI)")
     parser.add_argument("--write", action="store_true", help="rewrite docs/benchmarks.md even with --quick")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--split", choices=["dev", "test"], default="test",
+                        help="commands, wake: the corpus split heard (dev is for tuning: printed, never written)")
+    parser.add_argument("--snr", action="append", metavar="DB", type=_snr,
+                        help="barista, commands, wake: only this noise level ('clean' or dB; repeatable), e.g. the "
+                             "levels with targets when time is short; written with the levels left out saying so")
     args = parser.parse_args(argv)
+    global OPTIONS
+    OPTIONS = SpeechOptions(args.split, tuple(args.snr) if args.snr else None)
+    if args.split == "dev":
+        args.no_write = True
     names = list(BENCHMARKS) if "all" in args.names else list(dict.fromkeys(args.names))
     sections = []
     for name in names:
@@ -155,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nwrote {DOC.relative_to(ROOT)}")
     failed = any(r.verdict == "FAIL" for s in sections for r in s.rows)
     return 1 if failed and args.quick else 0
+
+
+def _snr(text: str) -> int | None:
+    return None if text == "clean" else int(text)
 
 
 def _write(sections: list[Section], replace_all: bool, argv: list[str]) -> None:

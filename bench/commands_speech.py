@@ -69,7 +69,8 @@ def near_miss_kind(matcher: Any, transcript: Any, case: dict[str, Any]) -> str:
     return "asked" if getattr(u, "unsure", False) else "acted"
 
 
-def run(quick: bool = False, split: str = "test") -> Section:
+def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] | None = None) -> Section:
+    """Every engine on the split's phrasings and near misses (`snrs`: the noise levels, default the full list)."""
     from assistant.datafiles import intents_dir
     from assistant.understand.intents import load_intents
     from assistant.understand.matcher import Matcher
@@ -81,7 +82,7 @@ def run(quick: bool = False, split: str = "test") -> Section:
         return Section.unavailable("commands", TITLE, "", "no hand-written corpus in tests/corpus (merge main)")
     if quick:
         phrasings, near = phrasings[::12], near[::12]
-    snrs = SNRS_QUICK if quick else SNRS_FULL
+    snrs = snrs or (SNRS_QUICK if quick else SNRS_FULL)
     missing = {f: why for f in FAMILIES if (why := available(f))}
     try:
         said = clips(phrasings)

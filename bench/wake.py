@@ -185,12 +185,13 @@ def talk_session(lines: list[dict], families_per_line: int, snr: int, folder: Pa
     return path, speech
 
 
-def run(quick: bool = False, split: str = "test") -> Section:
+def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] | None = None) -> Section:
+    """Misses at each noise level (`snrs`, default 12 and 6 dB) and false wakes over the split's kitchen talk."""
     cases = [c for c in load("wake_commands.yaml", "commands") if c.get("split") == split]
     talk = [c for c in load("kitchen_talk.yaml", "kitchen_talk") if c.get("split") == split]
     if not cases or not talk:
         return Section.unavailable("wake", TITLE, "", "no hand-written corpus in tests/corpus (merge main)")
-    snrs: list[int | None] = [12] if quick else [12, 6]
+    snrs = tuple(snrs) if snrs else ((12,) if quick else (12, 6))
     if quick:
         cases, talk = cases[::6], talk[::20]
     folder = cache_dir("wake")

@@ -35,6 +35,14 @@ def test_a_sentence_said_over_and_over_to_fill_whispers_window_is_kept_once():
     assert collapse_repeats("stop stop stop") == "stop stop stop"
 
 
+def test_a_loop_that_mixes_its_sentences_is_kept_once():
+    looped = ("i'm feeling disconnected can we start a hug can we start a hug "
+              "i'm feeling disconnected can we start a hug can we start")
+    assert collapse_repeats(looped) == "i'm feeling disconnected can we start a hug"
+    assert collapse_repeats("i would like a large a large coffee") == "i would like a large a large coffee"
+    assert collapse_repeats("we want to hug we want to hug now") == "we want to hug we want to hug now"
+
+
 @needs_model
 @pytest.mark.slow
 @pytest.mark.skipif(not (BARISTA / "labels.json").exists(), reason="the barista recordings are not on this machine")

@@ -209,3 +209,12 @@ intents:
     assert isinstance(fruit, IntentMatch) and fruit.method == "fuzzy"
     assert (fruit.intent, fruit.slots) == ("BuyFruit", {"item": "pears"})
     assert isinstance(tool, IntentMatch) and (tool.intent, tool.slots) == ("BuyTool", {"item": "hammer"})
+
+
+def test_a_duration_only_some_hypotheses_heard_is_asked_about_never_dropped(matcher):
+    # The likeliest reading was cut short before the number: the ritual must not start with its default length.
+    got = matcher.match_best(["breathing for like ninety seconds", "breathing for like nineteen seconds",
+                              "breathing for like nineteen"])
+    assert got.intent == "StartBreathing"
+    assert got.slots["seconds"] == 90 and got.unsure
+    assert got.choices["seconds"][:2] == (90, 19)

@@ -237,17 +237,34 @@ class WhisperRecognizer(Recognizer):
 def collapse_repeats(text: str, min_tail: int = 3) -> str:
     """Whisper sometimes says an utterance over and over to fill its window: keep it once.
 
-    The text is cut where, from some word on, everything repeats what came a fixed number of words
-    earlier (at least `min_tail` words of it): "give me a coffee give me a coffee give me a" ->
-    "give me a coffee". Real speech rarely loops like that ("a bit of milk and a bit of sugar" stays).
+    The text is cut where everything after some word is made of pieces already said before it (each
+    piece at least `min_tail` words, the last one may be cut short): "give me a coffee give me a coffee
+    give me a" -> "give me a coffee", and a loop that mixes its sentences ("i'm tired can we stop can we
+    stop i'm tired can we stop") -> "i'm tired can we stop". Real speech rarely does that ("a bit of
+    milk and a bit of sugar" stays; so does "stop stop stop", too short to be a loop).
     """
     words = text.split()
     n = len(words)
     for i in range(2, n - min_tail + 1):
-        for period in range(2, i + 1):
-            if all(words[j] == words[j - period] for j in range(i, n)):
-                return " ".join(words[:i])
+        if _made_of(words[:i], words[i:], min_tail):
+            return " ".join(words[:i])
     return text
+
+
+def _made_of(said: list[str], tail: list[str], min_piece: int) -> bool:
+    """Whether `tail` is a run of pieces of `said` (greedy longest pieces; only the last may be short)."""
+    j = 0
+    while j < len(tail):
+        longest = 0
+        for start in range(len(said)):
+            k = 0
+            while j + k < len(tail) and start + k < len(said) and said[start + k] == tail[j + k]:
+                k += 1
+            longest = max(longest, k)
+        if longest == 0 or (longest < min_piece and j + longest < len(tail)):
+            return False
+        j += longest
+    return True
 
 
 def _forced_length(start: list[int], text_tokens: int) -> int:

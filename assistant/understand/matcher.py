@@ -178,7 +178,17 @@ class Matcher:
             heard = [value] + [r.slots[slot] for r in same if _whole(r.slots.get(slot))]
             disagree |= len(set(heard)) > 1
             choices[slot] = tuple(dict.fromkeys([*heard, *alike.get(slot, ())]))
-        return replace(best, choices={**best.choices, **choices}, unsure=best.unsure or disagree)
+        # A number other hypotheses of the same request heard, missing from the one read (often cut short:
+        # "breathing for like ninety seconds" / "breathing for like"): never the default duration unasked.
+        slots = dict(best.slots)
+        for r in same:
+            for slot, value in r.slots.items():
+                if slot not in slots and _whole(value):
+                    heard = [v for h in same if _whole(v := h.slots.get(slot))]
+                    slots[slot] = heard[0]
+                    choices[slot] = tuple(dict.fromkeys(heard))
+                    disagree = True
+        return replace(best, slots=slots, choices={**best.choices, **choices}, unsure=best.unsure or disagree)
 
     def _sound_alikes(self, match: IntentMatch, allowed: Collection[str] | None) -> dict[str, list[Any]]:
         """Slot values the match would have with each number said swapped for one that sounds like it."""
