@@ -59,6 +59,30 @@ def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, A
     return ("right" if good else "wrong"), u
 
 
+def typed_kind(matcher: Any, case: dict[str, Any]) -> str:
+    """The phrasing's outcome as typed text (its words as spoken, read without a recognizer): tells a
+    recognition error from a matcher miss."""
+    from assistant.messages import Transcript
+    from assistant.recognize.spoken import spoken_text
+
+    return outcome(matcher, Transcript(spoken_text(spoken(case["text"])), engine="text"), case)[0]
+
+
+def failure(kind: str, typed: str, transcript: Any) -> str:
+    """Why a phrasing was not right: asked, nothing heard, words misheard, or the matcher's miss (the
+    typed words fail too)."""
+    if kind == "right":
+        return "right"
+    if kind.startswith("asked"):
+        return "asked"
+    if not transcript.text:
+        return "nothing heard"
+    return "matcher misses the words typed too" if typed != "right" else "misheard words"
+
+
+FAILURES = ("right", "asked", "misheard words", "matcher misses the words typed too", "nothing heard")
+
+
 def near_miss_kind(matcher: Any, transcript: Any, case: dict[str, Any]) -> str:
     from assistant.messages import IntentMatch
 
@@ -92,7 +116,10 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
     intent_set = load_intents(intents_dir())
     matcher = Matcher(intent_set)
     engines = Engines(intent_set, matcher)
+    typed = {id(case): typed_kind(matcher, case) for case, _, _ in said}
+    default = default_engine()
     results: dict[tuple[str, int | None], list[tuple[dict, str, str, Any]]] = defaultdict(list)
+    failures: dict[int | None, list[tuple[str, str]]] = defaultdict(list)
     near_results: dict[tuple[str, int | None], list[tuple[dict, str, str]]] = defaultdict(list)
     seconds: list[float] = []
     for snr in snrs:
@@ -105,13 +132,15 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
                     if group == "phrasings":
                         kind, u = outcome(matcher, transcript, case)
                         results[engine, snr].append((case, family, kind, u))
+                        if engine == default:
+                            failures[snr].append((family, failure(kind, typed[id(case)], transcript)))
                     else:
                         near_results[engine, snr].append((case, family, near_miss_kind(matcher, transcript, case)))
                 if (i + 1) % 50 == 0:
                     print(f"   commands {snr or 'clean'} {group}: {i + 1}/{len(items)}", file=sys.stderr, flush=True)
     engines.close()
-    return _section(quick, split, snrs, results, near_results, engines.names, default_engine(), missing,
-                    engines.vosk_missing, seconds, len(phrasings), len(near))
+    return _section(quick, split, snrs, results, near_results, engines.names, default, missing,
+                    engines.vosk_missing, seconds, len(phrasings), len(near), failures)
 
 
 def _cond(snr: int | None) -> str:
@@ -131,7 +160,8 @@ def _durations(items: list) -> tuple[float | None, int]:
 
 
 def _section(quick: bool, split: str, snrs, results, near_results, names: list[str], default: str,
-             missing: dict[str, str], vosk_missing: str | None, seconds: list[float], n: int, n_near: int) -> Section:
+             missing: dict[str, str], vosk_missing: str | None, seconds: list[float], n: int, n_near: int,
+             failures: dict[int | None, list[tuple[str, str]]] | None = None) -> Section:
     families = [f for f in FAMILIES if f not in missing]
     method = (
         f"{n} hand-written phrasings (the corpus's `{split}` split: personas never used for tuning) and {n_near} near "
@@ -182,6 +212,15 @@ def _section(quick: bool, split: str, snrs, results, near_results, names: list[s
                                    ("right", "asked_right", "asked_wrong", "wrong", "missed")]])
     section.tables.append(Table(f"{default}: every outcome", ["Condition", "right", "asked (right intent)",
                                                              "asked (wrong intent)", "wrong", "missed"], rows))
+    # Why not right, per voice family: where the points go (recognition or matching).
+    rows = []
+    for snr, items in sorted((failures or {}).items(), key=lambda kv: -1 if kv[0] is None else kv[0]):
+        for family in [*families, "all"]:
+            mine = [f for fam, f in items if family in ("all", fam)]
+            rows.append([family, _cond(snr), *[f"{pct(sum(1 for f in mine if f == k), len(mine))} %" for k in FAILURES]])
+    if rows:
+        section.tables.append(Table(f"{default}: why not right, per voice family (matcher misses: the typed words "
+                                    "fail too)", ["Voice family", "Condition", *FAILURES], rows))
     # Per intent (summary figures only: the test split's lines are never listed).
     at = 12 if 12 in snrs else snrs[-1]
     by_intent: dict[str, list] = defaultdict(list)

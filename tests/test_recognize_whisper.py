@@ -135,3 +135,21 @@ def test_tandem_model_status_names_the_whisper_model_and_where_it_is(capsys):
     assert "whisper" in out and "--engine auto uses" in out
     if whisper_status().usable:
         assert str(packaged_model_dir()) in out and "sha256 checked" in out
+
+
+def test_a_duration_whisper_heard_reaches_the_matcher_even_when_a_shorter_reading_won():
+    from assistant.recognize.combined import with_numbers_heard
+    from assistant.recognize.neighbours import SlotPhrases
+    from assistant.understand.matcher import Matcher
+
+    intent_set = load_intents(intents_dir())
+    phrases = SlotPhrases(intent_set)
+    kept = ["start a breathing session", "start the breathing session"]
+    heard = ["start our breathing session three minutes long"]
+    texts = with_numbers_heard(kept, heard, phrases)
+    assert texts == [*kept, *heard]
+    understood = Matcher(intent_set).match_best(texts)
+    assert understood.intent == "StartBreathing" and understood.unsure  # asked about, never the default length
+    assert understood.slots["seconds"] == 180
+    assert with_numbers_heard(["start a hug"], ["start a hug now please"], phrases) == ["start a hug"]
+    assert with_numbers_heard(["a ninety second hug"], ["a ninety second hug go"], phrases) == ["a ninety second hug"]

@@ -172,6 +172,15 @@ class CombinedRecognizer(Recognizer):
         return exact if result.method == "exact" else exact * float(result.confidence)
 
 
+def with_numbers_heard(kept: list[str], heard: list[str], phrases: SlotPhrases) -> list[str]:
+    """`kept`, then any of the engines' own readings (`heard`: Whisper's first) that say a number the winner
+    does not. Whisper often ends a sentence at a pause ("start a breathing session" for "..., three minutes
+    long"), and a duration any engine heard must reach the matcher, which then asks about it rather than
+    start the default length unasked."""
+    said = phrases.numbers_in(kept[0]) if kept else frozenset()
+    return [*kept, *[t for t in heard if t not in kept and phrases.numbers_in(t) - said]]
+
+
 def _sphinx_first(sphinx: Transcript, wake_phrase: str) -> str:
     """pocketsphinx's best words as the combination writes them (the wake phrase put back when heard)."""
     if not sphinx.text and not sphinx.woke:
@@ -293,7 +302,7 @@ class CombinedSession(RecognizerSession):
         best = scored[0]
         kept = [s.text for s in scored
                 if best.total - s.total <= (owner.settings.margin if s.source != "neighbour" else owner.settings.neighbour_margin)]
-        kept = kept[: owner.settings.alternatives + 1]
+        kept = with_numbers_heard(kept[: owner.settings.alternatives + 1], whisper_texts[:1], owner.phrases)
         per_token = whisper.token_logprobs.get(best.text) or [best.likelihood]
         wake = owner.wake_phrase
         skip = len(whisper.tokenizer.encode(" " + wake)) if wake and best.text.startswith(wake + " ") else 0

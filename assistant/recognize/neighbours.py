@@ -45,6 +45,12 @@ class SlotPhrases:
                 self.by_phrase.setdefault(tuple(phrase.split()), []).append(key)
         self.longest = max((len(p) for p in self.by_phrase), default=1)
         self.by_phrase_text = {" ".join(p): keys for p, keys in self.by_phrase.items()}
+        self.number_words = frozenset(w for phrase in self.groups.get("numbers", ()) for w in phrase.split())
+        """Every word of a spoken number the intents' range lists allow ("ninety", "hundred")."""
+
+    def numbers_in(self, text: str) -> frozenset[str]:
+        """The number words said in `text`."""
+        return frozenset(w for w in text.split() if w in self.number_words)
 
     def spans(self, words: list[str], cutoff: float = 75.0) -> list[tuple[int, int, str]]:
         """(start, size, phrase) of the slot phrases in `words`, each a window of words that is, or looks
