@@ -153,3 +153,12 @@ def test_a_duration_whisper_heard_reaches_the_matcher_even_when_a_shorter_readin
     assert understood.slots["seconds"] == 180
     assert with_numbers_heard(["start a hug"], ["start a hug now please"], phrases) == ["start a hug"]
     assert with_numbers_heard(["a ninety second hug"], ["a ninety second hug go"], phrases) == ["a ninety second hug"]
+
+
+def test_whispers_confidence_in_the_words_leaves_out_the_wake_phrase_and_the_end_of_text():
+    from assistant.recognize.whisper_engine import command_confidence
+
+    # "hey tandem" (2 tokens), "start a hug" (3 tokens at e^-1), then an unlikely end of text (e^-6).
+    tokens = [-8.0, -9.0, -1.0, -1.0, -1.0, -6.0]
+    assert command_confidence(tokens, skip=2) == pytest.approx(0.368, abs=0.001)
+    assert command_confidence([-2.0]) == pytest.approx(0.135, abs=0.001)  # a bare score: all there is

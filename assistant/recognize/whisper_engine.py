@@ -278,10 +278,17 @@ def _forced_length(start: list[int], text_tokens: int) -> int:
 
 
 def command_confidence(token_logprobs: list[float], skip: int = 0) -> float:
-    """How sure Whisper is of a text's words: the geometric mean probability of its tokens (the end of text
-    included), leaving out the first `skip` (the wake phrase, judged on its own by the wake check)."""
+    """How sure Whisper is of a text's words: the geometric mean probability of its word tokens, leaving out
+    the first `skip` (the wake phrase, judged on its own by the wake check) and the end-of-text token.
+
+    The texts scored are spoken words (lowercase, no punctuation), and Whisper ends a sentence with a full
+    stop, not straight after the last word: the end-of-text token is improbable even for right commands
+    (median e^-5.4 on the corpus's dev wake commands at 12 dB), so counting it held most one-breath
+    commands under the bar (only the listening chime): 23 of 67 woken dev commands reached 0.2 with it,
+    43 without."""
     rest = token_logprobs[skip:] or token_logprobs
-    return round(min(1.0, math.exp(sum(rest) / max(1, len(rest)))), 3)
+    words = rest[:-1] or rest
+    return round(min(1.0, math.exp(sum(words) / len(words))), 3)
 
 
 def _log_softmax(logits: Any) -> np.ndarray:
