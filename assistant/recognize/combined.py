@@ -78,8 +78,9 @@ class CombinedRecognizer(Recognizer):
 
     name = "combined"
     trusted_confidence = 0.2
-    """Whisper's geometric-mean token probability of lowercase, unpunctuated words: a right command from a
-    synthetic voice scores 0.3; the matcher, not this, rejects words that mean nothing."""
+    """Whisper's geometric-mean token probability of lowercase, unpunctuated words (the end-of-text token left
+    out): on the corpus's dev wake commands at 12 dB, 37 of the 48 woken commands the matcher reads right
+    reach it (20 with the end-of-text token counted); the matcher, not this, rejects words that mean nothing."""
 
     def __init__(self, pocketsphinx: Recognizer, whisper: "WhisperRecognizer | PendingWhisper", intent_set: Any,
                  matcher: Any = None, settings: CombineSettings = CombineSettings(),
