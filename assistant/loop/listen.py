@@ -97,6 +97,8 @@ class SpeechLoop:
         self._wake_hits: list[float] = []
         self._utterance: _Utterance | None = None
         self._window_until = float("-inf")
+        self._timing: dict[str, Any] | None = None
+        """Where the latency of the reply to the utterance just ended goes (a `reply_timing` event)."""
 
     # --- the loop -------------------------------------------------------------------------
     def run(self, chunks: Iterable[AudioChunk]) -> None:
@@ -205,7 +207,9 @@ class SpeechLoop:
             if event.reason == "noise":  # a fan switching on is not an utterance: close the session unheard
                 self._guarded(utterance.session.finish)
                 return
+            self._timing = {"vad_wait": max(0.0, self.clock.now() - event.t)}
             self._finish(utterance, event)
+            self._timing = None  # whatever answers it has been performed by now
 
     def _accept(self, samples: np.ndarray) -> None:
         assert self._utterance is not None
@@ -231,9 +235,12 @@ class SpeechLoop:
         return None
 
     def _finish(self, utterance: _Utterance, event: VadEvent) -> None:
-        begun = time.perf_counter()
+        begun, cpu = time.perf_counter(), time.process_time()
         transcript = self._guarded(utterance.session.finish)
         self.stats.decode_seconds += time.perf_counter() - begun
+        if self._timing is not None:
+            self._timing.update(decode=time.perf_counter() - begun, decode_cpu=time.process_time() - cpu,
+                                decoded=time.perf_counter(), **getattr(self.recognizer, "last_timing", {}))
         if transcript is None:
             return
         if utterance.spotted_wake:
@@ -337,19 +344,32 @@ class SpeechLoop:
             self.dialog.output_busy_until(ready_at)
 
     def _say(self, say: Say) -> PlayHandle | None:
+        begun = time.perf_counter()
         try:
             handle = self.speaker.say(say)
         except TandemError as error:
             self._error(error)
             return None
+        self._reply_timing(begun, getattr(handle, "first_sound", 0.0))
         self.events.emit("say_start", t=handle.start, key=say.key, text=say.text)
         self.events.emit("say_end", t=handle.end, key=say.key)
         return handle
 
     def _play_chime(self, name: str, pace: str = "") -> PlayHandle:
+        self._reply_timing(time.perf_counter(), 0.0)
         handle = self.speaker.chime(name, pace)
         self.events.emit("chime", t=handle.start, name=name, end=round(handle.end, 3))
         return handle
+
+    def _reply_timing(self, begun: float, render: float) -> None:
+        """The first sound after an utterance: say where its latency went (the latency benchmark's breakdown).
+        Seconds become milliseconds: the VAD's end-of-speech wait, decoding (the engine's parts when it
+        tells them), understanding and the dialog, and rendering the first sentence (or clause)."""
+        timing, self._timing = self._timing, None
+        if timing is None or "decoded" not in timing:
+            return
+        timing.update(understand=begun - timing.pop("decoded"), render=render)
+        self.events.emit("reply_timing", **{f"{k}_ms": round(1000 * v) for k, v in timing.items()})
 
     def _error(self, error: TandemError) -> None:
         self.stats.errors += 1
