@@ -9,7 +9,9 @@ the utterance; it never runs in the audio callback (sources only queue frames th
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
@@ -103,6 +105,7 @@ class SpeechLoop:
     # --- the loop -------------------------------------------------------------------------
     def run(self, chunks: Iterable[AudioChunk]) -> None:
         """Process every chunk, then let what is running finish on the clock."""
+        _give_back_memory()  # what loading the models freed (their files' parsing, the voice's calibration)
         self.perform(self.dialog.tick())
         for chunk in chunks:
             self.step(chunk)
@@ -241,6 +244,7 @@ class SpeechLoop:
         if self._timing is not None:
             self._timing.update(decode=time.perf_counter() - begun, decode_cpu=time.process_time() - cpu,
                                 decoded=time.perf_counter(), **getattr(self.recognizer, "last_timing", {}))
+        threading.Thread(target=_give_back_memory, name="malloc-trim", daemon=True).start()
         if transcript is None:
             return
         if utterance.spotted_wake:
@@ -380,6 +384,28 @@ class SpeechLoop:
 
 _SPOTTER_MODE = ListenMode()
 """The mode of an utterance that needs the wake word when a spotter listens for it (told apart by identity)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> Any:
+    """glibc, when this process runs on it (None elsewhere: nothing to give back then)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def _give_back_memory() -> None:
+    """Return the heap decoding just freed (50 MB an utterance, measured) to the system, beside the reply's
+    render rather than before it, so a decode's leftovers and a long sentence's render never add up."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _hypotheses(transcript: Transcript) -> list[str]:

