@@ -10,6 +10,9 @@
   so start-up is not counted. Peak memory: the largest resident set of any listen process (wait4 rusage).
 - Microphone open: from starting `tandem listen` to its "listening with" line (imports, pocketsphinx and
   the grammar loaded; the combination's Whisper model goes on loading in the background), median of 3.
+- Where the reply latency goes: the loop's `reply_timing` event for each answered command, medians per
+  stage: the VAD's end-of-speech wait, decoding (for the combination: Whisper's decoding, waiting on
+  pocketsphinx after it, forced scoring), understanding with the dialog, rendering the first clause.
 """
 
 from __future__ import annotations
@@ -118,6 +121,25 @@ def _first_sound(run: ListenRun, after: float, within: float = 6.0) -> float | N
     return min(sounds) if sounds else None
 
 
+STAGES = (("vad_wait", "VAD wait"), ("decode", "decode"), ("whisper", "whisper"), ("sphinx_wait", "then pocketsphinx"),
+          ("score", "scoring"), ("understand", "understand + dialog"), ("render", "first render"))
+
+
+def _breakdown(timings: list[dict]) -> str:
+    """Median milliseconds per stage of the replies' `reply_timing` events (a stage only some replies had,
+    such as forced scoring, is the median over those, with how many)."""
+    parts = []
+    for key, name in STAGES:
+        values = [t[f"{key}_ms"] for t in timings if f"{key}_ms" in t]
+        if values:
+            share = "" if len(values) == len(timings) else f" ({len(values)} of {len(timings)})"
+            parts.append(f"{name} {statistics.median(values):.0f}{share}")
+    cpu = [t["decode_cpu_ms"] for t in timings if "decode_cpu_ms" in t]
+    if cpu:
+        parts.append(f"decode CPU {statistics.median(cpu):.0f}")
+    return ", ".join(parts)
+
+
 def _stats(values: list[float]) -> tuple[float, float]:
     values = sorted(values)
     return statistics.median(values), values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
@@ -170,7 +192,7 @@ def run(quick: bool = False) -> Section:
         talk = listen(session, engine, realtime=True, timeout=900)
         short = listen(idle_short, engine, realtime=True, timeout=120)
         long = listen(idle_long, engine, realtime=True, timeout=idle_s + 120)
-        replies, true_replies, wakes, lost = [], [], [], 0
+        replies, true_replies, wakes, lost, timings = [], [], [], 0, []
         for cue in cues:
             ends = events_between(talk, "speech_end", cue.start, cue.end + 2.0)
             if not ends:
@@ -187,6 +209,7 @@ def run(quick: bool = False) -> Section:
             else:
                 replies.append(1000 * (sound - end_t))
                 true_replies.append(1000 * (sound - (cue.start + cue.label["end"])))
+                timings += [e for e in talk.of("reply_timing") if end_t <= e["t"] <= end_t + 6.0][:1]
         if replies:
             med, p95 = _stats(replies)
             section.rows.append(Row(f"{engine}: reply latency (speech_end to first sound), median", round(med), "ms",
@@ -195,6 +218,9 @@ def run(quick: bool = False) -> Section:
             tmed, tp95 = _stats(true_replies)
             section.rows.append(Row(f"{engine}: from the true end of the words, median / p95", round(tmed), "ms",
                                     note=f"p95 {tp95:.0f} ms; includes the VAD's end-of-speech wait"))
+            if timings:
+                section.rows.append(Row(f"{engine}: where the reply latency goes (ms, medians)", len(timings), "replies",
+                                        note=_breakdown(timings)))
         else:
             section.rows.append(Row(f"{engine}: reply latency", None, "ms", TARGETS["reply"],
                                     note="not available: no command got an answer in the session"))

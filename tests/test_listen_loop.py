@@ -104,3 +104,24 @@ def test_an_extractor_fan_switching_on_does_not_stop_tandem_hearing_the_next_com
     assert loop.stats.errors == 0  # ...without breaking the recognizer
     assert any(e["event"] == "ritual_start" and e["ritual"] == "hug" for e in loop.events.events)
     journal.close()
+
+
+def test_an_answered_command_says_where_its_reply_latency_went(tmp_path, recognizer):
+    import audio_gen
+    from assistant.audio.sources import WavSource
+
+    if not audio_gen.available("flite:rms"):
+        pytest.skip("flite and sox are needed to make test speech")
+    command = audio_gen.speak("hey tandem, how much time is left", "flite:rms")
+    audio = np.concatenate([np.zeros(16_000, dtype=np.int16), command, np.zeros(16_000 * 2, dtype=np.int16)])
+    clock = VirtualClock()
+    loop, journal = make_loop(tmp_path, clock, recognizer)
+    loop.follow_input = True
+    loop.run(WavSource.from_samples(audio))
+
+    timings = [e for e in loop.events.events if e["event"] == "reply_timing"]
+    assert len(timings) == 1
+    timing = timings[0]
+    assert {"vad_wait_ms", "decode_ms", "decode_cpu_ms", "understand_ms", "render_ms"} <= set(timing)
+    assert 200 <= timing["vad_wait_ms"] <= 600  # the VAD's end-of-speech wait, on the virtual clock
+    journal.close()

@@ -107,6 +107,20 @@ def test_free_text_mode_transcribes_a_thanks_roughly(recognizer):
     assert {"thank", "you", "dinner"} & set(transcript.text.split())
 
 
+def test_without_free_answers_at_load_the_general_decoder_is_built_when_one_comes(intent_set):
+    """The combination hears free answers with Whisper: pocketsphinx's 90 MB general decoder waits until asked."""
+    from assistant.recognize.pocketsphinx_engine import PocketsphinxRecognizer
+
+    engine = PocketsphinxRecognizer(intent_set, free_text=False)
+    try:
+        assert engine._free_thread is None
+        transcript = engine.transcribe(audio_gen.speech("thank you for making dinner", "flite:rms"),
+                                       ListenMode(free_text=True))
+        assert {"thank", "you", "dinner"} & set(transcript.text.split())
+    finally:
+        engine.close()
+
+
 def test_a_session_fed_in_pieces_gives_the_same_words_as_one_call(recognizer):
     samples = audio_gen.speech("how much time is left", VOICE)
     whole = recognizer.transcribe(samples)

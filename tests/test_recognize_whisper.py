@@ -68,18 +68,35 @@ def test_a_real_persons_coffee_order_is_understood_through_whisper():
     assert right >= 2, right
 
 
-@needs_model
-def test_whisper_scores_the_sentence_that_was_said_above_its_near_neighbours():
+def _heard_ninety_second_hug():
+    """tiny.en with Tandem's intents, and its encoding of "start a ninety second hug" (espeak-ng)."""
     import audio_gen
     from assistant.recognize.whisper_engine import WhisperRecognizer
 
     if not audio_gen.available("en-us"):
         pytest.skip("espeak-ng or sox is not installed")
     engine = WhisperRecognizer(packaged_model_dir(), load_intents(intents_dir()), wake_phrase="hey tandem")
-    encoded = engine.encode(audio_gen.speech("start a ninety second hug", "en-us", 18))
+    return engine, engine.encode(audio_gen.speech("start a ninety second hug", "en-us", 18))
+
+
+@needs_model
+def test_whisper_scores_the_sentence_that_was_said_above_its_near_neighbours():
+    engine, encoded = _heard_ninety_second_hug()
     said, nineteen, cut = engine.score(encoded, ["start a ninety second hug", "start a nineteen second hug",
                                                  "start a ninety"])
     assert said > nineteen and said > cut
+
+
+@needs_model
+def test_scoring_in_small_batches_gives_every_text_the_score_it_gets_in_one():
+    import dataclasses
+
+    engine, encoded = _heard_ninety_second_hug()
+    texts = ["start a ninety second hug", "start a nineteen second hug", "stop", "start a ninety",
+             "how much time is left on the hug timer", ""]
+    together = engine.score(encoded, texts)
+    engine.settings = dataclasses.replace(engine.settings, score_batch=2)
+    assert engine.score(encoded, texts) == pytest.approx(together, abs=1e-3)
 
 
 def _copy_model(tmp_path: Path) -> Path:

@@ -9,7 +9,9 @@ the utterance; it never runs in the audio callback (sources only queue frames th
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
@@ -97,10 +99,13 @@ class SpeechLoop:
         self._wake_hits: list[float] = []
         self._utterance: _Utterance | None = None
         self._window_until = float("-inf")
+        self._timing: dict[str, Any] | None = None
+        """Where the latency of the reply to the utterance just ended goes (a `reply_timing` event)."""
 
     # --- the loop -------------------------------------------------------------------------
     def run(self, chunks: Iterable[AudioChunk]) -> None:
         """Process every chunk, then let what is running finish on the clock."""
+        _give_back_memory()  # what loading the models freed (their files' parsing, the voice's calibration)
         self.perform(self.dialog.tick())
         for chunk in chunks:
             self.step(chunk)
@@ -205,7 +210,9 @@ class SpeechLoop:
             if event.reason == "noise":  # a fan switching on is not an utterance: close the session unheard
                 self._guarded(utterance.session.finish)
                 return
+            self._timing = {"vad_wait": max(0.0, self.clock.now() - event.t)}
             self._finish(utterance, event)
+            self._timing = None  # whatever answers it has been performed by now
 
     def _accept(self, samples: np.ndarray) -> None:
         assert self._utterance is not None
@@ -231,9 +238,13 @@ class SpeechLoop:
         return None
 
     def _finish(self, utterance: _Utterance, event: VadEvent) -> None:
-        begun = time.perf_counter()
+        begun, cpu = time.perf_counter(), time.process_time()
         transcript = self._guarded(utterance.session.finish)
         self.stats.decode_seconds += time.perf_counter() - begun
+        if self._timing is not None:
+            self._timing.update(decode=time.perf_counter() - begun, decode_cpu=time.process_time() - cpu,
+                                decoded=time.perf_counter(), **getattr(self.recognizer, "last_timing", {}))
+        threading.Thread(target=_give_back_memory, name="malloc-trim", daemon=True).start()
         if transcript is None:
             return
         if utterance.spotted_wake:
@@ -337,19 +348,32 @@ class SpeechLoop:
             self.dialog.output_busy_until(ready_at)
 
     def _say(self, say: Say) -> PlayHandle | None:
+        begun = time.perf_counter()
         try:
             handle = self.speaker.say(say)
         except TandemError as error:
             self._error(error)
             return None
+        self._reply_timing(begun, getattr(handle, "first_sound", 0.0))
         self.events.emit("say_start", t=handle.start, key=say.key, text=say.text)
         self.events.emit("say_end", t=handle.end, key=say.key)
         return handle
 
     def _play_chime(self, name: str, pace: str = "") -> PlayHandle:
+        self._reply_timing(time.perf_counter(), 0.0)
         handle = self.speaker.chime(name, pace)
         self.events.emit("chime", t=handle.start, name=name, end=round(handle.end, 3))
         return handle
+
+    def _reply_timing(self, begun: float, render: float) -> None:
+        """The first sound after an utterance: say where its latency went (the latency benchmark's breakdown).
+        Seconds become milliseconds: the VAD's end-of-speech wait, decoding (the engine's parts when it
+        tells them), understanding and the dialog, and rendering the first sentence (or clause)."""
+        timing, self._timing = self._timing, None
+        if timing is None or "decoded" not in timing:
+            return
+        timing.update(understand=begun - timing.pop("decoded"), render=render)
+        self.events.emit("reply_timing", **{f"{k}_ms": round(1000 * v) for k, v in timing.items()})
 
     def _error(self, error: TandemError) -> None:
         self.stats.errors += 1
@@ -360,6 +384,28 @@ class SpeechLoop:
 
 _SPOTTER_MODE = ListenMode()
 """The mode of an utterance that needs the wake word when a spotter listens for it (told apart by identity)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> Any:
+    """glibc, when this process runs on it (None elsewhere: nothing to give back then)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def _give_back_memory() -> None:
+    """Return the heap decoding just freed (50 MB an utterance, measured) to the system, beside the reply's
+    render rather than before it, so a decode's leftovers and a long sentence's render never add up."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _hypotheses(transcript: Transcript) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -103,6 +104,9 @@ class CombinedRecognizer(Recognizer):
         """The scored candidates of the last utterance, best first (benchmarks and n-best dumps read them)."""
         self.last_wake: WakeVerdict | None = None
         """The wake test of the last wake-mode utterance."""
+        self.last_timing: dict[str, float] = {}
+        """Seconds the last utterance's `finish` spent in Whisper's decoding, waiting on pocketsphinx after it,
+        and in forced scoring (the loop's `reply_timing` event carries them)."""
         self.last_parts: dict[str, Any] = {}
         """What each engine said about the last utterance: "pocketsphinx" (a Transcript), "whisper" (its
         n-best `Hypothesis` list) and "encoded" (Whisper's encoder output)."""
@@ -122,6 +126,7 @@ class CombinedRecognizer(Recognizer):
                 self._whisper_failed = True
                 self.name = "pocketsphinx"
                 self.notice = f"{error.what}\n  fix: {error.fix}\n  listening with pocketsphinx alone"
+                getattr(self.pocketsphinx, "load_free_text", lambda: None)()  # free answers were Whisper's
                 log.warning("%s", self.notice)
                 if self.on_notice:
                     self.on_notice(self.notice)
@@ -242,6 +247,7 @@ class CombinedSession(RecognizerSession):
             worker = threading.Thread(target=lambda: sphinx_result.append(self.sphinx.finish()), daemon=True)
             worker.start()
         owner.last, owner.last_parts, owner.last_wake = [], {}, None
+        timing = owner.last_timing = {}
         if len(audio) < SAMPLE_RATE // 10:
             if worker:
                 worker.join()
@@ -250,10 +256,17 @@ class CombinedSession(RecognizerSession):
         if whisper is None:  # the Whisper model could not be loaded: pocketsphinx alone
             if worker:
                 worker.join()
+            if self.mode.free_text:  # an open answer: pocketsphinx's general model hears it
+                session = owner.pocketsphinx.session(self.mode)
+                session.accept(audio)
+                sphinx_result.append(session.finish())
             return replace(sphinx_result[0], engine=owner.name) if sphinx_result else empty
+        began = time.perf_counter()
         encoded, hyps = whisper.decode(audio, self.mode)
+        timing["whisper"] = time.perf_counter() - began
         if worker:
             worker.join()
+        timing["sphinx_wait"] = time.perf_counter() - began - timing["whisper"]
         if self.mode.free_text:
             return whisper.transcript(encoded, hyps, self.mode)
         sphinx = sphinx_result[0] if sphinx_result else empty
@@ -265,7 +278,9 @@ class CombinedSession(RecognizerSession):
         def score(texts: list[str]) -> list[float]:
             new = [t for t in dict.fromkeys(texts) if t not in scores]
             if new:
+                began = time.perf_counter()
                 scores.update(zip(new, whisper.score(encoded, new, self.mode)))
+                timing["score"] = timing.get("score", 0.0) + time.perf_counter() - began
             return [scores[t] for t in texts]
 
         own = owner.hypotheses(whisper_texts, sphinx)

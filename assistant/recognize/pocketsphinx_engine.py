@@ -94,7 +94,10 @@ class PocketsphinxRecognizer(Recognizer):
     name = "pocketsphinx"
 
     def __init__(self, intent_set: object, wake_phrase: str = "hey tandem",
-                 settings: DecoderSettings = DecoderSettings()) -> None:
+                 settings: DecoderSettings = DecoderSettings(), free_text: bool = True) -> None:
+        """`free_text=False` leaves the general-English decoder unbuilt until a free answer asks for it (or
+        `load_free_text` is called): the combination hears free answers with Whisper, and that decoder
+        (the whole dictionary and a 26 MB language model) costs 90 MB resident."""
         try:
             import pocketsphinx
         except ImportError as error:  # pragma: no cover - it is a dependency
@@ -128,11 +131,19 @@ class PocketsphinxRecognizer(Recognizer):
         self._searches: dict[tuple, str] = {}
         self._free_decoder = None
         self._free_error: BaseException | None = None
+        self._free_thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.search_name(ListenMode(wake=True))
         self.search_name(ListenMode())
-        self._free_thread = threading.Thread(target=self._load_free, name="pocketsphinx-free", daemon=True)
-        self._free_thread.start()
+        if free_text:
+            self.load_free_text()
+
+    def load_free_text(self) -> None:
+        """Start building the general-English decoder in the background (once)."""
+        with self._lock:
+            if self._free_thread is None:
+                self._free_thread = threading.Thread(target=self._load_free, name="pocketsphinx-free", daemon=True)
+                self._free_thread.start()
 
     def _config(self, dictionary: Path, cmn: str | None = None):
         s = self.settings
@@ -169,33 +180,42 @@ class PocketsphinxRecognizer(Recognizer):
             self._free_error = error
 
     def free_decoder(self):
+        self.load_free_text()
+        assert self._free_thread is not None
         self._free_thread.join()
         if self._free_decoder is None:
             raise ModelError(f"pocketsphinx could not load its general language model in {self._model}: "
                              f"{self._free_error}", "reinstall pocketsphinx: pip install --force-reinstall pocketsphinx")
         return self._free_decoder
 
+    @property
+    def _full_dictionary(self) -> str:
+        return str(self._model / "cmudict-en-us.dict")
+
     def has_word(self, word: str) -> bool:
-        return word in lexicon(str(self._model / "cmudict-en-us.dict"))
+        """In the wheel's dictionary (the small one loaded first: the whole word list is read only when the
+        cached dictionary and language models are built)."""
+        decoder = getattr(self, "decoder", None)
+        if decoder is not None and decoder.lookup_word(word) is not None:
+            return True
+        return word in dictionary_words(self._full_dictionary)
 
     def _dictionary_text(self) -> str:
         """The pronunciations of every word the intents can produce (and the wake phrase)."""
-        lex = lexicon(str(self._model / "cmudict-en-us.dict"))
         vocabulary = getattr(self.intent_set, "vocabulary", None)
         words = {w for text in self.sentences(None, False) for w in text.split()}
         if callable(vocabulary):
             words |= {w for text in vocabulary() for w in normalize_words(text).split()}
         words |= set(self.wake_phrase.split())
+        lex = pronunciations(self._full_dictionary, words)
         return "".join(_entries(w, lex[w]) for w in sorted(words) if w in lex)
 
     def _ensure_words(self, words: Collection[str]) -> None:
         """Add to the decoder any grammar word the small dictionary lacks (a list value beyond the samples)."""
-        lex = None
-        for word in words:
-            if self.decoder.lookup_word(word) is None:
-                lex = lex or lexicon(str(self._model / "cmudict-en-us.dict"))
-                if word in lex:
-                    self.decoder.add_word(word, lex[word][0], False)
+        missing = [word for word in words if self.decoder.lookup_word(word) is None]
+        if missing:
+            for word, spelled in pronunciations(self._full_dictionary, missing).items():
+                self.decoder.add_word(word, spelled[0], False)
 
     # -- searches -----------------------------------------------------------------------------------
 
@@ -273,19 +293,29 @@ class PocketsphinxRecognizer(Recognizer):
 
 
 @lru_cache(maxsize=2)
-def lexicon(path: str) -> dict[str, tuple[str, ...]]:
-    """A pocketsphinx dictionary file as word -> its pronunciations (read once per process)."""
+def dictionary_words(path: str) -> frozenset[str]:
+    """The words a pocketsphinx dictionary file spells (alternate pronunciations folded), read once per
+    process. Only the words: 12 MB resident for the 126,000 of cmudict, where a word -> pronunciations
+    table took 58 MB for the whole life of the process."""
+    with open(path, encoding="utf-8") as handle:
+        return frozenset(_headword(line.split(maxsplit=1)[0]) for line in handle if line.strip())
+
+
+def pronunciations(path: str, words: Collection[str]) -> dict[str, tuple[str, ...]]:
+    """The pronunciations of `words` only (a scan of the dictionary file; needed only when the small
+    dictionary is built or a grammar word is missing from it)."""
+    wanted = set(words)
     out: dict[str, list[str]] = {}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             parts = line.split()
-            if len(parts) < 2:
-                continue
-            word = parts[0]
-            if word.endswith(")") and "(" in word:
-                word = word[: word.index("(")]
-            out.setdefault(word, []).append(" ".join(parts[1:]))
+            if len(parts) >= 2 and (word := _headword(parts[0])) in wanted:
+                out.setdefault(word, []).append(" ".join(parts[1:]))
     return {w: tuple(p) for w, p in out.items()}
+
+
+def _headword(entry: str) -> str:
+    return entry[: entry.index("(")] if entry.endswith(")") and "(" in entry else entry
 
 
 def _entries(word: str, pronunciations: tuple[str, ...]) -> str:

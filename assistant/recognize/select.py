@@ -83,6 +83,7 @@ def load_recognizer(engine: str = "auto", intent_set: object = None, model: Path
             notice = f"{error.what}\n  fix: {error.fix}\n  listening with pocketsphinx instead"
             log.info("%s", notice)
             recognizer = loaded.get("sphinx") or _pocketsphinx(intent_set, wake_phrase)
+            recognizer.load_free_text()  # free answers are pocketsphinx's again
     else:
         recognizer = _pocketsphinx(intent_set, wake_phrase)
     recognizer.notice = notice
@@ -90,10 +91,10 @@ def load_recognizer(engine: str = "auto", intent_set: object = None, model: Path
     return recognizer
 
 
-def _pocketsphinx(intent_set: object, wake_phrase: str) -> Recognizer:
+def _pocketsphinx(intent_set: object, wake_phrase: str, free_text: bool = True) -> Any:
     from assistant.recognize.pocketsphinx_engine import PocketsphinxRecognizer
 
-    return PocketsphinxRecognizer(intent_set, wake_phrase=wake_phrase)
+    return PocketsphinxRecognizer(intent_set, wake_phrase=wake_phrase, free_text=free_text)
 
 
 def _load_whisper(engine: str, intent_set: object, model: Path | str | None, wake_phrase: str,
@@ -112,7 +113,7 @@ def _load_whisper(engine: str, intent_set: object, model: Path | str | None, wak
     # pocketsphinx first, then Whisper in the background (checksum, weights: a second or two) while the
     # microphone is already open; the first utterance waits for it if it must. Loading both at once on
     # two cores only made each slower.
-    loaded["sphinx"] = _pocketsphinx(intent_set, wake_phrase)
+    loaded["sphinx"] = _pocketsphinx(intent_set, wake_phrase, free_text=False)  # Whisper hears free answers
     whisper = PendingWhisper(lambda: WhisperRecognizer(folder, intent_set, wake_phrase), wake_phrase)
     return CombinedRecognizer(loaded["sphinx"], whisper, intent_set, matcher, wake_phrase=wake_phrase,
                               on_notice=on_notice)

