@@ -43,3 +43,11 @@ def test_every_response_a_couple_can_hear_is_filled_and_fragments_are_not_said_a
     lines = tandems_lines()
     assert lines and all("{" not in line.text for line in lines)
     assert not any(line.key.startswith("clarify_length_") for line in lines)
+
+
+def test_the_headline_is_the_mean_of_the_renders_with_their_spread_beside_it() -> None:
+    from bench.voice import _headline
+
+    row = _headline("piper joe", [5.0, 4.0], "287 lines, 2336 words; 4.9 % counting sound-alikes")
+    assert row.value == pytest.approx(4.5) and row.target is not None
+    assert "renders 5.00, 4.00 % (spread 1.00 points)" in row.note and row.note.startswith("287 lines")

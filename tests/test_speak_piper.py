@@ -46,6 +46,22 @@ def test_a_rendered_line_is_levelled_unclipped_speech(piper_synth):
 
 
 @needs_piper
+def test_words_the_voice_says_too_quickly_get_their_own_phonemes_wherever_they_come(piper_synth):
+    from dataclasses import replace
+
+    from assistant.speak.piper_engine import PiperSynth, resolve_voice
+
+    plain = PiperSynth(resolve_voice(""), replace(piper_synth.profile, piper_phonemes={}))
+    tuned = PiperSynth(resolve_voice(""), replace(piper_synth.profile, piper_phonemes={"hug": "hˈʌːɡ"}))
+    line = "Hug time. Fancy a hug, you two? Hugging now."
+    before, after = plain.phonemes(line), tuned.phonemes(line)
+    assert len(before) == len(after) == 3
+    assert [s.count("hˈʌːɡ") for s in after] == [1, 1, 0]  # "Hugging" is another word
+    assert after[1].replace("hˈʌːɡ", "hˈʌɡ") == before[1]  # only the word changes: commas and stress stay
+    assert len(tuned.say("Coffee hug?")) > 0
+
+
+@needs_piper
 def test_the_breathing_pace_is_slower_with_piper(piper_synth):
     line = "Breathe in slowly, and out again."
     normal = piper_synth.say(line)

@@ -159,6 +159,7 @@ def test_the_shipped_voice_yaml_is_valid():
                                       ("voice:\n  paces: {bedtime: {speed: 2}}\n", "voice.paces.bedtime.speed"),
                                       ("voice:\n  bedtime_hours: late\n", "voice.bedtime_hours"),
                                       ("voice:\n  pronounce: [Niamh]\n", "voice.pronounce"),
+                                      ("voice:\n  piper_phonemes: {hug: h ʌ ɡ}\n", "voice.piper_phonemes"),
                                       ("voice:\n  loudness: 0\n", "voice.loudness")])
 def test_a_bad_voice_setting_names_the_file_and_key(tmp_path, text, key):
     path = tmp_path / "voice.yaml"

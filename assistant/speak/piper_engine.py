@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import json
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,8 @@ SHRINK_AFTER_IDS = 80
 """A render of more phoneme ids than this (about two seconds of speech) returns its arena memory at
 the end; shorter ones, the first clause of every reply among them, keep theirs for speed."""
 REQUIRED_CONFIG = ("audio", "espeak", "phoneme_id_map", "num_symbols")
+_WORD_BREAK = re.compile(r"([\s,.;:!?¡¿—…\"«»“”()]+)")
+_STRESS = str.maketrans("", "", "ˈˌ")
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ class PiperSynth(CachedSynth):
             raise ModelError(f"{voice.model} is not a working Piper voice model ({str(error).strip()[:160]})",
                              "download the voice again, or choose another (see `tandem voices`)") from None
         self._piper = PiperVoice(session=_ShrinkingSession(session, onnxruntime.RunOptions()), config=config)
+        self._retune: dict[str, str] | None = None
         self.rate = int(config.sample_rate)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tandem-piper")
         atexit.register(self._executor.shutdown, wait=False)
@@ -180,6 +184,30 @@ class PiperSynth(CachedSynth):
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         return self._executor.submit(fn, *args)
 
+    def _retuning(self) -> dict[str, str]:
+        """voice.yaml's `piper_phonemes` keyed by espeak-ng's own phonemes for each word (stress marks
+        aside), worked out once: the words are found in a line's phonemes, where the context is known."""
+        if self._retune is None:
+            table = {}
+            for word, said in self.profile.piper_phonemes.items():
+                own = "".join(p for sentence in self._piper.phonemize(word) for p in sentence)
+                own = _WORD_BREAK.sub("", own).translate(_STRESS)
+                if own:
+                    table[own] = said
+            self._retune = table
+        return self._retune
+
+    def phonemes(self, text: str) -> list[str]:
+        """The phonemes Piper is given for `text`, one string per sentence: espeak-ng's, with the
+        profile's `piper_phonemes` in place of the words this voice says too quickly to be heard."""
+        table = self._retuning()
+        out = []
+        for sentence in self._piper.phonemize(text):
+            pieces = _WORD_BREAK.split("".join(sentence))
+            out.append("".join(table.get(p.translate(_STRESS), p) if i % 2 == 0 else p
+                               for i, p in enumerate(pieces)))
+        return out
+
     def _synthesize(self, text: str, pace: Pace) -> np.ndarray:
         from piper import SynthesisConfig
 
@@ -187,11 +215,12 @@ class PiperSynth(CachedSynth):
         config = SynthesisConfig(length_scale=base.length_scale * pace.length_scale,
                                  noise_scale=pace.noise_scale, noise_w_scale=pace.noise_w, normalize_audio=False)
         try:
-            parts = [chunk.audio_float_array for chunk in self._piper.synthesize(text, config)]
+            parts = [self._piper.phoneme_ids_to_audio(self._piper.phonemes_to_ids(list(sentence)), config)
+                     for sentence in self.phonemes(text) if sentence]
         except Exception as error:  # onnxruntime or phonemizer failure on this line
             raise AudioError(f"Piper could not render {text[:40]!r} ({error!r})",
                              "try another voice (see `tandem voices`)") from None
-        return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
+        return np.clip(np.concatenate(parts), -1.0, 1.0).astype(np.float64) if parts else np.zeros(0)
 
 
 class _ShrinkingSession:

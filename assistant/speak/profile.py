@@ -4,7 +4,8 @@ Which engine and voice speak, how loud every line and chime is (one integrated-l
 for both, so a chime never startles next to the voice), and the *paces*: a slower, softer delivery
 at bedtime, in breathing and in repair, with longer pauses between sentences. A ritual names its
 pace in `rituals.yaml`; anything said inside the bedtime hours takes the bedtime pace. Words the
-speech engines say wrong (names, mostly) are respelled through `pronounce`.
+speech engines say wrong (names, mostly) are respelled through `pronounce`; words one Piper voice
+says too quickly to be understood get their own phonemes through `piper_phonemes`.
 
 Only PyYAML is imported here, so `Voices.load` can validate the file without loading audio code.
 """
@@ -69,6 +70,9 @@ class VoiceProfile:
     paces: Mapping[str, Pace] = field(default_factory=lambda: {"normal": NORMAL})
     bedtime_hours: tuple[tuple[int, int], tuple[int, int]] | None = None
     pronounce: Mapping[str, str] = field(default_factory=dict)
+    piper_phonemes: Mapping[str, str] = field(default_factory=dict)
+    """Piper only: a word, and the phonemes (espeak-ng IPA, as Piper reads them) to say it with wherever
+    espeak-ng's own would be said too quickly to be heard ("hug" with a long vowel, not "hud")."""
     path: Path | None = None
 
     def pace(self, name: str | None) -> Pace:
@@ -130,7 +134,7 @@ def parse_voice_section(path: object, body: Any) -> VoiceProfile:
     if not isinstance(body, dict):
         raise DataError(path, "voice", "must be a mapping", "see voices/en/voice.yaml")
     known = {"engine", "piper_voice", "pyttsx3_voice", "voice", "rate", "volume", "loudness", "peak", "calibration",
-             "paces", "bedtime_hours", "pronounce"}
+             "paces", "bedtime_hours", "pronounce", "piper_phonemes"}
     for key in body:
         if key not in known:
             raise DataError(path, f"voice.{key}", "unknown key", "use: " + ", ".join(sorted(known)))
@@ -170,11 +174,18 @@ def parse_voice_section(path: object, body: Any) -> VoiceProfile:
                                                   for k, v in pronounce.items()):
         raise DataError(path, "voice.pronounce", "must map a word to how it is said",
                         "write e.g. `Niamh: Neeve` (one word or name per line)")
+    phonemes = body.get("piper_phonemes") or {}
+    if not isinstance(phonemes, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and len(k.split()) == 1 and v.strip() and " " not in v.strip()
+            for k, v in phonemes.items()):
+        raise DataError(path, "voice.piper_phonemes", "must map one word to its phonemes (one word, no spaces)",
+                        "write e.g. `hug: hˈʌːɡ` (one word per line)")
     return VoiceProfile(
         engine=engine, piper_voice=texts["piper_voice"] or DEFAULT_PIPER_VOICE,
         pyttsx3_voice=texts["pyttsx3_voice"] or texts["voice"], rate=rate, volume=volume, loudness=loudness,
         peak=peak, calibration=texts["calibration"] or DEFAULT_CALIBRATION, paces=paces, bedtime_hours=bedtime,
-        pronounce={k.strip(): v.strip() for k, v in pronounce.items()}, path=Path(str(path)))
+        pronounce={k.strip(): v.strip() for k, v in pronounce.items()},
+        piper_phonemes={k.strip(): v.strip() for k, v in phonemes.items()}, path=Path(str(path)))
 
 
 def load_voice_profile(path: Path | None = None) -> VoiceProfile:
