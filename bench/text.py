@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from bench.corpus import (CONTEXT_ALLOWED, RITUAL_CONTROLS, Outcome, by, load, near_miss_outcomes,
+from bench.corpus import (CONTEXT_ALLOWED, CONTEXT_MEANS, RITUAL_CONTROLS, Outcome, by, load, near_miss_outcomes,
                           phrasing_outcomes, slots_right)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -293,7 +293,8 @@ def calibrate() -> None:
     for case in load("phrasings.yaml", "phrasings"):
         if case["split"] != "dev":
             continue
-        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(case.get("context", "idle")))
+        context = case.get("context", "idle")
+        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(context), CONTEXT_MEANS.get(context))
         ok = isinstance(u, IntentMatch) and correct(case, u.intent, u.slots)
         rows.append((1, isinstance(u, IntentMatch) and u.method == "exact", getattr(u, "confidence", 0.0),
                      getattr(u, "margin", 0.0) if isinstance(u, IntentMatch) else 0.0, ok))

@@ -120,7 +120,16 @@ class Dialog:
     def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True) -> IntentMatch | NoMatch:
         """`heard`: a recognizer's hypotheses (their numbers get sound-alike choices); typed text is taken as typed."""
         best = getattr(self.matcher, "match_best", None)
-        return best(texts, allowed) if best and heard else self.matcher.match(texts[0], allowed)
+        means = self._answer_means()
+        extra = {"means": means} if means else {}
+        return best(texts, allowed, **extra) if best and heard else self.matcher.match(texts[0], allowed, **extra)
+
+    def _answer_means(self) -> dict[str, str]:
+        """What the matcher should take as an answer now: while a ritual is offered (or its answer window
+        has just closed), naming it accepts it ("yeah, a hug", "ooh, a walk")."""
+        offer = self._offers.pending or self._offers.late if self.run is None else None
+        ritual = self.rituals.rituals.get(offer.ritual) if offer is not None else None
+        return {ritual.intent: "Yes"} if ritual is not None else {}
 
     def _partner_named(self, text: str) -> tuple[str, str] | None:
         """(the one partner named in `text`, the text without the name); None unless exactly one is."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Collection, NamedTuple, Sequence
+from typing import Any, Collection, Mapping, NamedTuple, Sequence
 
 from hassil import Intents, recognize
 from hassil.intents import RangeSlotList, SlotList, WildcardSlotList
@@ -143,14 +143,24 @@ class Matcher:
 
     # -- public -----------------------------------------------------------------------------
 
-    def match(self, text: str, allowed: Collection[str] | None = None) -> Understanding:
-        """What `text` means among `allowed` intents (all when None)."""
+    def match(self, text: str, allowed: Collection[str] | None = None,
+              means: Mapping[str, str] | None = None) -> Understanding:
+        """What `text` means among `allowed` intents (all when None).
+
+        `means`: intents that, heard now, stand for another: while a hug is offered, {"StartHug": "Yes"}
+        ("yeah, a hug", "a hug sounds lovely" accept it). They are matched as candidates beside `allowed`
+        and given back as the intent they stand for (slots kept: "yes, a two-minute one").
+        """
         try:
-            return self._match(text, None if allowed is None else frozenset(allowed))
+            if not means:
+                return self._match(text, None if allowed is None else frozenset(allowed))
+            wider = None if allowed is None else frozenset(allowed) | frozenset(means)
+            return _stand_for(self._match(text, wider), means)
         except Exception:  # never let a strange input take the loop down
             return NoMatch(text if isinstance(text, str) else "")  # pragma: no cover
 
-    def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None) -> Understanding:
+    def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None,
+                   means: Mapping[str, str] | None = None) -> Understanding:
         """The best understanding over a recognizer's hypotheses (an n-best list, best first).
 
         An exact match wins over a fuzzy one; among equals the earlier hypothesis wins. Numbers
@@ -159,7 +169,7 @@ class Matcher:
         like it ("nineteen": ninety). When the hypotheses themselves disagree on a slot, the match
         is also marked unsure.
         """
-        results = [self.match(text, allowed) for text in texts if isinstance(text, str)]
+        results = [self.match(text, allowed, means) for text in texts if isinstance(text, str)]
         best: Understanding | None = None
         for result in results:
             if best is None or _rank(result) > _rank(best):
@@ -247,8 +257,10 @@ class Matcher:
             agree = [name for name, _ in self.probabilities(text, allowed) if name != NONE][:CLAUSE_AGREE]
         for i, part in enumerate(parts):
             rest = len(" ".join(parts[:i] + parts[i + 1:]).split())
-            if len(part.split()) == 1 and rest >= LEAD_IN_BEFORE and i < len(parts) - 1:
-                continue  # "Sorry, I think ...", "Next, we need ...": a word before the sentence, not its request
+            if allowed is None and len(part.split()) == 1 and rest >= LEAD_IN_BEFORE and i < len(parts) - 1:
+                # "Sorry, I think ...", "Next, we need ...": a word before the sentence, not its request; but when
+                # an answer is awaited, one word is the answer ("A walk? Sure, let's go", "One. Too long for me.")
+                continue
             found = self._match_clause(part, allowed)
             if agree is not None and getattr(found, "intent", None) not in agree:
                 continue  # the whole sentence leans to another request: this clause is not the point
@@ -260,7 +272,18 @@ class Matcher:
                 continue
             if _rank(found) > _rank(best):
                 best = replace(found, text=text)
+        if best is not whole and isinstance(best, IntentMatch):
+            best = self._with_slots_elsewhere(best, text)
         return best
+
+    def _with_slots_elsewhere(self, match: IntentMatch, text: str) -> IntentMatch:
+        """A clause's match with the slots the other clauses state ("a hug, one minute", "check in,
+        three minutes, then I have a call"): values said word for word anywhere in the sentence fill the
+        intent's slots its own clause left empty."""
+        said = self.reader.read(text)
+        slots = dict(match.slots)
+        self._fill_verbatim(match.intent, slots, said.readings, set(), said.tagged)
+        return match if slots == match.slots else replace(match, slots=slots)
 
     def _match_clause(self, text: str, allowed: frozenset[str] | None) -> Understanding:
         readings = self.reader.readings(text)
@@ -753,6 +776,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _stand_for(result: Understanding, means: Mapping[str, str]) -> Understanding:
+    """The understanding with an intent that stands for another (`Matcher.match`'s `means`) replaced by it."""
+    if isinstance(result, IntentMatch):
+        if result.intent in means:
+            runner_up = means.get(result.runner_up or "", result.runner_up)
+            return replace(result, intent=means[result.intent],
+                           runner_up=None if runner_up == means[result.intent] else runner_up)
+        if result.runner_up in means:
+            return replace(result, runner_up=means[result.runner_up])
+    elif result.best_intent in means:
+        return replace(result, best_intent=means[result.best_intent])
+    return result
 
 
 def _rank(result: Understanding) -> tuple[int, float]:
