@@ -34,6 +34,8 @@ CONTEXT_ALLOWED: dict[str, frozenset[str] | None] = {
 OFFERED = frozenset({"StartHug", "StartBreathing", "StartGratitude", "StartCheckIn", "StartWalk", "HoldHands",
                      "StartRepair"})
 """The intents that start a ritual Tandem may offer (`voices/en/rituals.yaml`)."""
+ASKED = frozenset({"offer", "question", "rating"})
+"""Contexts in which Tandem has just asked something (the dialog tells the matcher: `asked=True`)."""
 CONTEXT_MEANS: dict[str, dict[str, str]] = {"offer": {intent: "Yes" for intent in OFFERED}}
 """What the dialog tells the matcher an intent heard in a context stands for: after an offer, naming the
 ritual accepts it ("yeah, a hug"). The dialog names only the ritual it offered; the corpus does not say
@@ -74,7 +76,7 @@ def phrasing_outcomes(matcher: Any, cases: Iterable[dict[str, Any]]) -> list[Out
     out = []
     for case in cases:
         context = case.get("context", "idle")
-        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(context), CONTEXT_MEANS.get(context))
+        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(context), CONTEXT_MEANS.get(context), context in ASKED)
         if not isinstance(u, IntentMatch):
             out.append(Outcome(case, "missed", None, {}))
             continue

@@ -121,8 +121,19 @@ class Dialog:
         """`heard`: a recognizer's hypotheses (their numbers get sound-alike choices); typed text is taken as typed."""
         best = getattr(self.matcher, "match_best", None)
         means = self._answer_means()
-        extra = {"means": means} if means else {}
+        extra: dict[str, Any] = {"means": means} if means else {}
+        if self._asked():
+            extra["asked"] = True
         return best(texts, allowed, **extra) if best and heard else self.matcher.match(texts[0], allowed, **extra)
+
+    def _asked(self) -> bool:
+        """Tandem has just asked something (an offer, a short question, a rating, a follow-up ritual): what
+        is said now is likelier an answer than talk not meant for it, and the matcher is told so."""
+        if self._clarify.expecting() is not None:
+            return True
+        if self.run is not None:
+            return self.run.state in (RunState.RATING, RunState.OFFERING)
+        return (self._offers.pending or self._offers.late) is not None
 
     def _answer_means(self) -> dict[str, str]:
         """What the matcher should take as an answer now: while a ritual is offered (or its answer window
