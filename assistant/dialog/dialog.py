@@ -136,9 +136,9 @@ class Dialog:
         return (self._offers.pending or self._offers.late) is not None
 
     def _answer_means(self) -> dict[str, str]:
-        """What the matcher should take as an answer now: while a ritual is offered (or its answer window
-        has just closed), naming it accepts it ("yeah, a hug", "ooh, a walk")."""
-        offer = self._offers.pending or self._offers.late if self.run is None else None
+        """What the matcher should take as an answer now: while a ritual is offered, naming it accepts it
+        ("yeah, a hug", "ooh, a walk"). Once its answer window has closed, naming it is a request of its own."""
+        offer = self._offers.pending if self.run is None else None
         ritual = self.rituals.rituals.get(offer.ritual) if offer is not None else None
         return {ritual.intent: "Yes"} if ritual is not None else {}
 
