@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from bench.audio import noisy_copies, read16
-from bench.corpus import CONTEXT_ALLOWED, RITUAL_CONTROLS, load, slots_right
+from bench.corpus import ASKED, CONTEXT_ALLOWED, CONTEXT_MEANS, RITUAL_CONTROLS, load, slots_right
 from bench.report import Row, Section, Table, Target, pct
 from bench.voices import FAMILIES, VoiceMissing, available, render, voice_for
 
@@ -49,8 +49,9 @@ def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, A
     """right | asked_right | asked_wrong | wrong | missed, as bench/corpus.py counts typed text."""
     from assistant.messages import IntentMatch
 
-    allowed = CONTEXT_ALLOWED.get(case.get("context", "idle"))
-    u = matcher.match_best([transcript.text, *transcript.alternatives], allowed)
+    context = case.get("context", "idle")
+    u = matcher.match_best([transcript.text, *transcript.alternatives], CONTEXT_ALLOWED.get(context),
+                           CONTEXT_MEANS.get(context), context in ASKED)
     if not isinstance(u, IntentMatch):
         return "missed", u
     if getattr(u, "unsure", False):

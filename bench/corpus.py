@@ -31,6 +31,15 @@ CONTEXT_ALLOWED: dict[str, frozenset[str] | None] = {
     "rating": frozenset({"Rate", "Skip", "No", "Stop", "Next"}),
 }
 """The intents a phrasing is matched against in its context (None: anything, after the wake phrase)."""
+OFFERED = frozenset({"StartHug", "StartBreathing", "StartGratitude", "StartCheckIn", "StartWalk", "HoldHands",
+                     "StartRepair"})
+"""The intents that start a ritual Tandem may offer (`voices/en/rituals.yaml`)."""
+ASKED = frozenset({"offer", "question", "rating"})
+"""Contexts in which Tandem has just asked something (the dialog tells the matcher: `asked=True`)."""
+CONTEXT_MEANS: dict[str, dict[str, str]] = {"offer": {intent: "Yes" for intent in OFFERED}}
+"""What the dialog tells the matcher an intent heard in a context stands for: after an offer, naming the
+ritual accepts it ("yeah, a hug"). The dialog names only the ritual it offered; the corpus does not say
+which one was, so here naming any of them does."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,8 @@ def phrasing_outcomes(matcher: Any, cases: Iterable[dict[str, Any]]) -> list[Out
 
     out = []
     for case in cases:
-        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(case.get("context", "idle")))
+        context = case.get("context", "idle")
+        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(context), CONTEXT_MEANS.get(context), context in ASKED)
         if not isinstance(u, IntentMatch):
             out.append(Outcome(case, "missed", None, {}))
             continue

@@ -91,6 +91,8 @@ OFFER_REPLIES = {
     "other": ("how are we doing today", "whose turn is it", "what's our streak", "let's check in", "hold hands"),
     "repeat": ("repeat that", "say that again"),
 }
+NAMES_RITUAL = {"let's check in": "check_in", "hold hands": "hold_hands"}
+"""The "other" replies that name a ritual: said while that ritual is offered, they accept it."""
 OFFER_WEIGHTS = {"yes": 35, "no": 20, "not_today": 8, "silence": 22, "other": 15, "repeat": 6, "restart": 3}
 """"restart": the power goes while the offer waits for its answer (Tandem starts again at once)."""
 RESTARTS = 0.2
@@ -274,9 +276,11 @@ class Day:
             if how == "silence":
                 return
         self.wait(rng.uniform(0.5, self.answer_seconds * 0.8))
-        if how == "yes":
-            self.tally.yes_given += 1
-        self.hear(rng.choice(OFFER_REPLIES[how]), addressed=how == "other", kind="offer answer")
+        reply = rng.choice(OFFER_REPLIES[how])
+        offered = getattr(getattr(getattr(self.dialog, "_offers", None), "pending", None), "ritual", None)
+        if how == "yes" or (offered is not None and NAMES_RITUAL.get(reply) == offered):
+            self.tally.yes_given += 1  # naming the ritual offered ("let's check in" to a check-in) accepts it
+        self.hear(reply, addressed=how == "other", kind="offer answer")
         self.follow()
 
     def restart(self) -> None:

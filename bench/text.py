@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from bench.corpus import (CONTEXT_ALLOWED, RITUAL_CONTROLS, Outcome, by, load, near_miss_outcomes,
+from bench.corpus import (ASKED, CONTEXT_ALLOWED, CONTEXT_MEANS, RITUAL_CONTROLS, Outcome, by, load, near_miss_outcomes,
                           phrasing_outcomes, slots_right)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,9 +92,9 @@ class Timed:
         self.wall: list[float] = []
         self.cpu: list[float] = []
 
-    def match(self, text: str, allowed: Any = None) -> Any:
+    def match(self, text: str, allowed: Any = None, means: Any = None, asked: bool = False) -> Any:
         start, cpu = time.perf_counter(), time.thread_time()
-        result = self.matcher.match(text, allowed)
+        result = self.matcher.match(text, allowed, means, asked)
         self.wall.append(time.perf_counter() - start)
         self.cpu.append(time.thread_time() - cpu)
         return result
@@ -250,7 +250,7 @@ def run(startup: bool = True) -> dict[str, Any]:
                                "vectors": vector_figures(matcher)}
 
     class HassilAlone:  # the templates word for word, as hassil's own matcher reads them
-        def match(self, text: str, allowed: Any = None) -> Any:
+        def match(self, text: str, allowed: Any = None, means: Any = None, asked: bool = False) -> Any:
             from assistant.messages import IntentMatch, NoMatch
 
             found = recognize(text, intent_set.hassil, language=intent_set.language)
@@ -293,7 +293,8 @@ def calibrate() -> None:
     for case in load("phrasings.yaml", "phrasings"):
         if case["split"] != "dev":
             continue
-        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(case.get("context", "idle")))
+        context = case.get("context", "idle")
+        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(context), CONTEXT_MEANS.get(context), context in ASKED)
         ok = isinstance(u, IntentMatch) and correct(case, u.intent, u.slots)
         rows.append((1, isinstance(u, IntentMatch) and u.method == "exact", getattr(u, "confidence", 0.0),
                      getattr(u, "margin", 0.0) if isinstance(u, IntentMatch) else 0.0, ok))

@@ -183,6 +183,25 @@ def test_an_accepted_coffee_hug_starts_the_morning_hug_and_the_offer_records_it_
     assert (offer.outcome, offer.moment_id) == ("accepted", hug.id)
 
 
+def test_naming_the_offered_ritual_accepts_the_offer_with_its_variant(tmp_path: Path) -> None:
+    couple = Couple(tmp_path, settings("07:30 hug morning"), start=at(7, 25))
+    couple.wait(5 * MINUTE)
+    assert offers_said(couple) == [(5 * MINUTE, "offer_hug_morning")]
+    reply = couple.say("ooh yeah, a hug")  # the offer's own ritual named: the answer is yes
+    assert "hug_morning_intro" in reply.keys
+    (offer,) = couple.journal.offers()
+    assert offer.outcome == "accepted"
+
+
+def test_naming_another_ritual_after_an_offer_is_that_request(tmp_path: Path) -> None:
+    couple = Couple(tmp_path, settings("21:30 gratitude"), start=at(21, 29))
+    couple.wait(MINUTE + 2)
+    couple.say("start a two minute hug")
+    start = next(d for _, e, d in couple.events if e == "ritual_start")
+    assert (start["ritual"], start["planned_seconds"]) == ("hug", 120)
+    assert [o.outcome for o in couple.journal.offers()] == ["unanswered"]
+
+
 def test_an_offer_during_a_running_hug_waits_until_the_hug_ends(tmp_path: Path) -> None:
     couple = Couple(tmp_path, settings("21:30 gratitude"), start=at(21, 29))
     couple.say("start a two minute hug")

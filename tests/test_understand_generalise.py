@@ -213,3 +213,50 @@ def test_a_short_template_inside_talk_to_a_person_is_not_the_request(matcher, te
     """'go on' is a template (resume), and also what people say to each other all day."""
     assert understood(matcher.match(text)) is None
     assert understood(matcher.match(text, CONTROLS)) is None
+
+
+# -- answers when Tandem has asked, clauses, durations said loosely (round 4) -------------------
+
+def test_naming_the_offered_ritual_is_yes_when_the_dialog_says_it_stands_for_yes(matcher):
+    means = {"StartWalk": "Yes"}
+    assert understood(matcher.match("ooh, a walk, lovely", OFFER, means, asked=True)) == ("Yes", {})
+    assert understood(matcher.match("start a walk", None, means)) == ("Yes", {})  # exact, still the answer
+    declined = matcher.match("we'll give the walk a miss tonight", OFFER, means, asked=True)
+    assert not (isinstance(declined, IntentMatch) and declined.intent == "Yes")
+
+
+def test_a_reply_to_a_question_is_less_likely_talk_not_meant_for_tandem(matcher):
+    text = "honestly no, I'm not feeling it tonight"
+    plain, asked = matcher.match(text, OFFER), matcher.match(text, OFFER, asked=True)
+    assert understood(asked) == ("No", {})
+    assert asked.confidence >= getattr(plain, "confidence", 0.0)
+
+
+def test_a_duration_in_another_clause_or_with_a_filler_is_read():
+    m = Matcher(load_intents(intents_dir()))
+    assert understood(m.match("a walk, forty minutes, before the rain comes")) == ("StartWalk", {"seconds": 2400})
+    assert understood(m.match("breathing for like 45 seconds")) == ("StartBreathing", {"seconds": 45})
+    assert understood(m.match("we'll walk for an hour and a half")) == ("StartWalk", {"seconds": 5400})
+
+
+def test_a_short_template_inside_talk_to_a_person_starts_nothing(matcher):
+    for text in ["take a breath, you're talking too fast", "we should repair the fence this weekend",
+                 "thanks so much tandem, that was lovely"]:
+        u = matcher.match(text)
+        assert not (isinstance(u, IntentMatch) and u.intent.startswith("Start")), text
+
+
+def test_a_ritual_named_in_a_question_fills_the_block_it_belongs_to(matcher):
+    assert understood(matcher.match("who begins the walk tonight")) == ("WhoseTurn", {"ritual": "walk"})
+
+
+def test_other_names_for_the_speaker_address_it(matcher):
+    assert understood(matcher.match("Buddy, start a walk")) == ("StartWalk", {})
+
+
+def test_a_negation_covers_the_words_after_it_but_not_a_suggestion():
+    from assistant.understand.features import english_stem, features
+
+    known = frozenset("i'm not in the mood for a walk why don't we hug".split())
+    assert "n:walk" in features("i'm not in the mood for a walk".split(), known, english_stem)
+    assert not [f for f in features("why don't we hug".split(), known, english_stem) if f.startswith("n:")]

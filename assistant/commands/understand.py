@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+
+# One sentence's matrix products are tiny: OpenBLAS's thread pool, started when numpy loads, costs more
+# CPU at start-up than it ever saves here (set before numpy is first imported; a user's own value wins).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from pathlib import Path
 from typing import Any, Iterator
 

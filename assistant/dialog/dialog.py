@@ -120,7 +120,27 @@ class Dialog:
     def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True) -> IntentMatch | NoMatch:
         """`heard`: a recognizer's hypotheses (their numbers get sound-alike choices); typed text is taken as typed."""
         best = getattr(self.matcher, "match_best", None)
-        return best(texts, allowed) if best and heard else self.matcher.match(texts[0], allowed)
+        means = self._answer_means()
+        extra: dict[str, Any] = {"means": means} if means else {}
+        if self._asked():
+            extra["asked"] = True
+        return best(texts, allowed, **extra) if best and heard else self.matcher.match(texts[0], allowed, **extra)
+
+    def _asked(self) -> bool:
+        """Tandem has just asked something (an offer, a short question, a rating, a follow-up ritual): what
+        is said now is likelier an answer than talk not meant for it, and the matcher is told so."""
+        if self._clarify.expecting() is not None:
+            return True
+        if self.run is not None:
+            return self.run.state in (RunState.RATING, RunState.OFFERING)
+        return (self._offers.pending or self._offers.late) is not None
+
+    def _answer_means(self) -> dict[str, str]:
+        """What the matcher should take as an answer now: while a ritual is offered, naming it accepts it
+        ("yeah, a hug", "ooh, a walk"). Once its answer window has closed, naming it is a request of its own."""
+        offer = self._offers.pending if self.run is None else None
+        ritual = self.rituals.rituals.get(offer.ritual) if offer is not None else None
+        return {ritual.intent: "Yes"} if ritual is not None else {}
 
     def _partner_named(self, text: str) -> tuple[str, str] | None:
         """(the one partner named in `text`, the text without the name); None unless exactly one is."""

@@ -29,9 +29,30 @@ def english_stem(word: str) -> str:
     return word
 
 
+NEGATION_SCOPE = 6
+"""Most words after a negation that it covers ("i'm not in the mood for a walk")."""
+_ENGLISH_NEGATION = (
+    frozenset({"not", "don't", "dont", "never", "doesn't", "isn't", "aren't", "won't", "wouldn't", "didn't",
+               "can't", "cannot", "without", "nothing", "nor", "neither"}),
+    # a negated auxiliary before its subject asks or suggests ("why don't we hug", "can't we walk"), and the
+    # scope ends where a new clause begins ("not the walk, let's hug"; the reader has dropped the commas)
+    frozenset({"we", "i", "you", "us", "let's", "lets", "but", "instead", "rather", "and", "so", "then", "just",
+               "actually", "yes", "yeah", "please"}),
+)
+NEGATION: dict[Callable[[str], str], tuple[frozenset[str], frozenset[str]]] = {}
+"""For a language's stemmer: (words that negate what follows, words that end a negation's scope)."""
+
+
 def stemmer(language: str) -> Callable[[str], str]:
     """The stemmer for a language (no stemming where none is known)."""
-    return english_stem if language.lower().split("-")[0].split("_")[0] == "en" else (lambda w: w)
+    return english_stem if language.lower().split("-")[0].split("_")[0] == "en" else _same
+
+
+def _same(word: str) -> str:
+    return word
+
+
+NEGATION[english_stem] = _ENGLISH_NEGATION
 
 
 def features(tagged: list[str], known: frozenset[str], stem: Callable[[str], str]) -> list[str]:
@@ -40,4 +61,20 @@ def features(tagged: list[str], known: frozenset[str], stem: Callable[[str], str
     out = {f"w:{t}" for t in toks}
     padded = ["^", *toks, "$"]
     out.update(f"b:{a} {b}" for a, b in zip(padded, padded[1:]))
+    out.update(f"n:{t}" for t in negated(tagged, toks, stem))
     return sorted(out)
+
+
+def negated(words: list[str], toks: list[str], stem: Callable[[str], str]) -> list[str]:
+    """The features of the words a negation covers, marked apart: "not in the mood for a walk" says walk
+    but asks for none (the classic negation scope of text classification). The plain features stay."""
+    negators, stops = NEGATION.get(stem, (frozenset(), frozenset()))
+    out: list[str] = []
+    for i, word in enumerate(words):
+        if word not in negators or (i + 1 < len(words) and words[i + 1] in stops):
+            continue
+        for j in range(i + 1, min(len(words), i + 1 + NEGATION_SCOPE)):
+            if words[j] in stops or words[j] in negators:
+                break
+            out.append(toks[j])
+    return out

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Collection, NamedTuple, Sequence
+from typing import Any, Collection, Mapping, NamedTuple, Sequence
 
 from hassil import Intents, recognize
 from hassil.intents import RangeSlotList, SlotList, WildcardSlotList
@@ -67,6 +67,16 @@ ELSEWHERE_TO_NONE = 1.0
 "not for us" instead of spread over the ones listened for."""
 CLAUSE_AGREE = 2
 """A clause's intent must be among this many likeliest intents of the whole sentence."""
+ASKED_PRIOR = 1.0
+"""Log-odds against "not for us" right after Tandem asked something: the classifier is calibrated for talk
+that reached it by a wake phrase (a false wake as likely as a request); a reply to its own question is
+far likelier meant for it (fitted on the tuning split's answer contexts)."""
+CLAUSE_VETO = 0.95
+"""Least "not for us" probability of the whole sentence for none of its clauses to stand for it: the
+classifier has learnt from the not-requests how a short template sits inside talk to a person ("take a
+breath, you're talking too fast"); a request inside chatter stays below ("start a hug, while I wipe the
+counter": 0.83). Swept on the tuning split and hand-written probes (0.8-1.0): 0.9 loses a request with
+an endearment ("Come again, sugar?" is 0.98), 0.98 lets talk to a person through; 0.95 sits between."""
 CLAUSE_ACCEPT = 0.8
 """Least probability of a clause's intent (not an exact template) for the clause to stand for the sentence."""
 CLAUSE_EXACT_CLEAR = 0.75
@@ -127,6 +137,7 @@ class Matcher:
         self._units: dict[str, set[str | None]] = {}
         self._intent_slots = self._slots_by_intent()
         self._required = self._required_slots()
+        self._markers = self._fixed_slot_markers()
         self._wild = [s for s in self.skeletons if s.words.count(WILDCARD_TAG) == 1]
         self.plain = [s for s in self.skeletons if WILDCARD_TAG not in s.words]
         self.index = WordIndex([s.words for s in self.plain], [s.template.intent for s in self.plain])
@@ -135,6 +146,9 @@ class Matcher:
         for i, skel in enumerate(self.plain):
             self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
+        self._none_prior = 0.0
+        """Log-odds taken off "not for us" during one `match` call (`asked`); the matcher serves one caller at
+        a time (rooms share it behind a lock)."""
         self.calibration: dict[str, float] = {}
         """The fitted calibration (temperature, none_shift, held_out), for reports."""
         self.model = self._model()
@@ -143,14 +157,29 @@ class Matcher:
 
     # -- public -----------------------------------------------------------------------------
 
-    def match(self, text: str, allowed: Collection[str] | None = None) -> Understanding:
-        """What `text` means among `allowed` intents (all when None)."""
+    def match(self, text: str, allowed: Collection[str] | None = None,
+              means: Mapping[str, str] | None = None, asked: bool = False) -> Understanding:
+        """What `text` means among `allowed` intents (all when None).
+
+        `means`: intents that, heard now, stand for another: while a hug is offered, {"StartHug": "Yes"}
+        ("yeah, a hug", "a hug sounds lovely" accept it). They are matched as candidates beside `allowed`
+        and given back as the intent they stand for (slots kept: "yes, a two-minute one").
+        `asked`: Tandem has just asked something (an offer, a rating, a short question): what follows is
+        far likelier an answer to it than talk not meant for it (`ASKED_PRIOR`).
+        """
+        self._none_prior = ASKED_PRIOR if asked else 0.0
         try:
-            return self._match(text, None if allowed is None else frozenset(allowed))
+            if not means:
+                return self._match(text, None if allowed is None else frozenset(allowed))
+            wider = None if allowed is None else frozenset(allowed) | frozenset(means)
+            return _stand_for(self._match(text, wider), means)
         except Exception:  # never let a strange input take the loop down
             return NoMatch(text if isinstance(text, str) else "")  # pragma: no cover
+        finally:
+            self._none_prior = 0.0
 
-    def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None) -> Understanding:
+    def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None,
+                   means: Mapping[str, str] | None = None, asked: bool = False) -> Understanding:
         """The best understanding over a recognizer's hypotheses (an n-best list, best first).
 
         An exact match wins over a fuzzy one; among equals the earlier hypothesis wins. Numbers
@@ -159,7 +188,7 @@ class Matcher:
         like it ("nineteen": ninety). When the hypotheses themselves disagree on a slot, the match
         is also marked unsure.
         """
-        results = [self.match(text, allowed) for text in texts if isinstance(text, str)]
+        results = [self.match(text, allowed, means, asked) for text in texts if isinstance(text, str)]
         best: Understanding | None = None
         for result in results:
             if best is None or _rank(result) > _rank(best):
@@ -171,7 +200,7 @@ class Matcher:
         same = [r for r in results if isinstance(r, IntentMatch) and r.intent == best.intent]
         choices: dict[str, tuple[Any, ...]] = {}
         disagree = False
-        alike = self._sound_alikes(best, allowed)
+        alike = self._sound_alikes(best, allowed, means, asked)
         for slot, value in best.slots.items():
             if not _whole(value):
                 continue
@@ -190,7 +219,8 @@ class Matcher:
                     disagree = True
         return replace(best, slots=slots, choices={**best.choices, **choices}, unsure=best.unsure or disagree)
 
-    def _sound_alikes(self, match: IntentMatch, allowed: Collection[str] | None) -> dict[str, list[Any]]:
+    def _sound_alikes(self, match: IntentMatch, allowed: Collection[str] | None,
+                      means: Mapping[str, str] | None = None, asked: bool = False) -> dict[str, list[Any]]:
         """Slot values the match would have with each number said swapped for one that sounds like it."""
         said = self.reader.read(match.text)
         out: dict[str, list[Any]] = {}
@@ -200,7 +230,7 @@ class Matcher:
             start = sum(r.size if r is not None else 1 for r in said.readings[:i])
             for other in sounds_alike(reading.number, self.language):
                 words = [*said.words[:start], self.intents.numbers.spoken(other), *said.words[start + reading.size:]]
-                again = self.match(" ".join(words), allowed)
+                again = self.match(" ".join(words), allowed, means, asked)
                 if isinstance(again, IntentMatch) and again.intent == match.intent:
                     for slot, value in again.slots.items():
                         if match.slots.get(slot) != value and _whole(value):
@@ -243,12 +273,17 @@ class Matcher:
             return whole
         best = whole
         agree = None
+        ranked = self.probabilities(text, allowed)
+        if dict(ranked).get(NONE, 0.0) >= CLAUSE_VETO:
+            return whole  # said to a person as a whole ("not today, I've got a headache"): no clause is a request
         if CLAUSE_AGREE:
-            agree = [name for name, _ in self.probabilities(text, allowed) if name != NONE][:CLAUSE_AGREE]
+            agree = [name for name, _ in ranked if name != NONE][:CLAUSE_AGREE]
         for i, part in enumerate(parts):
             rest = len(" ".join(parts[:i] + parts[i + 1:]).split())
-            if len(part.split()) == 1 and rest >= LEAD_IN_BEFORE and i < len(parts) - 1:
-                continue  # "Sorry, I think ...", "Next, we need ...": a word before the sentence, not its request
+            if allowed is None and len(part.split()) == 1 and rest >= LEAD_IN_BEFORE and i < len(parts) - 1:
+                # "Sorry, I think ...", "Next, we need ...": a word before the sentence, not its request; but when
+                # an answer is awaited, one word is the answer ("A walk? Sure, let's go", "One. Too long for me.")
+                continue
             found = self._match_clause(part, allowed)
             if agree is not None and getattr(found, "intent", None) not in agree:
                 continue  # the whole sentence leans to another request: this clause is not the point
@@ -260,7 +295,18 @@ class Matcher:
                 continue
             if _rank(found) > _rank(best):
                 best = replace(found, text=text)
+        if best is not whole and isinstance(best, IntentMatch):
+            best = self._with_slots_elsewhere(best, text)
         return best
+
+    def _with_slots_elsewhere(self, match: IntentMatch, text: str) -> IntentMatch:
+        """A clause's match with the slots the other clauses state ("a hug, one minute", "check in,
+        three minutes, then I have a call"): values said word for word anywhere in the sentence fill the
+        intent's slots its own clause left empty."""
+        said = self.reader.read(text)
+        slots = dict(match.slots)
+        self._fill_verbatim(match.intent, slots, said.readings, set(), said.tagged)
+        return match if slots == match.slots else replace(match, slots=slots)
 
     def _match_clause(self, text: str, allowed: frozenset[str] | None) -> Understanding:
         readings = self.reader.readings(text)
@@ -306,18 +352,29 @@ class Matcher:
         none = self._class_index[NONE]
         return float(np.max(np.delete(p, none))) if len(p) > 1 else 0.0
 
+    def _model_probabilities(self, names: list[str], mask: np.ndarray | None, vector: np.ndarray | None = None
+                             ) -> np.ndarray:
+        """The classifier's probabilities, with "not for us" made less likely when Tandem has just asked."""
+        p = self.model.probabilities(names, mask, vector)
+        if self._none_prior:
+            k = self._class_index[NONE]
+            p = p.copy()
+            p[k] *= float(np.exp(-self._none_prior))
+            p /= p.sum()
+        return p
+
     def _probabilities(self, said: Said, allowed: frozenset[str] | None) -> np.ndarray:
         """Calibrated class probabilities, over `allowed` intents and "not for us" when given."""
         names = features(said.tagged, self.reader.known, self.stem)
         vector = DENSE_SCALE * self.vectors.sentence(dense_words(said.tagged)) if self.vectors is not None else None
         if allowed is None:
-            return self.model.probabilities(names, None, vector)
+            return self._model_probabilities(names, None, vector)
         mask = self._class_mask(allowed)
-        masked = self.model.probabilities(names, mask, vector)
+        masked = self._model_probabilities(names, mask, vector)
         if ELSEWHERE_TO_NONE <= 0:
             return masked
         # what leans to an intent not listened for now is not an answer either: its share goes to "not for us"
-        p = self.model.probabilities(names, None, vector)
+        p = self._model_probabilities(names, None, vector)
         outside = float(p[~mask].sum())
         folded = np.where(mask, p, 0.0)
         folded[self._class_index[NONE]] += outside
@@ -349,7 +406,7 @@ class Matcher:
                 continue
             tagged = [*said.words[:cut], FREE, *said.words[cut + len(free):]]
             mask = None if allowed is None else self._class_mask(allowed)
-            q = self.model.probabilities(features(tagged, self.reader.known, self.stem), mask)
+            q = self._model_probabilities(features(tagged, self.reader.known, self.stem), mask)
             k = self._class_index[name]
             if q[k] > best[k] and int(np.argmax(q)) == k:
                 best = q
@@ -376,7 +433,18 @@ class Matcher:
             self._fill_verbatim(name, slots, said.readings, used, said.tagged)
         if not self._required.get(name, frozenset()) <= set(slots):
             return None
+        self._fill_fixed(name, slots, said.tagged)
         return slots
+
+    def _fill_fixed(self, intent: str, slots: dict[str, Any], tagged: list[str]) -> None:
+        """Fixed slots of the intent's template block whose own words were said, when the closest template
+        was another block's ("who begins the gratitude tonight": `ritual: gratitude`; "a morning hug there,
+        two minutes": `variant: morning`). Only when exactly one block's words were said."""
+        said = set(tagged)
+        found = [fixed for fixed, words in self._markers.get(intent, ()) if words & said]
+        if len(found) == 1:
+            for slot, value in found[0]:
+                slots.setdefault(slot, value)
 
     def _known_sentence(self, said: Said, allowed: frozenset[str] | None) -> tuple[str, dict[str, Any]] | None:
         """A sentence that is word for word one of the expanded templates: exact, without a search."""
@@ -675,6 +743,23 @@ class Matcher:
                     self._units.setdefault(key, set()).add(self.stem(after) if after else None)
         return out
 
+    def _fixed_slot_markers(self) -> dict[str, list[tuple[tuple[tuple[str, Any], ...], frozenset[str]]]]:
+        """Intent -> (a template block's fixed slots, the words only that block's templates use) per block
+        with fixed slots ("gratitude" for `ritual: gratitude`, "morning", "coffee" for `variant: morning`)."""
+        words: dict[str, dict[tuple[tuple[str, Any], ...], set[str]]] = {}
+        for skel in self.skeletons:
+            fixed = tuple(sorted((k, v) for k, v in skel.template.fixed_slots.items()
+                                 if isinstance(v, (str, int, float))))
+            words.setdefault(skel.template.intent, {}).setdefault(fixed, set()).update(
+                w for w in skel.words if not w.startswith("#"))
+        out: dict[str, list[tuple[tuple[tuple[str, Any], ...], frozenset[str]]]] = {}
+        for intent, blocks in words.items():
+            for fixed, own in blocks.items():
+                others = set().union(*(w for f, w in blocks.items() if f != fixed))
+                if fixed and own - others:
+                    out.setdefault(intent, []).append((fixed, frozenset(own - others)))
+        return out
+
     def _required_slots(self) -> dict[str, frozenset[str]]:
         """Intent -> the slots every one of its templates fills (a match without them means nothing)."""
         out: dict[str, frozenset[str]] = {}
@@ -753,6 +838,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _stand_for(result: Understanding, means: Mapping[str, str]) -> Understanding:
+    """The understanding with an intent that stands for another (`Matcher.match`'s `means`) replaced by it."""
+    if isinstance(result, IntentMatch):
+        if result.intent in means:
+            runner_up = means.get(result.runner_up or "", result.runner_up)
+            return replace(result, intent=means[result.intent],
+                           runner_up=None if runner_up == means[result.intent] else runner_up)
+        if result.runner_up in means:
+            return replace(result, runner_up=means[result.runner_up])
+    elif result.best_intent in means:
+        return replace(result, best_intent=means[result.best_intent])
+    return result
 
 
 def _rank(result: Understanding) -> tuple[int, float]:

@@ -109,7 +109,9 @@ class Reader:
 
     def spoken(self, text: str) -> list[str]:
         """Tokens, with digits spoken as the intents' number words."""
-        return [self.numbers.spoken(int(w)) if w.isdigit() and len(w) < 7 else w for w in tokens(text)]
+        # one token per spoken word: "45" is "forty five", two words for the lexicon to read as one number
+        return [s for w in tokens(text) for s in (self.numbers.spoken(int(w)).split() if w.isdigit() and len(w) < 7
+                                                     else (w,))]
 
     def plain(self, words: list[str], strip: bool = True) -> list[str]:
         """Synonyms replaced and (when `strip`) fillers dropped; the words themselves if nothing is left."""
