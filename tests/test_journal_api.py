@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from forking import fork
 from assistant.errors import JournalError
 from assistant.config import Minimums, Settings
 from assistant.journal import Journal, Moment
@@ -103,7 +104,7 @@ def test_moments_span_months_in_order(journal: Journal) -> None:
 def test_a_ritual_left_running_by_a_dead_process_is_closed_as_partial_with_its_last_heartbeat(tmp_path: Path) -> None:
     path = tmp_path / "journal.json"
     Journal.open(path).close()
-    child = os.fork()
+    child = fork()
     if child == 0:  # a speaker that crashes thirty seconds into a hug
         try:
             j = Journal.open(path)

@@ -17,6 +17,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from forking import fork
 from assistant.journal import Journal, Moment
 
 KILLS = 200
@@ -63,7 +64,7 @@ def test_sigkill_at_random_points_never_loses_or_duplicates_a_returned_moment(tm
     returned: set[str] = set()
     for kill in range(KILLS):
         read_fd, write_fd = os.pipe()
-        child = os.fork()
+        child = fork()
         if child == 0:
             try:
                 os.close(read_fd)

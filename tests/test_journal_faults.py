@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from forking import fork
 from assistant.errors import JournalError
 from assistant.config import Settings
 from assistant.journal import Journal, Moment, storage
@@ -97,7 +98,7 @@ def test_filling_a_real_small_disk_loses_no_earlier_moment(tiny_disk: Path) -> N
 
 def _hold_lock(path: Path, seconds: float) -> int:
     ready_r, ready_w = os.pipe()
-    child = os.fork()
+    child = fork()
     if child == 0:
         try:
             with JournalLock(path).held():
@@ -138,7 +139,7 @@ def test_two_processes_writing_at_once_never_interleave(tmp_path: Path) -> None:
     storage_threshold = storage.MIN_LOG_BEFORE_COMPACT
     children = []
     for who in range(2):
-        child = os.fork()
+        child = fork()
         if child == 0:
             try:
                 storage.MIN_LOG_BEFORE_COMPACT = 4000  # compactions race with the other's appends
