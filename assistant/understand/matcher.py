@@ -77,6 +77,10 @@ classifier has learnt from the not-requests how a short template sits inside tal
 breath, you're talking too fast"); a request inside chatter stays below ("start a hug, while I wipe the
 counter": 0.83). Swept on the tuning split and hand-written probes (0.8-1.0): 0.9 loses a request with
 an endearment ("Come again, sugar?" is 0.98), 0.98 lets talk to a person through; 0.95 sits between."""
+CLAUSE_CLEAR = 0.9
+"""Least probability the classifier gives a clause on its own for it to stand, just after Tandem asked, for a
+sentence that as a whole is surely not for us (`CLAUSE_VETO`): a clear answer with its reason ("not today,
+I've got a headache": 0.96), not a short phrase also said to people ("go on, I'll have a slice": 0.59)."""
 CLAUSE_ACCEPT = 0.8
 """Least probability of a clause's intent (not an exact template) for the clause to stand for the sentence."""
 CLAUSE_EXACT_CLEAR = 0.75
@@ -274,8 +278,12 @@ class Matcher:
         best = whole
         agree = None
         ranked = self.probabilities(text, allowed)
-        if dict(ranked).get(NONE, 0.0) >= CLAUSE_VETO:
-            return whole  # said to a person as a whole ("not today, I've got a headache"): no clause is a request
+        # Said to a person as a whole ("not today, I've got a headache" to a partner; "let's walk, the bus is
+        # late anyway")? Then no clause stands for it; but just after Tandem asked, a clear answer with its
+        # reason does ("not today, I've got a headache" to an offer).
+        vetoed = dict(ranked).get(NONE, 0.0) >= CLAUSE_VETO
+        if vetoed and not self._none_prior:
+            return whole
         if CLAUSE_AGREE:
             agree = [name for name, _ in ranked if name != NONE][:CLAUSE_AGREE]
         for i, part in enumerate(parts):
@@ -290,9 +298,10 @@ class Matcher:
             if not isinstance(found, IntentMatch) or found.unsure or (
                     found.method != "exact" and found.confidence < max(self.accept, CLAUSE_ACCEPT)):
                 continue  # each clause is one more chance of a false start: only a clear one counts
-            if found.method == "exact" and _rank(found) > _rank(best) and dict(
-                    self.probabilities(part, allowed)).get(found.intent, 0.0) < CLAUSE_EXACT_CLEAR:
-                continue
+            if _rank(found) > _rank(best) and (found.method == "exact" or vetoed):
+                alone = dict(self.probabilities(part, allowed)).get(found.intent, 0.0)
+                if alone < (CLAUSE_CLEAR if vetoed else CLAUSE_EXACT_CLEAR):
+                    continue
             if _rank(found) > _rank(best):
                 best = replace(found, text=text)
         if best is not whole and isinstance(best, IntentMatch):
