@@ -50,6 +50,10 @@ def text_section(f: dict[str, Any], quick: bool) -> Section:
         s.rows.append(Row(f"kitchen talk that would start something after a false wake, {split}",
                           round(100 * k["started"], 1), "%", note=f"n={k['n']} lines, each idle and in a ritual; "
                           f"asked a question {100 * k['asked']:.1f} %"))
+        if "woken_in_ritual" in k:
+            s.rows.append(Row(f"kitchen talk that would act after a false wake during a ritual, {split}",
+                              round(100 * k["woken_in_ritual"], 1), "%",
+                              note=f"n={k['n']}; anything heard, the ritual's controls likelier"))
     cal = f.get("calibration") or {}
     if cal:
         s.rows.append(Row("calibration temperature (held-out folds of the intents' own data)",

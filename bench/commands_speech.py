@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from bench.audio import noisy_copies, read16
-from bench.corpus import ASKED, CONTEXT_ALLOWED, RITUAL_CONTROLS, context_means, heard_as, load, slots_right
+from bench.corpus import ASKED, CONTEXT_ALLOWED, CONTEXT_LIKELY, RITUAL_CONTROLS, context_means, heard_as, load, slots_right
 from bench.report import Row, Section, Table, Target, pct
 from bench.voices import FAMILIES, VoiceMissing, available, render, voice_for
 
@@ -51,7 +51,7 @@ def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, A
 
     context = case.get("context", "idle")
     u = matcher.match_best([transcript.text, *transcript.alternatives], CONTEXT_ALLOWED.get(context),
-                           context_means(case), context in ASKED)
+                           context_means(case), context in ASKED, CONTEXT_LIKELY.get(context))
     if not isinstance(u, IntentMatch):
         return "missed", u
     intent = heard_as(case, u.intent)

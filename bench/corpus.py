@@ -38,6 +38,9 @@ OFFERED = frozenset({"StartHug", "StartBreathing", "StartGratitude", "StartCheck
 """The intents that start a ritual Tandem may offer (`voices/en/rituals.yaml`)."""
 ASKED = frozenset({"offer", "question", "rating"})
 """Contexts in which Tandem has just asked something (the dialog tells the matcher: `asked=True`)."""
+CONTEXT_LIKELY: dict[str, frozenset[str]] = {"ritual": RITUAL_CONTROLS | {"Help"}}
+"""What the dialog tells the matcher is likelier in a context: said after the wake phrase while a ritual runs,
+its controls (`Dialog._match`)."""
 SAME_ANSWER: dict[str, dict[str, str]] = {"offer": {"Stop": "No"}}
 """Intents the dialog treats alike in a context: at an offer "stop" declines it as "no" does."""
 
@@ -95,7 +98,8 @@ def phrasing_outcomes(matcher: Any, cases: Iterable[dict[str, Any]]) -> list[Out
     out = []
     for case in cases:
         context = case.get("context", "idle")
-        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(context), context_means(case), context in ASKED)
+        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(context), context_means(case), context in ASKED,
+                          CONTEXT_LIKELY.get(context))
         if not isinstance(u, IntentMatch):
             out.append(Outcome(case, "missed", None, {}))
             continue

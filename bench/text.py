@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from bench.corpus import (ASKED, CONTEXT_ALLOWED, RITUAL_CONTROLS, Outcome, by, context_means, heard_as, load,
+from bench.corpus import (ASKED, CONTEXT_ALLOWED, CONTEXT_LIKELY, RITUAL_CONTROLS, Outcome, by, context_means, heard_as, load,
                           near_miss_outcomes, phrasing_outcomes, slots_right)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,9 +95,9 @@ class Timed:
         self.wall: list[float] = []
         self.cpu: list[float] = []
 
-    def match(self, text: str, allowed: Any = None, means: Any = None, asked: bool = False) -> Any:
+    def match(self, text: str, allowed: Any = None, means: Any = None, asked: bool = False, likely: Any = None) -> Any:
         start, cpu = time.perf_counter(), time.thread_time()
-        result = self.matcher.match(text, allowed, means, asked)
+        result = self.matcher.match(text, allowed, means, asked, likely)
         self.wall.append(time.perf_counter() - start)
         self.cpu.append(time.thread_time() - cpu)
         return result
@@ -168,15 +168,18 @@ def kitchen_figures(matcher: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for split in SPLITS:
         cases = [c for c in lines if c["split"] == split]
-        started = asked = 0
+        started = asked = woken = 0
         for case in cases:
             for allowed in (None, RITUAL_CONTROLS):
                 u = matcher.match(case["text"], allowed)
                 if isinstance(u, IntentMatch) and u.intent in STARTERS:
                     asked += u.unsure
                     started += not u.unsure
+            # a false wake during a ritual: anything may be heard, its controls likelier (what the dialog passes)
+            u = matcher.match(case["text"], None, likely=CONTEXT_LIKELY["ritual"])
+            woken += isinstance(u, IntentMatch) and u.intent in STARTERS and not u.unsure
         out[split] = {"n": len(cases), "started": started / max(1, 2 * len(cases)),
-                      "asked": asked / max(1, 2 * len(cases))}
+                      "asked": asked / max(1, 2 * len(cases)), "woken_in_ritual": woken / max(1, len(cases))}
     return out
 
 
@@ -256,7 +259,8 @@ def run(startup: bool = True, fresh: bool = True) -> dict[str, Any]:
                                "vectors": vector_figures(matcher)}
 
     class HassilAlone:  # the templates word for word, as hassil's own matcher reads them
-        def match(self, text: str, allowed: Any = None, means: Any = None, asked: bool = False) -> Any:
+        def match(self, text: str, allowed: Any = None, means: Any = None, asked: bool = False,
+                  likely: Any = None) -> Any:
             from assistant.messages import IntentMatch, NoMatch
 
             found = recognize(text, intent_set.hassil, language=intent_set.language)
@@ -356,7 +360,8 @@ def main() -> None:
         print("     weakest intents: " + ", ".join(f"{k} {_pct(v)}" for k, v in worst))
     for split, k in f["kitchen"].items():
         print(f"kitchen talk {split} (as if a false wake let it through, idle and in a ritual): started something "
-              f"{_pct(k['started'])}, asked {_pct(k['asked'])} (n={k['n']} lines x 2)")
+              f"{_pct(k['started'])}, asked {_pct(k['asked'])} (n={k['n']} lines x 2); after a false wake during a "
+              f"ritual (its controls likelier) {_pct(k['woken_in_ritual'])}")
     cal, vec = f["calibration"], f["vectors"]
     print(f"calibration (held-out folds of the intents' own data, n={int(cal.get('held_out', 0))}): temperature "
           f"{cal.get('temperature', 1.0):.2f}, not-for-us shift {cal.get('none_shift', 0.0):+.2f}")

@@ -260,3 +260,30 @@ def test_a_negation_covers_the_words_after_it_but_not_a_suggestion():
     known = frozenset("i'm not in the mood for a walk why don't we hug".split())
     assert "n:walk" in features("i'm not in the mood for a walk".split(), known, english_stem)
     assert not [f for f in features("why don't we hug".split(), known, english_stem) if f.startswith("n:")]
+
+
+# -- answers with their reasons, controls said during a ritual, cut-off numbers (round 5) --------
+
+def test_an_answer_with_its_reason_answers_an_offer_but_is_talk_to_a_partner_at_idle(matcher):
+    """The same words, two moments: just after an offer they decline it; with nothing offered they were
+    said to a partner and record nothing."""
+    text = "not today, I've got a headache"
+    assert understood(matcher.match(text, None, {"StartWalk": "Yes"}, asked=True)) == ("NotToday", {})
+    assert understood(matcher.match(text)) is None
+
+
+def test_a_control_with_its_reason_after_the_wake_phrase_during_a_ritual_is_understood(matcher):
+    """While a ritual runs its controls are likelier than at idle (the dialog says so with `likely`);
+    the same words at idle, or unwoken during the ritual, act on nothing they should not."""
+    controls = CONTROLS | {"Help"}
+    for text, intent in [("pause pause he's climbing the bookshelf", "Pause"),
+                         ("sorry didn't hear you over the kettle", "Repeat"), ("ok that's us, cheers", "Stop")]:
+        assert understood(matcher.match(text, likely=controls)) == (intent, {}), text
+    assert understood(matcher.match("stop, you're making me laugh", CONTROLS)) is None
+
+
+def test_a_number_said_first_and_cut_short_is_still_the_number(matcher):
+    rating = {"Rate", "Skip", "No", "Stop", "Next"}
+    assert understood(matcher.match("hree", rating, asked=True)) == ("Rate", {"rating": 3})
+    assert understood(matcher.match("ive minute hug")) == ("StartHug", {"seconds": 300})
+    assert understood(matcher.match("ive got to go")) is None

@@ -107,7 +107,7 @@ class Dialog:
         named = None if listening else self._partner_named(texts[0])
         if named is not None:
             name, rest = named
-            u = self._match([rest], allowed, heard) if rest else NoMatch(rest)
+            u = self._match([rest], allowed, heard, addressed) if rest else NoMatch(rest)
             short = len(rest.split()) <= NAME_ONLY_WORDS
             if isinstance(u, IntentMatch) and not (short and u.method != "exact"):
                 self._speaker = (name, self.clock.now())
@@ -115,15 +115,19 @@ class Dialog:
             if short:  # "it's Alex", "that was Sam": a few words around a name say who speaks
                 self._offers.heard()
                 return self._on_named(name)
-        return self.hear_understanding(self._match(texts, allowed, heard), text, addressed)
+        return self.hear_understanding(self._match(texts, allowed, heard, addressed), text, addressed)
 
-    def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True) -> IntentMatch | NoMatch:
-        """`heard`: a recognizer's hypotheses (their numbers get sound-alike choices); typed text is taken as typed."""
+    def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True,
+               addressed: bool = False) -> IntentMatch | NoMatch:
+        """`heard`: a recognizer's hypotheses (their numbers get sound-alike choices); typed text is taken as typed.
+        `addressed` (after the wake phrase, or typed) while a ritual runs: its controls are likelier than idle."""
         best = getattr(self.matcher, "match_best", None)
         means = self._answer_means()
         extra: dict[str, Any] = {"means": means} if means else {}
         if self._asked():
             extra["asked"] = True
+        elif addressed and allowed is None and self.run is not None:
+            extra["likely"] = self.run.expecting().intents
         return best(texts, allowed, **extra) if best and heard else self.matcher.match(texts[0], allowed, **extra)
 
     def _asked(self) -> bool:

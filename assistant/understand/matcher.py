@@ -71,6 +71,9 @@ ASKED_PRIOR = 1.0
 """Log-odds against "not for us" right after Tandem asked something: the classifier is calibrated for talk
 that reached it by a wake phrase (a false wake as likely as a request); a reply to its own question is
 far likelier meant for it (fitted on the tuning split's answer contexts)."""
+LIKELY_PRIOR = 1.0
+"""Log-odds in favour of the intents the caller says are likely now (`likely`: a running ritual's controls,
+said after the wake phrase)."""
 CLAUSE_VETO = 0.95
 """Least "not for us" probability of the whole sentence for none of its clauses to stand for it: the
 classifier has learnt from the not-requests how a short template sits inside talk to a person ("take a
@@ -150,6 +153,8 @@ class Matcher:
         for i, skel in enumerate(self.plain):
             self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
+        self._likely: frozenset[str] = frozenset()
+        """Intents made likelier by `LIKELY_PRIOR` during one `match` call (`likely`)."""
         self._none_prior = 0.0
         """Log-odds taken off "not for us" during one `match` call (`asked`); the matcher serves one caller at
         a time (rooms share it behind a lock)."""
@@ -162,7 +167,8 @@ class Matcher:
     # -- public -----------------------------------------------------------------------------
 
     def match(self, text: str, allowed: Collection[str] | None = None,
-              means: Mapping[str, str] | None = None, asked: bool = False) -> Understanding:
+              means: Mapping[str, str] | None = None, asked: bool = False,
+              likely: Collection[str] | None = None) -> Understanding:
         """What `text` means among `allowed` intents (all when None).
 
         `means`: intents that, heard now, stand for another: while a hug is offered, {"StartHug": "Yes"}
@@ -170,8 +176,11 @@ class Matcher:
         and given back as the intent they stand for (slots kept: "yes, a two-minute one").
         `asked`: Tandem has just asked something (an offer, a rating, a short question): what follows is
         far likelier an answer to it than talk not meant for it (`ASKED_PRIOR`).
+        `likely`: intents likelier now than the classifier knows: while a ritual runs, its controls
+        ("hey tandem, we better stop, the dinner's burning"), by `LIKELY_PRIOR`.
         """
         self._none_prior = ASKED_PRIOR if asked else 0.0
+        self._likely = frozenset(likely or ())
         try:
             if not means:
                 return self._match(text, None if allowed is None else frozenset(allowed))
@@ -181,9 +190,11 @@ class Matcher:
             return NoMatch(text if isinstance(text, str) else "")  # pragma: no cover
         finally:
             self._none_prior = 0.0
+            self._likely = frozenset()
 
     def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None,
-                   means: Mapping[str, str] | None = None, asked: bool = False) -> Understanding:
+                   means: Mapping[str, str] | None = None, asked: bool = False,
+                   likely: Collection[str] | None = None) -> Understanding:
         """The best understanding over a recognizer's hypotheses (an n-best list, best first).
 
         An exact match wins over a fuzzy one; among equals the earlier hypothesis wins. Numbers
@@ -192,7 +203,7 @@ class Matcher:
         like it ("nineteen": ninety). When the hypotheses themselves disagree on a slot, the match
         is also marked unsure.
         """
-        results = [self.match(text, allowed, means, asked) for text in texts if isinstance(text, str)]
+        results = [self.match(text, allowed, means, asked, likely) for text in texts if isinstance(text, str)]
         best: Understanding | None = None
         for result in results:
             if best is None or _rank(result) > _rank(best):
@@ -204,7 +215,7 @@ class Matcher:
         same = [r for r in results if isinstance(r, IntentMatch) and r.intent == best.intent]
         choices: dict[str, tuple[Any, ...]] = {}
         disagree = False
-        alike = self._sound_alikes(best, allowed, means, asked)
+        alike = self._sound_alikes(best, allowed, means, asked, likely)
         for slot, value in best.slots.items():
             if not _whole(value):
                 continue
@@ -224,7 +235,8 @@ class Matcher:
         return replace(best, slots=slots, choices={**best.choices, **choices}, unsure=best.unsure or disagree)
 
     def _sound_alikes(self, match: IntentMatch, allowed: Collection[str] | None,
-                      means: Mapping[str, str] | None = None, asked: bool = False) -> dict[str, list[Any]]:
+                      means: Mapping[str, str] | None = None, asked: bool = False,
+                      likely: Collection[str] | None = None) -> dict[str, list[Any]]:
         """Slot values the match would have with each number said swapped for one that sounds like it."""
         said = self.reader.read(match.text)
         out: dict[str, list[Any]] = {}
@@ -234,7 +246,7 @@ class Matcher:
             start = sum(r.size if r is not None else 1 for r in said.readings[:i])
             for other in sounds_alike(reading.number, self.language):
                 words = [*said.words[:start], self.intents.numbers.spoken(other), *said.words[start + reading.size:]]
-                again = self.match(" ".join(words), allowed, means, asked)
+                again = self.match(" ".join(words), allowed, means, asked, likely)
                 if isinstance(again, IntentMatch) and again.intent == match.intent:
                     for slot, value in again.slots.items():
                         if match.slots.get(slot) != value and _whole(value):
@@ -365,10 +377,12 @@ class Matcher:
                              ) -> np.ndarray:
         """The classifier's probabilities, with "not for us" made less likely when Tandem has just asked."""
         p = self.model.probabilities(names, mask, vector)
-        if self._none_prior:
-            k = self._class_index[NONE]
+        if self._none_prior or self._likely:
             p = p.copy()
-            p[k] *= float(np.exp(-self._none_prior))
+            p[self._class_index[NONE]] *= float(np.exp(-self._none_prior))
+            for name in self._likely:
+                if name in self._class_index:
+                    p[self._class_index[name]] *= float(np.exp(LIKELY_PRIOR))
             p /= p.sum()
         return p
 
