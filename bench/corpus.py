@@ -26,13 +26,13 @@ RITUAL_CONTROLS = frozenset({"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "
 CONTEXT_ALLOWED: dict[str, frozenset[str] | None] = {
     "idle": None,
     "ritual": None,
-    "offer": None,
+    "offer": frozenset({"Yes", "No", "NotToday", "Stop", "Repeat"}),
     "question": frozenset({"Yes", "No", "Stop", "Repeat"}),
     "rating": frozenset({"Rate", "Skip", "No", "Stop", "Next"}),
 }
-"""The intents a phrasing is matched against in its context (None: anything, after the wake phrase).
-While an offer waits the dialog matches against everything (`Dialog._match`): an answer ends the
-offer, anything else ("rather a hug instead") is then handled as the request it is."""
+"""The intents a phrasing is matched against in its context (None: anything, after the wake phrase). An
+answer is said without the wake phrase: the loop listens for the answers alone (`Dialog.understand`), and
+the matcher adds the intents the dialog says stand for one (`context_means`)."""
 OFFERED = frozenset({"StartHug", "StartBreathing", "StartGratitude", "StartCheckIn", "StartWalk", "HoldHands",
                      "StartRepair"})
 """The intents that start a ritual Tandem may offer (`voices/en/rituals.yaml`)."""
@@ -48,15 +48,17 @@ SAME_ANSWER: dict[str, dict[str, str]] = {"offer": {"Stop": "No"}}
 def context_means(case: dict[str, Any]) -> dict[str, str] | None:
     """What the dialog tells the matcher an intent heard in the case's context stands for: after an offer,
     naming the offered ritual accepts it ("yeah, a hug"), and only that one ("rather a hug instead" after a
-    walk is offered asks for a hug). A line may say which ritual was offered (`offered`); when it does not,
-    the offer is taken to be any ritual but the one the line asks for (a "yes" naming a ritual names the
-    one offered)."""
+    walk is offered is no answer: unwoken, nothing is done), as do the controls that answer an offer ("go on
+    so", "I'll pass"). A line may say which ritual was offered (`offered`); when it does not, the offer is
+    taken to be any ritual but the one the line asks for (a "yes" naming a ritual names the one offered)."""
+    from assistant.dialog.offers import ANSWER_MEANS
+
     if case.get("context") != "offer":
         return None
     offered = case.get("offered")
     if offered:
-        return {offered: "Yes"}
-    return {intent: "Yes" for intent in OFFERED if intent != case.get("intent")}
+        return {**ANSWER_MEANS, offered: "Yes"}
+    return {**ANSWER_MEANS, **{intent: "Yes" for intent in OFFERED if intent != case.get("intent")}}
 
 
 def heard_as(case: dict[str, Any], intent: str | None) -> str | None:

@@ -166,3 +166,4 @@ def test_a_control_said_with_its_reason_during_a_hug_is_heard_as_the_control(tmp
     couple.say("start our hug")
     couple.wait(10)
     assert couple.say(said).keys == ["paused"]
+

@@ -287,3 +287,13 @@ def test_a_number_said_first_and_cut_short_is_still_the_number(matcher):
     assert understood(matcher.match("hree", rating, asked=True)) == ("Rate", {"rating": 3})
     assert understood(matcher.match("ive minute hug")) == ("StartHug", {"seconds": 300})
     assert understood(matcher.match("ive got to go")) is None
+
+
+def test_carrying_on_and_passing_answer_an_offer(matcher):
+    """Said to an offer, "go on so" takes it up and "I'll pass" declines it (the dialog's `ANSWER_MEANS`)."""
+    from assistant.dialog.offers import ANSWER_MEANS
+
+    means = {**ANSWER_MEANS, "StartWalk": "Yes"}
+    assert understood(matcher.match("go on so", OFFER, means, asked=True)) == ("Yes", {})
+    assert understood(matcher.match("pass", OFFER, means, asked=True)) == ("No", {})
+    assert understood(matcher.match("mm hmm", OFFER, means, asked=True)) == ("Yes", {})
