@@ -297,3 +297,16 @@ def test_carrying_on_and_passing_answer_an_offer(matcher):
     assert understood(matcher.match("go on so", OFFER, means, asked=True)) == ("Yes", {})
     assert understood(matcher.match("pass", OFFER, means, asked=True)) == ("No", {})
     assert understood(matcher.match("mm hmm", OFFER, means, asked=True)) == ("Yes", {})
+
+
+def test_appreciating_that_is_said_to_a_person_and_keeps_nothing(matcher):
+    """Free text that only points back ("that") is no appreciation; "you" still is one."""
+    assert understood(matcher.match("I appreciate that, thanks")) is None
+    assert understood(matcher.match("i appreciate you")) == ("NoteAppreciation", {"text": "you"})
+
+
+@pytest.mark.parametrize("text", ["my nan always said breathing helps more than pills",
+                                  "our friend swears by walking after dinner",
+                                  "cuddling on the sofa in front of the kids feels weird"])
+def test_the_rituals_talked_about_are_not_asked_for(matcher, text):
+    assert understood(matcher.match(text)) is None

@@ -35,7 +35,7 @@ from assistant.understand.expand import SlotRef
 from assistant.understand.features import FREE, features, stemmer
 from assistant.understand.intents import IntentSet, Template
 from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
-from assistant.understand.normalize import FILLERS
+from assistant.understand.normalize import FILLERS, REFERENCES, tokens
 from assistant.understand.numbers import share_with_hassil, sounds_alike
 from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
@@ -448,6 +448,9 @@ class Matcher:
         skel = scores[name][1]
         if WILDCARD_TAG in skel.words:
             slots = self._read_wildcard(skel, said.words, text)
+            if not any(ref.slot in slots for _, ref in skel.slots
+                       if isinstance(skel.template.lists.get(ref.list_name), WildcardSlotList)):
+                return None  # its free text was only "that": nothing was said to keep
         else:
             aligned = self._align_slots(skel, said.tagged, said.readings)
             if aligned is None:
@@ -492,7 +495,14 @@ class Matcher:
         for name, entity in result.entities.items():
             if entity.is_wildcard and isinstance(entity.value, str):
                 slots[name] = first_clause(as_said(typed, entity.value))
+                if self._only_reference(slots[name]):
+                    return None
         return result.intent.name, slots
+
+    def _only_reference(self, free: str) -> bool:
+        """Free text that only points back at something said before ("that"): no value of its own."""
+        words = tokens(free)
+        return bool(words) and set(words) <= REFERENCES.get(self.language, frozenset())
 
     def _scores(self, said: Said, allowed: frozenset[str] | None) -> dict[str, tuple[float, "Skeleton"]]:
         """Per intent, its closest expanded template and how close it is (0..1)."""
@@ -561,7 +571,9 @@ class Matcher:
         free = self._wildcard_split(skel, words)[1]
         for _, ref in skel.slots:
             if isinstance(skel.template.lists.get(ref.list_name), WildcardSlotList) and free:
-                slots[ref.slot] = first_clause(as_said(typed, " ".join(free)))
+                value = first_clause(as_said(typed, " ".join(free)))
+                if not self._only_reference(value):
+                    slots[ref.slot] = value
         return slots
 
     def _has_unit(self, key: str, tagged: list[str], i: int) -> bool:
