@@ -30,10 +30,11 @@ JOURNAL_METHOD = (
 
 def text_section(f: dict[str, Any], quick: bool) -> Section:
     s = Section("text", TEXT_TITLE, TEXT_METHOD, mode="quick" if quick else "full")
-    for split in ("test", "dev"):
+    tuned_by = {"test": "held out, never tuned on", "dev": "tuning split", "fresh": "own held out, never tuned on"}
+    for split in [s for s in ("test", "fresh", "dev") if s in f["corpus"]]:
         c = f["corpus"][split]
         p, n = c["phrasings"], c["near"]
-        tuned = "held out, never tuned on" if split == "test" else "tuning split"
+        tuned = tuned_by[split]
         s.rows += [
             Row(f"phrasings right, {split} ({tuned})", round(100 * p["right"], 1), "%", Target(">=", 97),
                 f"n={p['n']}; asked first and right {100 * p['asked_right']:.1f} %, wrong {100 * p['wrong']:.1f} %, "
@@ -49,6 +50,10 @@ def text_section(f: dict[str, Any], quick: bool) -> Section:
         s.rows.append(Row(f"kitchen talk that would start something after a false wake, {split}",
                           round(100 * k["started"], 1), "%", note=f"n={k['n']} lines, each idle and in a ritual; "
                           f"asked a question {100 * k['asked']:.1f} %"))
+        if "woken_in_ritual" in k:
+            s.rows.append(Row(f"kitchen talk that would act after a false wake during a ritual, {split}",
+                              round(100 * k["woken_in_ritual"], 1), "%",
+                              note=f"n={k['n']}; anything heard, the ritual's controls likelier"))
     cal = f.get("calibration") or {}
     if cal:
         s.rows.append(Row("calibration temperature (held-out folds of the intents' own data)",
@@ -74,7 +79,7 @@ def text_section(f: dict[str, Any], quick: bool) -> Section:
     if "startup_s_median" in f:
         s.rows.append(Row("`tandem understand` process, start to answer", round(f["startup_s_median"], 2), "s",
                           Target("<", 0.5), f"CPU {f['startup_cpu_s_median']:.2f} s (wall grows with the machine's load)"))
-    for split in ("test", "dev"):
+    for split in [s for s in ("test", "fresh", "dev") if s in f["corpus"]]:
         c = f["corpus"][split]
         s.tables.append(Table(f"Phrasings right by context and form, {split}", ["Group", "n", "Right", "Asked", "Missed"],
                               [[k, str(v["n"]), f"{100 * v['right']:.1f} %",

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from bench.audio import noisy_copies, read16
-from bench.corpus import ASKED, CONTEXT_ALLOWED, CONTEXT_MEANS, RITUAL_CONTROLS, load, slots_right
+from bench.corpus import ASKED, CONTEXT_ALLOWED, CONTEXT_LIKELY, RITUAL_CONTROLS, context_means, heard_as, load, slots_right
 from bench.report import Row, Section, Table, Target, pct
 from bench.voices import FAMILIES, VoiceMissing, available, render, voice_for
 
@@ -51,12 +51,13 @@ def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, A
 
     context = case.get("context", "idle")
     u = matcher.match_best([transcript.text, *transcript.alternatives], CONTEXT_ALLOWED.get(context),
-                           CONTEXT_MEANS.get(context), context in ASKED)
+                           context_means(case), context in ASKED, CONTEXT_LIKELY.get(context))
     if not isinstance(u, IntentMatch):
         return "missed", u
+    intent = heard_as(case, u.intent)
     if getattr(u, "unsure", False):
-        return ("asked_right" if u.intent == case["intent"] else "asked_wrong"), u
-    good = u.intent == case["intent"] and slots_right(case.get("slots") or {}, u.slots)
+        return ("asked_right" if intent == case["intent"] else "asked_wrong"), u
+    good = intent == case["intent"] and slots_right(case.get("slots") or {}, u.slots)
     return ("right" if good else "wrong"), u
 
 

@@ -30,16 +30,40 @@ CONTEXT_ALLOWED: dict[str, frozenset[str] | None] = {
     "question": frozenset({"Yes", "No", "Stop", "Repeat"}),
     "rating": frozenset({"Rate", "Skip", "No", "Stop", "Next"}),
 }
-"""The intents a phrasing is matched against in its context (None: anything, after the wake phrase)."""
+"""The intents a phrasing is matched against in its context (None: anything, after the wake phrase). An
+answer is said without the wake phrase: the loop listens for the answers alone (`Dialog.understand`), and
+the matcher adds the intents the dialog says stand for one (`context_means`)."""
 OFFERED = frozenset({"StartHug", "StartBreathing", "StartGratitude", "StartCheckIn", "StartWalk", "HoldHands",
                      "StartRepair"})
 """The intents that start a ritual Tandem may offer (`voices/en/rituals.yaml`)."""
 ASKED = frozenset({"offer", "question", "rating"})
 """Contexts in which Tandem has just asked something (the dialog tells the matcher: `asked=True`)."""
-CONTEXT_MEANS: dict[str, dict[str, str]] = {"offer": {intent: "Yes" for intent in OFFERED}}
-"""What the dialog tells the matcher an intent heard in a context stands for: after an offer, naming the
-ritual accepts it ("yeah, a hug"). The dialog names only the ritual it offered; the corpus does not say
-which one was, so here naming any of them does."""
+CONTEXT_LIKELY: dict[str, frozenset[str]] = {"ritual": RITUAL_CONTROLS | {"Help"}}
+"""What the dialog tells the matcher is likelier in a context: said after the wake phrase while a ritual runs,
+its controls (`Dialog._match`)."""
+SAME_ANSWER: dict[str, dict[str, str]] = {"offer": {"Stop": "No"}}
+"""Intents the dialog treats alike in a context: at an offer "stop" declines it as "no" does."""
+
+
+def context_means(case: dict[str, Any]) -> dict[str, str] | None:
+    """What the dialog tells the matcher an intent heard in the case's context stands for: after an offer,
+    naming the offered ritual accepts it ("yeah, a hug"), and only that one ("rather a hug instead" after a
+    walk is offered is no answer: unwoken, nothing is done), as do the controls that answer an offer ("go on
+    so", "I'll pass"). A line may say which ritual was offered (`offered`); when it does not, the offer is
+    taken to be any ritual but the one the line asks for (a "yes" naming a ritual names the one offered)."""
+    from assistant.dialog.offers import ANSWER_MEANS
+
+    if case.get("context") != "offer":
+        return None
+    offered = case.get("offered")
+    if offered:
+        return {**ANSWER_MEANS, offered: "Yes"}
+    return {**ANSWER_MEANS, **{intent: "Yes" for intent in OFFERED if intent != case.get("intent")}}
+
+
+def heard_as(case: dict[str, Any], intent: str | None) -> str | None:
+    """The intent as the dialog acts on it in the case's context."""
+    return SAME_ANSWER.get(case.get("context", "idle"), {}).get(intent or "", intent)
 
 
 @dataclass(frozen=True)
@@ -76,13 +100,15 @@ def phrasing_outcomes(matcher: Any, cases: Iterable[dict[str, Any]]) -> list[Out
     out = []
     for case in cases:
         context = case.get("context", "idle")
-        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(context), CONTEXT_MEANS.get(context), context in ASKED)
+        u = matcher.match(case["text"], CONTEXT_ALLOWED.get(context), context_means(case), context in ASKED,
+                          CONTEXT_LIKELY.get(context))
         if not isinstance(u, IntentMatch):
             out.append(Outcome(case, "missed", None, {}))
             continue
-        good = u.intent == case["intent"] and slots_right(case.get("slots") or {}, u.slots)
+        intent = heard_as(case, u.intent)
+        good = intent == case["intent"] and slots_right(case.get("slots") or {}, u.slots)
         if getattr(u, "unsure", False):
-            kind = "asked_right" if u.intent == case["intent"] else "asked_wrong"
+            kind = "asked_right" if intent == case["intent"] else "asked_wrong"
         else:
             kind = "right" if good else "wrong"
         out.append(Outcome(case, kind, u.intent, dict(u.slots)))

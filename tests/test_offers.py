@@ -294,3 +294,16 @@ def test_an_offer_naming_an_unknown_ritual_or_variant_fails_at_start_up(tmp_path
     with pytest.raises(ConfigError) as caught:
         Couple(tmp_path, bad)
     assert caught.value.key == "offers.at[1]" and problem in str(caught.value) and fix in caught.value.fix
+
+
+def test_unwoken_answers_to_an_offer_are_understood_with_what_the_dialog_knows(tmp_path: Path) -> None:
+    """The loop hears an answer without the wake phrase and asks the dialog what it means: naming the offered
+    ritual is yes there too, and "I'll pass" declines."""
+    from assistant.messages import IntentMatch
+
+    couple = Couple(tmp_path, settings("21:30 gratitude"), start=at(21, 29))
+    couple.wait(MINUTE + 2)
+    answers = couple.dialog.expecting().intents
+    for said, meant in (("ooh the gratitude yes please", "Yes"), ("i'll pass tonight", "No")):
+        u = couple.dialog.understand([said], answers)
+        assert isinstance(u, IntentMatch) and u.intent == meant, said

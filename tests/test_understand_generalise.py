@@ -260,3 +260,53 @@ def test_a_negation_covers_the_words_after_it_but_not_a_suggestion():
     known = frozenset("i'm not in the mood for a walk why don't we hug".split())
     assert "n:walk" in features("i'm not in the mood for a walk".split(), known, english_stem)
     assert not [f for f in features("why don't we hug".split(), known, english_stem) if f.startswith("n:")]
+
+
+# -- answers with their reasons, controls said during a ritual, cut-off numbers (round 5) --------
+
+def test_an_answer_with_its_reason_answers_an_offer_but_is_talk_to_a_partner_at_idle(matcher):
+    """The same words, two moments: just after an offer they decline it; with nothing offered they were
+    said to a partner and record nothing."""
+    text = "not today, I've got a headache"
+    assert understood(matcher.match(text, None, {"StartWalk": "Yes"}, asked=True)) == ("NotToday", {})
+    assert understood(matcher.match(text)) is None
+
+
+def test_a_control_with_its_reason_after_the_wake_phrase_during_a_ritual_is_understood(matcher):
+    """While a ritual runs its controls are likelier than at idle (the dialog says so with `likely`);
+    the same words at idle, or unwoken during the ritual, act on nothing they should not."""
+    controls = CONTROLS | {"Help"}
+    for text, intent in [("pause pause he's climbing the bookshelf", "Pause"),
+                         ("sorry didn't hear you over the kettle", "Repeat"), ("ok that's us, cheers", "Stop")]:
+        assert understood(matcher.match(text, likely=controls)) == (intent, {}), text
+    assert understood(matcher.match("stop, you're making me laugh", CONTROLS)) is None
+
+
+def test_a_number_said_first_and_cut_short_is_still_the_number(matcher):
+    rating = {"Rate", "Skip", "No", "Stop", "Next"}
+    assert understood(matcher.match("hree", rating, asked=True)) == ("Rate", {"rating": 3})
+    assert understood(matcher.match("ive minute hug")) == ("StartHug", {"seconds": 300})
+    assert understood(matcher.match("ive got to go")) is None
+
+
+def test_carrying_on_and_passing_answer_an_offer(matcher):
+    """Said to an offer, "go on so" takes it up and "I'll pass" declines it (the dialog's `ANSWER_MEANS`)."""
+    from assistant.dialog.offers import ANSWER_MEANS
+
+    means = {**ANSWER_MEANS, "StartWalk": "Yes"}
+    assert understood(matcher.match("go on so", OFFER, means, asked=True)) == ("Yes", {})
+    assert understood(matcher.match("pass", OFFER, means, asked=True)) == ("No", {})
+    assert understood(matcher.match("mm hmm", OFFER, means, asked=True)) == ("Yes", {})
+
+
+def test_appreciating_that_is_said_to_a_person_and_keeps_nothing(matcher):
+    """Free text that only points back ("that") is no appreciation; "you" still is one."""
+    assert understood(matcher.match("I appreciate that, thanks")) is None
+    assert understood(matcher.match("i appreciate you")) == ("NoteAppreciation", {"text": "you"})
+
+
+@pytest.mark.parametrize("text", ["my nan always said breathing helps more than pills",
+                                  "our friend swears by walking after dinner",
+                                  "cuddling on the sofa in front of the kids feels weird"])
+def test_the_rituals_talked_about_are_not_asked_for(matcher, text):
+    assert understood(matcher.match(text)) is None

@@ -20,7 +20,7 @@ from typing import Any
 from assistant.clock import Clock
 from assistant.dialog.clarify import Clarifier
 from assistant.config import Settings
-from assistant.dialog.offers import OfferKeeper, offer_keys
+from assistant.dialog.offers import ANSWER_MEANS, OfferKeeper, offer_keys
 from assistant.dialog.summaries import streak_lines, today_lines, week_lines
 from assistant.dialog.voices import Voices
 from assistant.errors import JournalError
@@ -107,7 +107,7 @@ class Dialog:
         named = None if listening else self._partner_named(texts[0])
         if named is not None:
             name, rest = named
-            u = self._match([rest], allowed, heard) if rest else NoMatch(rest)
+            u = self._match([rest], allowed, heard, addressed) if rest else NoMatch(rest)
             short = len(rest.split()) <= NAME_ONLY_WORDS
             if isinstance(u, IntentMatch) and not (short and u.method != "exact"):
                 self._speaker = (name, self.clock.now())
@@ -115,15 +115,24 @@ class Dialog:
             if short:  # "it's Alex", "that was Sam": a few words around a name say who speaks
                 self._offers.heard()
                 return self._on_named(name)
-        return self.hear_understanding(self._match(texts, allowed, heard), text, addressed)
+        return self.hear_understanding(self._match(texts, allowed, heard, addressed), text, addressed)
 
-    def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True) -> IntentMatch | NoMatch:
-        """`heard`: a recognizer's hypotheses (their numbers get sound-alike choices); typed text is taken as typed."""
+    def understand(self, hypotheses: list[str], allowed: frozenset[str] | None) -> IntentMatch | NoMatch:
+        """What unwoken words heard now mean among `allowed` (the loop's answers to an offer, a question, a
+        ritual's controls), with what the dialog knows: an offered ritual named is yes, Tandem has just asked."""
+        return self._match(hypotheses, allowed)
+
+    def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True,
+               addressed: bool = False) -> IntentMatch | NoMatch:
+        """`heard`: a recognizer's hypotheses (their numbers get sound-alike choices); typed text is taken as typed.
+        `addressed` (after the wake phrase, or typed) while a ritual runs: its controls are likelier than idle."""
         best = getattr(self.matcher, "match_best", None)
         means = self._answer_means()
         extra: dict[str, Any] = {"means": means} if means else {}
         if self._asked():
             extra["asked"] = True
+        elif addressed and allowed is None and self.run is not None:
+            extra["likely"] = self.run.expecting().intents
         return best(texts, allowed, **extra) if best and heard else self.matcher.match(texts[0], allowed, **extra)
 
     def _asked(self) -> bool:
@@ -137,10 +146,11 @@ class Dialog:
 
     def _answer_means(self) -> dict[str, str]:
         """What the matcher should take as an answer now: while a ritual is offered, naming it accepts it
-        ("yeah, a hug", "ooh, a walk"). Once its answer window has closed, naming it is a request of its own."""
+        ("yeah, a hug", "ooh, a walk"), and so do "go on" and "I'll pass" (`ANSWER_MEANS`). Once its answer
+        window has closed, naming it is a request of its own."""
         offer = self._offers.pending if self.run is None else None
         ritual = self.rituals.rituals.get(offer.ritual) if offer is not None else None
-        return {ritual.intent: "Yes"} if ritual is not None else {}
+        return {**ANSWER_MEANS, ritual.intent: "Yes"} if ritual is not None else {}
 
     def _partner_named(self, text: str) -> tuple[str, str] | None:
         """(the one partner named in `text`, the text without the name); None unless exactly one is."""

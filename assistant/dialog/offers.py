@@ -34,6 +34,8 @@ SCHEDULED = "scheduled"
 
 ANSWERS = frozenset({"Yes", "No", "NotToday", "Stop", "Repeat"})
 """What is listened for, without the wake phrase, right after an offer."""
+ANSWER_MEANS = {"Resume": "Yes", "Skip": "No"}
+"""Controls that, said to an offer, answer it: "go on so" takes it up, "I'll pass" declines it."""
 RECHECK_SECONDS = 5.0
 """While Tandem is busy, how often a due offer looks again for a free moment."""
 MAX_SLEEP_SECONDS = 900.0

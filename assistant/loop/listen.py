@@ -318,7 +318,7 @@ class SpeechLoop:
             return
         if utterance.accepted is not None and not transcript.woke and not utterance.mode.free_text:
             # Inside a ritual, unwoken talk counts only when it is one of the answers the ritual expects.
-            understanding = self.dialog.matcher.match_best(hypotheses, allowed=utterance.accepted)
+            understanding = self.dialog.understand(hypotheses, utterance.accepted)
             if not isinstance(understanding, IntentMatch):
                 return
             reply = self.dialog.hear_understanding(understanding, transcript.text, addressed=False)

@@ -35,7 +35,7 @@ from assistant.understand.expand import SlotRef
 from assistant.understand.features import FREE, features, stemmer
 from assistant.understand.intents import IntentSet, Template
 from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
-from assistant.understand.normalize import FILLERS
+from assistant.understand.normalize import FILLERS, REFERENCES, tokens
 from assistant.understand.numbers import share_with_hassil, sounds_alike
 from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
@@ -71,12 +71,19 @@ ASKED_PRIOR = 1.0
 """Log-odds against "not for us" right after Tandem asked something: the classifier is calibrated for talk
 that reached it by a wake phrase (a false wake as likely as a request); a reply to its own question is
 far likelier meant for it (fitted on the tuning split's answer contexts)."""
+LIKELY_PRIOR = 1.0
+"""Log-odds in favour of the intents the caller says are likely now (`likely`: a running ritual's controls,
+said after the wake phrase)."""
 CLAUSE_VETO = 0.95
 """Least "not for us" probability of the whole sentence for none of its clauses to stand for it: the
 classifier has learnt from the not-requests how a short template sits inside talk to a person ("take a
 breath, you're talking too fast"); a request inside chatter stays below ("start a hug, while I wipe the
 counter": 0.83). Swept on the tuning split and hand-written probes (0.8-1.0): 0.9 loses a request with
 an endearment ("Come again, sugar?" is 0.98), 0.98 lets talk to a person through; 0.95 sits between."""
+CLAUSE_CLEAR = 0.9
+"""Least probability the classifier gives a clause on its own for it to stand, just after Tandem asked, for a
+sentence that as a whole is surely not for us (`CLAUSE_VETO`): a clear answer with its reason ("not today,
+I've got a headache": 0.96), not a short phrase also said to people ("go on, I'll have a slice": 0.59)."""
 CLAUSE_ACCEPT = 0.8
 """Least probability of a clause's intent (not an exact template) for the clause to stand for the sentence."""
 CLAUSE_EXACT_CLEAR = 0.75
@@ -146,6 +153,8 @@ class Matcher:
         for i, skel in enumerate(self.plain):
             self._by_text.setdefault(skel.text, []).append(i)
         self._hassil: dict[frozenset[str] | None, Intents] = {None: intent_set.hassil}
+        self._likely: frozenset[str] = frozenset()
+        """Intents made likelier by `LIKELY_PRIOR` during one `match` call (`likely`)."""
         self._none_prior = 0.0
         """Log-odds taken off "not for us" during one `match` call (`asked`); the matcher serves one caller at
         a time (rooms share it behind a lock)."""
@@ -158,7 +167,8 @@ class Matcher:
     # -- public -----------------------------------------------------------------------------
 
     def match(self, text: str, allowed: Collection[str] | None = None,
-              means: Mapping[str, str] | None = None, asked: bool = False) -> Understanding:
+              means: Mapping[str, str] | None = None, asked: bool = False,
+              likely: Collection[str] | None = None) -> Understanding:
         """What `text` means among `allowed` intents (all when None).
 
         `means`: intents that, heard now, stand for another: while a hug is offered, {"StartHug": "Yes"}
@@ -166,8 +176,11 @@ class Matcher:
         and given back as the intent they stand for (slots kept: "yes, a two-minute one").
         `asked`: Tandem has just asked something (an offer, a rating, a short question): what follows is
         far likelier an answer to it than talk not meant for it (`ASKED_PRIOR`).
+        `likely`: intents likelier now than the classifier knows: while a ritual runs, its controls
+        ("hey tandem, we better stop, the dinner's burning"), by `LIKELY_PRIOR`.
         """
         self._none_prior = ASKED_PRIOR if asked else 0.0
+        self._likely = frozenset(likely or ())
         try:
             if not means:
                 return self._match(text, None if allowed is None else frozenset(allowed))
@@ -177,9 +190,11 @@ class Matcher:
             return NoMatch(text if isinstance(text, str) else "")  # pragma: no cover
         finally:
             self._none_prior = 0.0
+            self._likely = frozenset()
 
     def match_best(self, texts: Sequence[str], allowed: Collection[str] | None = None,
-                   means: Mapping[str, str] | None = None, asked: bool = False) -> Understanding:
+                   means: Mapping[str, str] | None = None, asked: bool = False,
+                   likely: Collection[str] | None = None) -> Understanding:
         """The best understanding over a recognizer's hypotheses (an n-best list, best first).
 
         An exact match wins over a fuzzy one; among equals the earlier hypothesis wins. Numbers
@@ -188,7 +203,7 @@ class Matcher:
         like it ("nineteen": ninety). When the hypotheses themselves disagree on a slot, the match
         is also marked unsure.
         """
-        results = [self.match(text, allowed, means, asked) for text in texts if isinstance(text, str)]
+        results = [self.match(text, allowed, means, asked, likely) for text in texts if isinstance(text, str)]
         best: Understanding | None = None
         for result in results:
             if best is None or _rank(result) > _rank(best):
@@ -200,7 +215,7 @@ class Matcher:
         same = [r for r in results if isinstance(r, IntentMatch) and r.intent == best.intent]
         choices: dict[str, tuple[Any, ...]] = {}
         disagree = False
-        alike = self._sound_alikes(best, allowed, means, asked)
+        alike = self._sound_alikes(best, allowed, means, asked, likely)
         for slot, value in best.slots.items():
             if not _whole(value):
                 continue
@@ -220,7 +235,8 @@ class Matcher:
         return replace(best, slots=slots, choices={**best.choices, **choices}, unsure=best.unsure or disagree)
 
     def _sound_alikes(self, match: IntentMatch, allowed: Collection[str] | None,
-                      means: Mapping[str, str] | None = None, asked: bool = False) -> dict[str, list[Any]]:
+                      means: Mapping[str, str] | None = None, asked: bool = False,
+                      likely: Collection[str] | None = None) -> dict[str, list[Any]]:
         """Slot values the match would have with each number said swapped for one that sounds like it."""
         said = self.reader.read(match.text)
         out: dict[str, list[Any]] = {}
@@ -230,7 +246,7 @@ class Matcher:
             start = sum(r.size if r is not None else 1 for r in said.readings[:i])
             for other in sounds_alike(reading.number, self.language):
                 words = [*said.words[:start], self.intents.numbers.spoken(other), *said.words[start + reading.size:]]
-                again = self.match(" ".join(words), allowed, means, asked)
+                again = self.match(" ".join(words), allowed, means, asked, likely)
                 if isinstance(again, IntentMatch) and again.intent == match.intent:
                     for slot, value in again.slots.items():
                         if match.slots.get(slot) != value and _whole(value):
@@ -274,8 +290,12 @@ class Matcher:
         best = whole
         agree = None
         ranked = self.probabilities(text, allowed)
-        if dict(ranked).get(NONE, 0.0) >= CLAUSE_VETO:
-            return whole  # said to a person as a whole ("not today, I've got a headache"): no clause is a request
+        # Said to a person as a whole ("not today, I've got a headache" to a partner; "let's walk, the bus is
+        # late anyway")? Then no clause stands for it; but just after Tandem asked, a clear answer with its
+        # reason does ("not today, I've got a headache" to an offer).
+        vetoed = dict(ranked).get(NONE, 0.0) >= CLAUSE_VETO
+        if vetoed and not self._none_prior:
+            return whole
         if CLAUSE_AGREE:
             agree = [name for name, _ in ranked if name != NONE][:CLAUSE_AGREE]
         for i, part in enumerate(parts):
@@ -290,9 +310,10 @@ class Matcher:
             if not isinstance(found, IntentMatch) or found.unsure or (
                     found.method != "exact" and found.confidence < max(self.accept, CLAUSE_ACCEPT)):
                 continue  # each clause is one more chance of a false start: only a clear one counts
-            if found.method == "exact" and _rank(found) > _rank(best) and dict(
-                    self.probabilities(part, allowed)).get(found.intent, 0.0) < CLAUSE_EXACT_CLEAR:
-                continue
+            if _rank(found) > _rank(best) and (found.method == "exact" or vetoed):
+                alone = dict(self.probabilities(part, allowed)).get(found.intent, 0.0)
+                if alone < (CLAUSE_CLEAR if vetoed else CLAUSE_EXACT_CLEAR):
+                    continue
             if _rank(found) > _rank(best):
                 best = replace(found, text=text)
         if best is not whole and isinstance(best, IntentMatch):
@@ -356,10 +377,12 @@ class Matcher:
                              ) -> np.ndarray:
         """The classifier's probabilities, with "not for us" made less likely when Tandem has just asked."""
         p = self.model.probabilities(names, mask, vector)
-        if self._none_prior:
-            k = self._class_index[NONE]
+        if self._none_prior or self._likely:
             p = p.copy()
-            p[k] *= float(np.exp(-self._none_prior))
+            p[self._class_index[NONE]] *= float(np.exp(-self._none_prior))
+            for name in self._likely:
+                if name in self._class_index:
+                    p[self._class_index[name]] *= float(np.exp(LIKELY_PRIOR))
             p /= p.sum()
         return p
 
@@ -425,6 +448,9 @@ class Matcher:
         skel = scores[name][1]
         if WILDCARD_TAG in skel.words:
             slots = self._read_wildcard(skel, said.words, text)
+            if not any(ref.slot in slots for _, ref in skel.slots
+                       if isinstance(skel.template.lists.get(ref.list_name), WildcardSlotList)):
+                return None  # its free text was only "that": nothing was said to keep
         else:
             aligned = self._align_slots(skel, said.tagged, said.readings)
             if aligned is None:
@@ -469,7 +495,14 @@ class Matcher:
         for name, entity in result.entities.items():
             if entity.is_wildcard and isinstance(entity.value, str):
                 slots[name] = first_clause(as_said(typed, entity.value))
+                if self._only_reference(slots[name]):
+                    return None
         return result.intent.name, slots
+
+    def _only_reference(self, free: str) -> bool:
+        """Free text that only points back at something said before ("that"): no value of its own."""
+        words = tokens(free)
+        return bool(words) and set(words) <= REFERENCES.get(self.language, frozenset())
 
     def _scores(self, said: Said, allowed: frozenset[str] | None) -> dict[str, tuple[float, "Skeleton"]]:
         """Per intent, its closest expanded template and how close it is (0..1)."""
@@ -538,7 +571,9 @@ class Matcher:
         free = self._wildcard_split(skel, words)[1]
         for _, ref in skel.slots:
             if isinstance(skel.template.lists.get(ref.list_name), WildcardSlotList) and free:
-                slots[ref.slot] = first_clause(as_said(typed, " ".join(free)))
+                value = first_clause(as_said(typed, " ".join(free)))
+                if not self._only_reference(value):
+                    slots[ref.slot] = value
         return slots
 
     def _has_unit(self, key: str, tagged: list[str], i: int) -> bool:

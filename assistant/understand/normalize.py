@@ -41,6 +41,9 @@ FILLERS = {
            "would you", "will you"),
 }
 """Hesitations and politeness that never carry meaning, per language, on top of the intents' skip words."""
+REFERENCES = {"en": frozenset({"that", "it", "this", "those", "these"})}
+"""Words that point back at something said before, per language: free text of these alone says nothing of its
+own ("I appreciate that, thanks" answers a person; "I appreciate you" is an appreciation)."""
 
 
 class Phrases:

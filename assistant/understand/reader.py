@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from assistant.understand.lexicon import Lexicon, Reading
+from assistant.understand.lexicon import NUMBER_TAG, Lexicon, Reading
 from assistant.understand.normalize import Fillers, Phrases, tokens
 from assistant.understand.numbers import NumberWords
 
@@ -79,6 +79,7 @@ class Reader:
 
     def learn(self, sentences: Iterable[list[str]]) -> None:
         """The words of every template, example and not-request (already read): the known words."""
+        sentences = list(sentences)
         known: set[str] = set()
         first: Counter[str] = Counter()
         for words in sentences:
@@ -87,6 +88,10 @@ class Reader:
                 first[words[0]] += 1
         for phrase, meant in self.synonyms.table.items():  # "eah" is what is left of "yeah" too
             first[phrase[0]] += first.get(meant[0], 0) if meant else 0
+        opening_numbers = sum(1 for words in sentences if words and words[0] == NUMBER_TAG)
+        for phrase in self.numbers.by_phrase:  # "ive stars", "hree": a number said first, cut short
+            if len(phrase) == 1 and opening_numbers:
+                first[phrase[0]] += opening_numbers
         for phrase in [*self.lexicon.phrase_tag, *self.numbers.by_phrase]:
             known.update(phrase)
         self._set(frozenset(known), first)
