@@ -353,6 +353,7 @@ def run(quick: bool = False) -> Section:
     chime_rows.append(Row("clipped samples, every line of every engine and pace and every chime", clipped, "",
                           Target("<=", 0)))
 
+    _dump(renders)
     length_table = _by_length(renders)
     floor_row = _judge_floor(renders, next(iter(renders)))
     names_row, names_table = _names(engines, ears, capture)
@@ -375,6 +376,17 @@ def run(quick: bool = False) -> Section:
     section.notes.append("Timings come from one run in which both engines render the same lines, so compare their "
                          "ratio; the machine is shared by other engineers, so absolute times are pessimistic.")
     return section
+
+
+def _dump(renders: dict[str, tuple[list[str], list[str]]]) -> None:
+    """Every line said and heard, per render, as JSON at $TANDEM_BENCH_VOICE_DUMP (for breaking errors down)."""
+    import json
+    import os
+
+    path = os.environ.get("TANDEM_BENCH_VOICE_DUMP")
+    if path:
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump({label: {"said": s, "heard": h} for label, (s, h) in renders.items()}, out, indent=1)
 
 
 def _headline(label: str, repeats: list[float], note: str) -> Row:

@@ -120,6 +120,27 @@ def test_names_are_respelled_the_way_they_sound(voice_synth):
     assert np.array_equal(out.handed[0][2], direct)
 
 
+def test_a_respelled_name_is_respelled_before_its_possessive_too(voice_synth):
+    """"Leah's turn" must not fall back to espeak-ng's "Lee's turn": the name keeps its vowel before 's."""
+    out = Recorded(VirtualClock())
+    speaker = Speaker(voice_synth, out)
+    speaker.say(Say("whose_turn", "It's Leah's turn. Sam started the last one.", "normal"))
+    pace = speaker.profile.pace("normal")
+    assert np.array_equal(out.handed[0][2], voice_synth.render("It's Leea's turn.", pace).result())
+
+
+@pytest.mark.parametrize("text, said", [
+    ("It's Leah's turn, Leah.", "It's Leea's turn, Leea."),
+    ("Leah’s side", "Leea’s side"),
+    ("LEAH'S", "Leea'S"),
+    ("Leahs and Leah-Jane and O'Leah", "Leahs and Leah-Jane and O'Leah"),
+])
+def test_respelling_takes_whole_names_and_their_possessives_only(text, said):
+    from assistant.speak.text import respell
+
+    assert respell(text, {"Leah": "Leea"}) == said
+
+
 def test_a_config_pronunciation_reaches_the_voice():
     from assistant.speak.synth import load_synth
 

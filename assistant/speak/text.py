@@ -47,11 +47,12 @@ def split_first_clause(sentence: str, min_words: int = 6) -> tuple[str, str] | N
 @lru_cache(maxsize=64)
 def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![\w'-])({alternatives})(?![\w'-])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w'’-])({alternatives})(?=['’]s\b|(?![\w'’-]))", re.IGNORECASE)
 
 
 def respell(text: str, pronounce: Mapping[str, str]) -> str:
-    """Replace whole words (any case) by how they are said: "Niamh, your turn" -> "Neeve, your turn"."""
+    """Replace whole words (any case) by how they are said: "Niamh, your turn" -> "Neeve, your turn",
+    possessives too: "Leah's turn" -> "Leea's turn" (a name is said the same before its 's)."""
     if not pronounce or not text:
         return text
     lookup = {k.casefold(): v for k, v in pronounce.items()}
