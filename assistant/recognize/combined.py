@@ -63,8 +63,9 @@ class CombineSettings:
     agree_meaning: bool = True
     """Likewise when their words differ but mean the same to the matcher: the same intent and slots, sure,
     no number among them (a misheard number is what the scored neighbours are for), and the n-best
-    hypotheses together still sure of it. Measured on the dev commands at 12 dB (every other phrasing):
-    28 % of commands skipped forced scoring, none read differently (barista 12 dB: see the report)."""
+    hypotheses together still sure of it. Measured against scoring them, in one process: of the dev commands
+    at 12 dB (every other phrasing) 52 of 198 skip it, of the barista recordings at 12 dB 60 of 124 (and
+    34 more whose engines wrote the same words); none of them understood differently."""
 
 
 @dataclass(frozen=True)
