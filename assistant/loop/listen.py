@@ -7,7 +7,8 @@ speaks. Recognition runs incrementally while the person speaks, so little is lef
 the utterance; it never runs in the audio callback (sources only queue frames there).
 
 The VAD waits out `end_silence` of quiet before it calls an utterance over; that wait is part of
-every reply. So at a shorter pause (`LoopSettings.speculate_after`) the recognizer begins on what
+every reply. So at a shorter pause (`LoopSettings.speculate_after`, or the recognizer's own: the
+combined engine's 0.12 s) the recognizer begins on what
 was said, on a worker thread, as production assistants' endpointers do: when the quiet lasts to the
 end of speech, its transcript is the utterance's (decoded on all the words, less some of the
 silence after them); when the person speaks on, it is dropped and the whole utterance decoded.
@@ -56,10 +57,13 @@ class LoopSettings:
     """Below this, words heard after the wake phrase are taken as noise and Tandem just listens on."""
     barge_in_confidence: float = 0.9
     """How sure the recognizer must be of a "stop" heard over Tandem's own voice."""
-    speculate_after: float = 0.12
+    speculate_after: float | None = None
     """Quiet (seconds) inside an utterance after which the recognizer begins on what was said, before the
-    VAD's end of speech (0: only at the end). Shorter than a pause between words more often starts work
-    that is dropped; on two cores that work delays the next decode."""
+    VAD's end of speech (0: only at the end; None: the recognizer's own `speculate_after`, 0 when it has
+    none). The words are then decoded with less of the silence after them: measured neutral to better for
+    the combined engine, but pocketsphinx alone heard nothing in a short "yes" (tests/test_offers.py), so
+    only engines that measured it say so. Shorter than a pause between words more often starts work that
+    is dropped; on two cores that work delays the next decode."""
 
 
 class _Speculation:
@@ -284,6 +288,8 @@ class SpeechLoop:
     def _speculate(self, utterance: _Utterance) -> None:
         """At a pause inside the utterance, begin decoding what was said; drop that when speech resumes."""
         after = self.settings.speculate_after
+        if after is None:
+            after = float(getattr(self.recognizer, "speculate_after", 0.0))
         if after <= 0 or not self.vad.in_speech:
             return
         quiet = getattr(self.vad, "quiet_seconds", 0.0)
