@@ -11,8 +11,10 @@
 - Microphone open: from starting `tandem listen` to its "listening with" line (imports, pocketsphinx and
   the grammar loaded; the combination's Whisper model goes on loading in the background), median of 3.
 - Where the reply latency goes: the loop's `reply_timing` event for each answered command, medians per
-  stage: the VAD's end-of-speech wait, decoding (for the combination: Whisper's decoding, waiting on
-  pocketsphinx after it, forced scoring), understanding with the dialog, rendering the first clause.
+  stage: the VAD's end-of-speech wait, how long before it decoding had begun (speculatively, at the
+  pause that turned out to be the end), decoding still waited for after it (for the combination:
+  Whisper's decoding, waiting on pocketsphinx after it, forced scoring; these three are the whole
+  decode, begun early or not), understanding with the dialog, rendering the first clause.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ def _first_sound(run: ListenRun, after: float, within: float = 6.0) -> float | N
     return min(sounds) if sounds else None
 
 
-STAGES = (("vad_wait", "VAD wait"), ("decode", "decode"), ("whisper", "whisper"), ("sphinx_wait", "then pocketsphinx"),
+STAGES = (("vad_wait", "VAD wait"), ("head_start", "decoding begun before the end by"), ("decode", "decode"), ("whisper", "whisper"), ("sphinx_wait", "then pocketsphinx"),
           ("score", "scoring"), ("understand", "understand + dialog"), ("render", "first render"))
 
 

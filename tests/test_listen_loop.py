@@ -125,3 +125,63 @@ def test_an_answered_command_says_where_its_reply_latency_went(tmp_path, recogni
     assert {"vad_wait_ms", "decode_ms", "decode_cpu_ms", "understand_ms", "render_ms"} <= set(timing)
     assert 200 <= timing["vad_wait_ms"] <= 600  # the VAD's end-of-speech wait, on the virtual clock
     journal.close()
+
+
+def _spoken(*parts: str | float) -> np.ndarray:
+    """flite speech (its own leading and trailing silence cut) and pauses (floats, seconds), with a second
+    of silence before and two after."""
+    import audio_gen
+
+    pieces = [np.zeros(16_000, dtype=np.int16)]
+    for part in parts:
+        if isinstance(part, float):
+            pieces.append(np.zeros(round(part * 16_000), dtype=np.int16))
+            continue
+        words = audio_gen.speak(part, "flite:rms")
+        loud = np.flatnonzero(np.abs(words.astype(np.int32)) > 300)  # the words alone, so the pause is as given
+        pieces.append(words[loud[0]:loud[-1] + 1])
+    return np.concatenate([*pieces, np.zeros(32_000, dtype=np.int16)])
+
+
+def _hear(tmp_path: Path, recognizer, audio: np.ndarray, speculate_after: float) -> tuple[SpeechLoop, list[dict]]:
+    from dataclasses import replace
+
+    from assistant.audio.sources import WavSource
+
+    clock = VirtualClock()
+    loop, journal = make_loop(tmp_path, clock, recognizer)
+    loop.settings = replace(loop.settings, speculate_after=speculate_after)
+    loop.follow_input = True
+    loop.run(WavSource.from_samples(audio))
+    journal.close()
+    return loop, [e for e in loop.events.events if e["event"] == "ritual_start"]
+
+
+def test_a_command_is_answered_from_the_decoding_begun_at_its_final_pause(tmp_path, recognizer):
+    import audio_gen
+
+    if not audio_gen.available("flite:rms"):
+        pytest.skip("flite and sox are needed to make test speech")
+    audio = _spoken("hey tandem, start a hug for two minutes")
+    loop, started = _hear(tmp_path / "early", recognizer, audio, speculate_after=0.12)
+    _, at_end = _hear(tmp_path / "late", recognizer, audio, speculate_after=0.0)
+
+    assert loop.stats.speculative_used == 1
+    (timing,) = [e for e in loop.events.events if e["event"] == "reply_timing"]
+    assert timing["head_start_ms"] > 0  # decoding began before the VAD called the utterance over
+    assert [(s["ritual"], s["planned_seconds"]) for s in started] == [("hug", 120)]
+    assert [(s["ritual"], s["planned_seconds"]) for s in at_end] == [("hug", 120)]
+
+
+def test_speech_resuming_after_a_short_pause_is_not_cut(tmp_path, recognizer):
+    import audio_gen
+
+    if not audio_gen.available("flite:rms"):
+        pytest.skip("flite and sox are needed to make test speech")
+    audio = _spoken("hey tandem, start a hug", 0.22, "for two minutes")
+    loop, started = _hear(tmp_path, recognizer, audio, speculate_after=0.06)
+
+    ends = [e for e in loop.events.events if e["event"] == "speech_end"]
+    assert len(ends) == 1  # one utterance: the pause was shorter than the end of speech
+    assert loop.stats.speculative > loop.stats.speculative_used  # a decode begun at the pause was dropped
+    assert [(s["ritual"], s["planned_seconds"]) for s in started] == [("hug", 120)]

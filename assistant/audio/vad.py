@@ -13,7 +13,9 @@ move like a voice's, so it is closed within `steady_window` as "noise" and the f
 Feeding a recognizer:
 - batch: decode `speech_end.audio` (the whole utterance, with `pre_roll` before and the silence after);
 - streaming: on `speech_start` feed its `audio` (pre-roll and speech so far), then feed each later
-  chunk's samples while `in_speech` was true after `feed`, and finish on `speech_end`.
+  chunk's samples while `in_speech` was true after `feed`, and finish on `speech_end`;
+- speculative: once `quiet_seconds` (a pause inside the utterance) passes a shorter wait than
+  `end_silence`, finish on what was heard so far, and drop that result if the speech goes on.
 """
 
 from __future__ import annotations
@@ -113,6 +115,16 @@ class _Framed:
     _origin: float | None
     _expected: float | None
     _index: int
+    _last_speech: int
+
+    @property
+    def quiet_seconds(self) -> float:
+        """Inside an utterance, how long it has been quiet since the last speech (0 outside one, and while
+        speaking): the utterance ends when this reaches `end_silence`, and a listener may begin on what
+        was said before that (the speech loop's speculative decoding)."""
+        if not self.in_speech:
+            return 0.0
+        return max(0, self._index - 1 - self._last_speech) * self._size / self.rate
 
     def _restart(self) -> None:
         """Forget the partial state of the stream (a new input begins); learned background may stay."""

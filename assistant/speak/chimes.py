@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.errors import AudioError
 from assistant.messages import SAMPLE_RATE
-from assistant.speak.loudness import db_to_gain, integrated_loudness
+from assistant.speak.loudness import db_to_gain, remembered_loudness
 
 LOUDNESS = -23.0
 """LUFS a chime is levelled to when the caller names none: voice.yaml's default target (EBU R128)."""
@@ -104,7 +104,7 @@ def _shape(name: str, rate: int) -> np.ndarray:
 def _render(name: str, rate: int, loudness: float, peak: float) -> np.ndarray:
     shape = _shape(name, rate)
     target = loudness + CHIMES[name].offset
-    gain = db_to_gain(target - integrated_loudness(shape, rate))
+    gain = db_to_gain(target - remembered_loudness(shape, rate))
     gain = min(gain, db_to_gain(peak))  # the shape peaks at 1.0: never above the ceiling
     pcm = np.round(shape * gain * 32767).astype(np.int16)
     pcm.setflags(write=False)

@@ -7,9 +7,16 @@ sentence then gets that gain, lowered only where a peak would pass the ceiling, 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import threading
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 BLOCK_SECONDS = 0.4
 """BS.1770's gating block. A shorter sound is measured padded with silence to one block."""
@@ -37,6 +44,63 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
     if not np.any(x):
         return float("-inf")
     return float(_meter(int(rate)).integrated_loudness(x))
+
+
+MEMO_FORMAT = "1"
+"""Bump when what is measured changes (the gating, the filters): remembered figures are then measured again."""
+MEMO_SIZE = 256
+
+
+def remembered_loudness(samples: np.ndarray, rate: int, key: str | None = None) -> float:
+    """`integrated_loudness`, remembered on disk: the same sound is measured once per install, not at every start.
+
+    pyloudnorm's filters come from scipy, about 90 MB resident in a process that otherwise never needs
+    it (measured: the listen process's peak memory). A chime is the same sound every time, so its own
+    digest is the key; a neural voice's calibration paragraph comes out a little different at each
+    render (its noise), so the caller names what is measured instead (`key`: the voice and its profile).
+    """
+    x = np.ascontiguousarray(as_float(samples))
+    name = hashlib.sha256(f"{MEMO_FORMAT}|{rate}|{key}".encode() + (b"" if key else x.tobytes())).hexdigest()[:24]
+    memo = _memo()
+    with _MEMO_LOCK:
+        known = memo.get(name)
+    if isinstance(known, (int, float)):
+        return float(known)
+    value = integrated_loudness(x, rate)
+    if np.isfinite(value):
+        with _MEMO_LOCK:
+            memo[name] = value
+            while len(memo) > MEMO_SIZE:
+                memo.pop(next(iter(memo)))
+            _save_memo(dict(memo))
+    return value
+
+
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo_path() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("tandem")) / "speak" / "loudness.json"
+
+
+@lru_cache(maxsize=1)
+def _memo() -> dict[str, float]:
+    try:
+        data = json.loads(_memo_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # missing or damaged: measured again and rewritten
+    return {k: v for k, v in data.items() if isinstance(v, (int, float))} if isinstance(data, dict) else {}
+
+
+def _save_memo(memo: dict[str, float]) -> None:
+    from assistant.recognize.model_cache import write_atomic
+
+    try:
+        write_atomic(_memo_path(), json.dumps(memo, indent=0))
+    except OSError as error:  # a read-only home: measured at every start, nothing lost
+        log.info("loudness not remembered: %s", error)
 
 
 def db_to_gain(db: float) -> float:

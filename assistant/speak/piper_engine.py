@@ -184,6 +184,10 @@ class PiperSynth(CachedSynth):
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         return self._executor.submit(fn, *args)
 
+    def identity(self) -> str:
+        stat = self.file.model.stat()
+        return repr((self.name, self.voice, self.rate, self.profile, str(self.file.model), stat.st_size, stat.st_mtime_ns))
+
     def _retuning(self) -> dict[str, str]:
         """voice.yaml's `piper_phonemes` keyed by espeak-ng's own phonemes for each word (stress marks
         aside), worked out once: the words are found in a line's phonemes, where the context is known."""

@@ -21,7 +21,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from assistant.errors import TandemError
-from assistant.speak.loudness import db_to_gain, integrated_loudness, level
+from assistant.speak.loudness import db_to_gain, level, remembered_loudness
 from assistant.speak.profile import NORMAL, Pace, VoiceProfile, load_voice_profile
 
 PIPER_FIX = 'pip install "tandem[piper]" (Piper, GPL-3.0-or-later, and the en_US-joe-medium voice)'
@@ -103,12 +103,18 @@ class CachedSynth:
         pause = np.zeros(round(NORMAL.pause * self.rate))
         parts = [self._submit(self._synthesize, s, NORMAL) for s in sentences(self.profile.calibration)]
         raw = np.concatenate([x for part in parts for x in (pause, trim_silence(part.result(), self.rate))])
-        measured = integrated_loudness(raw, self.rate)
+        measured = remembered_loudness(raw, self.rate, key=self.identity())
         if not np.isfinite(measured):
             raise TandemError(f"the {self.name} voice {self.voice} renders only silence",
                               "choose another voice (see `tandem voices`)")
         self.measured_lufs = measured
         self.gain = db_to_gain(self.profile.loudness - measured)
+
+    def identity(self) -> str | None:
+        """What the calibration measures, when each render of it differs (a neural voice's noise): its loudness
+        is remembered under this. None: the rendered audio itself is the key (an engine that always says a
+        line the same way)."""
+        return None
 
     def render(self, text: str, pace: Pace | None = None) -> Future:
         key = (" ".join(text.split()), pace or NORMAL)

@@ -1,0 +1,78 @@
+"""The combined engine answers without forced scoring when scoring cannot change what is understood."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from assistant.datafiles import intents_dir
+from assistant.recognize.base import ListenMode
+from assistant.recognize.whisper_model import whisper_status
+from assistant.understand.intents import load_intents
+from assistant.understand.matcher import Matcher
+
+needs_model = pytest.mark.skipif(not whisper_status().usable, reason="the Whisper model package is not installed")
+
+
+@pytest.fixture(scope="module")
+def combined():
+    from assistant.recognize.select import load_recognizer
+
+    intent_set = load_intents(intents_dir())
+    recognizer = load_recognizer("combined", intent_set, matcher=Matcher(intent_set))
+    if recognizer.name != "combined":
+        pytest.skip(recognizer.notice)
+    return recognizer
+
+
+def own(*texts: str) -> list[tuple[str, str]]:
+    return [(t, "whisper") for t in texts]
+
+
+@needs_model
+def test_two_readings_of_the_same_request_need_no_arbitration(combined):
+    assert combined.same_meaning(own("who's turn is it", "whose turn is it"), "whose turn is it", ListenMode())
+
+
+@needs_model
+def test_readings_that_mean_different_things_are_scored(combined):
+    assert not combined.same_meaning(own("start a hug"), "stop the hug", ListenMode())
+    assert not combined.same_meaning(own("start a hug"), "", ListenMode())  # pocketsphinx heard nothing
+
+
+@needs_model
+def test_a_number_both_engines_heard_is_still_weighed_against_its_sound_alikes(combined):
+    # "nineteen second hug" read twice may still be "ninety": the scored neighbours decide.
+    assert not combined.same_meaning(own("start a nineteen second hug"), "start a nineteen second hug please",
+                                     ListenMode())
+
+
+@needs_model
+def test_hypotheses_that_disagree_among_themselves_are_scored(combined):
+    texts = own("walk timer going out", "walk for five minutes going on")
+    assert not combined.same_meaning(texts, "walk timer going out", ListenMode())
+
+
+@needs_model
+def test_a_command_both_engines_read_the_same_way_is_answered_without_forced_scoring(combined, monkeypatch):
+    import audio_gen
+
+    if not audio_gen.available("flite:slt"):
+        pytest.skip("flite is needed to make test speech")
+    audio = audio_gen.speak("whose turn is it", "flite:slt")
+    whisper = combined.whisper
+    calls: list[int] = []
+    real_score = whisper.score
+    monkeypatch.setattr(whisper, "score", lambda encoded, texts, mode=ListenMode(): calls.append(len(texts))
+                        or real_score(encoded, texts, mode))
+    heard = {}
+    for agree in (True, False):
+        monkeypatch.setattr(combined, "settings", replace(combined.settings, agree_meaning=agree))
+        calls.clear()
+        session = combined.session(ListenMode())
+        session.accept(audio)
+        transcript = session.finish()
+        heard[agree] = (combined.matcher.match_best([transcript.text, *transcript.alternatives]).intent, sum(calls))
+    assert heard[True][0] == heard[False][0] == "WhoseTurn"
+    assert heard[True][1] == 0 < heard[False][1]
