@@ -37,9 +37,14 @@ def test_a_rendered_hey_tandem_over_kitchen_noise_wakes_the_model():
 
 @needs_espeak
 def test_hand_them_the_plates_never_reaches_the_recognizers():
-    for text, voice in (("hand them the plates", "en-us"), ("we saw a tandem bicycle on the towpath", "en-gb+m3"),
-                        ("hey, can you pass the salt", "en-us")):
+    for text, voice in (("hand them the plates", "en-us"), ("we saw a tandem bicycle on the towpath", "en-gb+m3")):
         assert _peak(audio_gen.speech(text, voice, 12)) < FusedSettings().gate, text
+
+
+@needs_espeak
+def test_another_hey_is_left_for_the_words_to_judge():
+    """"Hey, can you pass the salt" may pass the gate (it starts like the phrase) but the model never vouches."""
+    assert _peak(audio_gen.speech("hey, can you pass the salt", "en-us", 12)) < FusedSettings().sure
 
 
 def test_the_model_vouching_lowers_the_bar_the_words_must_clear():
@@ -111,4 +116,24 @@ def test_the_recognizer_only_hears_what_the_model_flags(tmp_path):
     assert opened == 0 and not talk.woke and gate.gated == 1
     transcript, opened = heard["hey tandem, start our hug timer"]
     assert opened == 1 and transcript.woke
+    ears.close()
+
+
+def test_a_model_that_fails_mid_session_leaves_the_recognizer_checking_alone():
+    from assistant.datafiles import intents_dir
+    from assistant.recognize.base import ListenMode
+    from assistant.recognize.select import load_recognizer
+    from assistant.understand.intents import load_intents
+    from assistant.wake.fused import GatedSession
+
+    gate = WakeGate()
+    ears = GatedRecognizer(load_recognizer("pocketsphinx", load_intents(intents_dir())), gate)
+    assert isinstance(ears.session(ListenMode(wake=True)), GatedSession)  # gated while the model works
+    command = ears.session(ListenMode())
+    assert not isinstance(command, GatedSession)  # a command in the listening window: never gated
+    command.finish()
+    gate.fail("RuntimeError('tflite')")
+    wake = ears.session(ListenMode(wake=True))
+    assert not isinstance(wake, GatedSession)
+    wake.finish()
     ears.close()
