@@ -154,7 +154,7 @@ class WakeEars:
                     continue
                 verdicts.woke[engine].append(u.end)
                 understanding = self.matcher.match_best([transcript.text, *transcript.alternatives])
-                if transcript.text and (engine != FUSED or transcript.confidence > 0) and getattr(understanding, "intent", None):
+                if transcript.text and getattr(understanding, "intent", None):
                     verdicts.acted[engine].append((u.end, understanding))
                 else:
                     window[engine] = u.end + LISTEN_WINDOW
