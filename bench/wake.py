@@ -99,14 +99,16 @@ def model_scores(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def peaks(utts: list[Utterance], times: np.ndarray, scores: np.ndarray) -> list[float]:
-    """Each utterance's peak model score, over what the loop's gate sees for it."""
+    """Each utterance's peak model score, over what the loop's gate sees for it: from a little before it
+    starts (the VAD starts late), but never before the previous utterance ended (a score counts once)."""
     from assistant.wake.fused import FusedSettings
 
     back = FusedSettings().lookback
-    out = []
+    out, previous_end = [], -1e9
     for u in utts:
-        inside = scores[(times >= u.start - back) & (times <= u.end)]
+        inside = scores[(times > max(u.start - back, previous_end)) & (times <= u.end)]
         out.append(float(inside.max()) if len(inside) else 0.0)
+        previous_end = u.end
     return out
 
 

@@ -74,6 +74,8 @@ class WakeGate:
         """Why the model stopped (then the recognizer alone checks the phrase)."""
         self.gated = 0
         """Utterances the recognizers never heard."""
+        self.last_end = float("-inf")
+        """Where the last utterance asked about ended: a score counts for one utterance only."""
 
     def feed(self, samples: np.ndarray, t: float) -> None:
         if self.failed:
@@ -126,7 +128,7 @@ class GatedSession(RecognizerSession):
     def __init__(self, owner: GatedRecognizer, mode: ListenMode) -> None:
         self.owner = owner
         self.mode = mode
-        self.since = owner.gate.now - owner.gate.settings.lookback
+        self.since = max(owner.gate.now - owner.gate.settings.lookback, owner.gate.last_end)
         self.buffer: list[np.ndarray] = []
         self.inner: RecognizerSession | None = None
 
@@ -148,6 +150,7 @@ class GatedSession(RecognizerSession):
     def finish(self) -> Transcript:
         gate, inner = self.owner.gate, self.owner.inner
         self._open_if_flagged()
+        until, gate.last_end = gate.now, gate.now
         empty = Transcript(text="", confidence=0.0, engine=inner.name)
         if self.inner is None:
             gate.gated += 1
@@ -156,7 +159,7 @@ class GatedSession(RecognizerSession):
         if gate.failed:
             return transcript
         verdict = getattr(inner, "last_wake", None)
-        if not decide(gate.peak(self.since), verdict, transcript.woke, gate.settings):
+        if not decide(gate.peak(self.since, until), verdict, transcript.woke, gate.settings):
             return empty
         if transcript.woke or verdict is None:
             return transcript
