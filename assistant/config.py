@@ -134,7 +134,8 @@ class Wake:
     spotter: str = "auto"
     """Who hears the wake phrase: "recognizer" (the speech engine checks each utterance), "openwakeword" (a shipped
     openWakeWord model spots it: okay nabu, hey jarvis, hey mycroft, alexa, hey rhasspy), or "auto"
-    (openwakeword when the phrase has a model, else the recognizer)."""
+    (openwakeword when the phrase has a model; for "hey tandem" Tandem's own trained model in front of the
+    recognizer, assistant/wake/fused.py; else the recognizer alone)."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ MODEL_DOWNLOAD_FIX = "run `tandem model download` once (it needs the internet), 
 
 
 CHECKS = ("config", "intents", "voices", "rituals", "journal", "journal lock", "journal privacy",
-          "microphone", "speaker", "recognizer", "vosk model", "speech voice", "natural voice")
+          "microphone", "speaker", "recognizer", "wake model", "vosk model", "speech voice", "natural voice")
 """Every check's name, in the order they run."""
 
 
@@ -89,6 +89,7 @@ def run_checks(config: Path | None = None, journal: Path | None = None, *, sd: A
         ("microphone", lambda: check_device("input", ctx.settings.audio.input_device, sd)),
         ("speaker", lambda: check_device("output", ctx.settings.audio.output_device, sd)),
         ("recognizer", lambda: check_pocketsphinx(ctx)),
+        ("wake model", lambda: check_wake_model(ctx)),
         ("vosk model", lambda: check_vosk(ctx, vosk_model)),
     ]
     if speech:
@@ -101,6 +102,25 @@ def run_checks(config: Path | None = None, journal: Path | None = None, *, sd: A
             if only is None or name in only:
                 results.append(check)
     return results
+
+
+def check_wake_model(ctx: "_Context") -> Check:
+    """The trained "hey tandem" model that listens in front of the recognizer (optional: without it, or
+    for another phrase, the recognizer alone checks the wake phrase)."""
+    from assistant.wake.fused import wake_gate
+
+    settings = ctx.settings
+    gate, why = wake_gate(settings.wake.phrase, settings.wake.spotter)
+    if gate is not None:
+        model = gate.scorer.model
+        gate.close()
+        return Check("wake model", True, f"the {settings.wake.phrase!r} wake model is ready ({model.path}, sha256 "
+                     "checked): it listens first, the recognizer checks what it hears")
+    if "fix:" in why:
+        what, _, fix = why.partition(" (fix: ")
+        return Check("wake model", False, what, fix.rstrip(")"), required=False)
+    return Check("wake model", True, why or f"the wake phrase {settings.wake.phrase!r} is spotted by "
+                 f"{'openWakeWord' if settings.wake.spotter != 'recognizer' else 'the speech recognizer'}")
 
 
 def _guarded(name: str, step: Callable[[], Check]) -> Check:

@@ -75,12 +75,48 @@ class Verdicts:
 
     woke: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     acted: dict[str, list[tuple[float, Any]]] = field(default_factory=lambda: defaultdict(list))
+    heard: int = 0
+    """Utterances the recognizers decoded in wake mode (the rest the wake model kept from them)."""
+    utterances: int = 0
+
+
+UNGATED = ("pocketsphinx", "whisper", "combined")
+FUSED = "fused"
+MODEL = "model"
+
+
+def model_scores(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The "hey tandem" model over a whole stream, fed as the loop feeds it: (times, scores, CPU seconds)."""
+    from assistant.wake.tandem_model import WakeScorer
+
+    scorer = WakeScorer()
+    out: list[tuple[float, float]] = []
+    for i in range(0, len(samples), CHUNK):
+        out += scorer.feed(samples[i:i + CHUNK], i / RATE)
+    scorer.close()
+    times, scores = (np.array(x) for x in zip(*out)) if out else (np.zeros(0), np.zeros(0))
+    return times, scores, scorer.cpu_seconds
+
+
+def peaks(utts: list[Utterance], times: np.ndarray, scores: np.ndarray) -> list[float]:
+    """Each utterance's peak model score, over what the loop's gate sees for it: from a little before it
+    starts (the VAD starts late), but never before the previous utterance ended (a score counts once)."""
+    from assistant.wake.fused import FusedSettings
+
+    back = FusedSettings().lookback
+    out, previous_end = [], -1e9
+    for u in utts:
+        inside = scores[(times > max(u.start - back, previous_end)) & (times <= u.end)]
+        out.append(float(inside.max()) if len(inside) else 0.0)
+        previous_end = u.end
+    return out
 
 
 class WakeEars:
-    """The three recognizer-based wake checks from one combined decoding of each utterance."""
+    """The recognizer-based wake checks from one combined decoding of each utterance, and the two-stage
+    default: the "hey tandem" model's gate in front of the combined engine, their scores fused."""
 
-    def __init__(self) -> None:
+    def __init__(self, ungated: bool = False) -> None:
         from assistant.datafiles import intents_dir
         from assistant.understand.intents import load_intents
         from assistant.understand.matcher import Matcher
@@ -89,24 +125,33 @@ class WakeEars:
         self.intent_set = load_intents(intents_dir())
         self.matcher = Matcher(self.intent_set)
         self.engines = Engines(self.intent_set, self.matcher, wake_phrase=WAKE, with_vosk=False)
+        self.names = (*(UNGATED if ungated else ()), FUSED, MODEL)
 
-    def hear(self, utts: list[Utterance], verdicts: Verdicts) -> None:
+    def hear(self, utts: list[Utterance], peaks_: list[float], verdicts: Verdicts) -> None:
         """Run a stretch of utterances through every engine as the idle loop would."""
         from assistant.recognize.base import ListenMode
+        from assistant.wake.fused import FusedSettings
 
-        window = {e: -1.0 for e in ("pocketsphinx", "whisper", "combined")}
-        for u in utts:
+        settings = FusedSettings()
+        window = {e: -1.0 for e in self.names}
+        for u, peak in zip(utts, peaks_):
+            verdicts.utterances += 1
             listening = [e for e, until in window.items() if u.start <= until]
             if listening:  # the listening window after a bare wake phrase: this utterance is the command
                 heard = self.engines.hear(u.audio, ListenMode())
                 for engine in listening:
-                    t = heard.transcripts[engine]
+                    t = heard.transcripts["combined" if engine in (FUSED, MODEL) else engine]
                     verdicts.acted[engine].append((u.end, self.matcher.match_best([t.text, *t.alternatives])))
                     window[engine] = -1.0
             waking = [e for e in window if e not in listening]
             if not waking:
                 continue
-            for engine, transcript in self._wake_mode(u.audio).items():
+            if MODEL in waking and peak >= settings.sure:
+                verdicts.woke[MODEL].append(u.end)
+            if not any(e in UNGATED for e in waking) and (FUSED not in waking or peak < settings.gate):
+                continue  # the recognizers never hear it
+            verdicts.heard += 1
+            for engine, transcript in self._wake_mode(u.audio, peak).items():
                 if engine not in waking or not transcript.woke:
                     continue
                 verdicts.woke[engine].append(u.end)
@@ -116,11 +161,12 @@ class WakeEars:
                 else:
                     window[engine] = u.end + LISTEN_WINDOW
 
-    def _wake_mode(self, audio: np.ndarray) -> dict[str, Any]:
+    def _wake_mode(self, audio: np.ndarray, peak: float) -> dict[str, Any]:
         """Each engine's wake-mode transcript (Whisper alone: its own likelihood-ratio test, no spotter)."""
         from assistant.messages import Transcript
         from assistant.recognize.base import ListenMode
         from assistant.recognize.whisper_engine import transcript_with_wake
+        from assistant.wake.fused import decide
         from assistant.wake.verify import verify_wake
 
         mode = ListenMode(wake=True)
@@ -128,6 +174,11 @@ class WakeEars:
         combined = self.engines.combined
         parts = combined.last_parts
         out = {"combined": heard.transcripts["combined"], "pocketsphinx": heard.transcripts["pocketsphinx"]}
+        verdict = combined.last_wake
+        out[FUSED] = Transcript("", 0.0, engine=FUSED)
+        if decide(peak, verdict, out["combined"].woke):
+            out[FUSED] = out["combined"] if out["combined"].woke or verdict is None else transcript_with_wake(
+                [t for t, _ in verdict.with_phrase], WAKE, mode, 0.0, FUSED)
         hyps, encoded = parts.get("whisper") or [], parts.get("encoded")
         out["whisper"] = Transcript("", 0.0, engine="whisper")
         if hyps and encoded is not None:
@@ -185,8 +236,11 @@ def talk_session(lines: list[dict], families_per_line: int, snr: int, folder: Pa
     return path, speech
 
 
-def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] | None = None) -> Section:
+def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] | None = None,
+        ungated: bool = False) -> Section:
     """Misses at each noise level (`snrs`, default 12 and 6 dB) and false wakes over the split's kitchen talk."""
+    import time
+
     cases = [c for c in load("wake_commands.yaml", "commands") if c.get("split") == split]
     talk = [c for c in load("kitchen_talk.yaml", "kitchen_talk") if c.get("split") == split]
     if not cases or not talk:
@@ -196,15 +250,20 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
         cases, talk = cases[::6], talk[::20]
     folder = cache_dir("wake")
     families_per_line = 1 if quick else 2
-    ears = WakeEars()
-    engines = ("pocketsphinx", "whisper", "combined")
+    ears = WakeEars(ungated)
+    engines = ears.names
     miss_rows: dict[tuple[str, int | None], tuple[int, int, int]] = {}
     per_family: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    cost = {"model_cpu": 0.0, "audio": 0.0}
     for snr in snrs:
         path, cues = cue_session(cases, WAKE, snr, folder, f"{split}{'-q' if quick else ''}")
         verdicts = Verdicts()
         samples = read16(path)
-        ears.hear(utterances(samples), verdicts)
+        times, scores, cpu = model_scores(samples)
+        cost["model_cpu"] += cpu
+        cost["audio"] += len(samples) / RATE
+        utts = utterances(samples)
+        ears.hear(utts, peaks(utts, times, scores), verdicts)
         for engine in engines:
             woke = understood = 0
             for cue in cues:
@@ -217,7 +276,7 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
                 if snr == 12:
                     per_family[engine, cue.label["family"]][0] += hit
                     per_family[engine, cue.label["family"]][1] += 1
-            miss_rows[engine, snr] = (len(cues) - woke, understood, len(cues))
+            miss_rows[engine, snr] = (len(cues) - woke, understood if engine != MODEL else -1, len(cues))
         print(f"   wake misses {snr}: done", file=sys.stderr, flush=True)
     # openWakeWord: the same cues with "hey jarvis".
     for snr in snrs:
@@ -234,23 +293,34 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
     samples = read16(path)
     hours = len(samples) / RATE / 3600
     verdicts = Verdicts()
+    begun = time.perf_counter()
+    times, scores, cpu = model_scores(samples)
+    cost["model_cpu"] += cpu
+    cost["audio"] += len(samples) / RATE
     utts = utterances(samples)
+    utt_peaks = peaks(utts, times, scores)
     step = 100
     for i in range(0, len(utts), step):
-        ears.hear(utts[i:i + step], verdicts)
+        ears.hear(utts[i:i + step], utt_peaks[i:i + step], verdicts)
         print(f"   kitchen talk: {min(i + step, len(utts))}/{len(utts)} utterances", file=sys.stderr, flush=True)
+    cost["talk_wall"] = time.perf_counter() - begun
+    cost["heard"], cost["utterances"] = verdicts.heard, verdicts.utterances
     jarvis_path, _ = talk_session(talk, families_per_line, 12, folder, f"jarvis-{split}{'-q' if quick else ''}", ALT_WAKE)
     jarvis_hits = spot(read16(jarvis_path))
     ears.close()
-    return _section(quick, split, snrs, miss_rows, per_family, verdicts, jarvis_hits, hours, speech, len(utts),
-                    len(cases), len(talk), families_per_line)
+    return _section(quick, split, snrs, engines, miss_rows, per_family, verdicts, jarvis_hits, hours, speech,
+                    len(utts), len(cases), len(talk), families_per_line, cost)
 
 
-def _section(quick, split, snrs, miss_rows, per_family, verdicts, jarvis_hits, hours, speech, n_utts, n_cases,
-             n_talk, families_per_line) -> Section:
-    from bench.engines import default_engine
+LABELS = {FUSED: "combined + \"hey tandem\" model (default)", MODEL: "\"hey tandem\" model alone",
+          "openwakeword": "openWakeWord \"hey jarvis\""}
 
-    default = default_engine()
+
+def _section(quick, split, snrs, engines, miss_rows, per_family, verdicts, jarvis_hits, hours, speech, n_utts,
+             n_cases, n_talk, families_per_line, cost) -> Section:
+    from assistant.wake.fused import FusedSettings
+
+    settings = FusedSettings()
     method = (
         f"Misses: the {n_cases} wake commands of the corpus's `{split}` split (\"hey tandem, ...\", written by others), "
         "each said by one voice family in turn (espeak-ng, flite, Piper), 4 s apart over looped kitchen noise, "
@@ -260,15 +330,20 @@ def _section(quick, split, snrs, miss_rows, per_family, verdicts, jarvis_hits, h
         f"utterance within {LISTEN_WINDOW:.0f} s is the command). False wakes: the {n_talk} kitchen-talk lines of the "
         f"split said by {families_per_line} voice families each ({speech / 60:.0f} min of speech, 0.8-2.5 s gaps, "
         f"{hours * 60:.0f} min in all, {n_utts} utterances) over kitchen noise at 12 dB; every wake is false. "
+        "Default: the \"hey tandem\" model (tools/train_wake.py: a small network over openWakeWord's embeddings, "
+        f"trained on synthetic voices only) scores the stream every 80 ms; an utterance whose peak is below "
+        f"{settings.gate} never reaches the recognizers; the others wake when the combined engine's Whisper margin "
+        f"reaches {settings.margin} nats ({settings.spotted_margin} when pocketsphinx's spotter heard the phrase, "
+        f"{settings.sure_margin} when the model's peak is {settings.sure} or more); bars fitted on the dev split. "
+        f"Model alone: peak >= {settings.sure}. "
         "openWakeWord: the same cues and talk with \"hey jarvis\" for \"hey tandem\", its shipped model spotting "
         "the stream 80 ms at a time.")
     section = Section("wake", TITLE, method, mode="quick" if quick else "full")
-    for engine in ("pocketsphinx", "whisper", "combined", "openwakeword"):
-        label = f"{engine} (default)" if engine == default else ("openWakeWord \"hey jarvis\"" if engine == "openwakeword"
-                                                                  else engine)
+    for engine in (*engines, "openwakeword"):
+        label = LABELS.get(engine, engine)
         for snr in snrs:
             missed, understood, n = miss_rows[engine, snr]
-            target = MISS_TARGET if engine == default and snr == 12 else None
+            target = MISS_TARGET if engine == FUSED and snr == 12 else None
             note = f"n={n}" + (f"; woken and understood {100 * understood / n:.1f} %" if understood >= 0 else "")
             section.rows.append(Row(f"{label}: missed, {'clean' if snr is None else f'{snr} dB'}",
                                     round(100 * missed / n, 1), "%", target, note))
@@ -277,13 +352,18 @@ def _section(quick, split, snrs, miss_rows, per_family, verdicts, jarvis_hits, h
             acted = None
         else:
             wakes = len(verdicts.woke[engine])
-            acted = sum(1 for _, u in verdicts.acted[engine] if getattr(u, "intent", None))
+            acted = None if engine == MODEL else sum(1 for _, u in verdicts.acted[engine] if getattr(u, "intent", None))
         section.rows.append(Row(f"{label}: false wakes per hour of kitchen talk", round(wakes / hours, 2), "/h",
-                                FALSE_TARGET if engine == default else None,
+                                FALSE_TARGET if engine == FUSED else None,
                                 f"{wakes} in {hours * 60:.0f} min" + ("" if acted is None else f"; commands acted on {acted}")))
+    section.rows.append(Row("wake model (first stage): CPU per second of audio", round(cost["model_cpu"] / cost["audio"], 4),
+                            "s", None, f"{cost['audio'] / 60:.0f} min of audio, openWakeWord front end + head, one thread"))
+    section.rows.append(Row("kitchen talk heard by the recognizers in wake mode", round(100 * cost["heard"] / max(cost["utterances"], 1), 1),
+                            "%", None, f"{cost['heard']} of {cost['utterances']} utterances (the rest stopped at the wake "
+                            f"model); kitchen-talk pass {cost['talk_wall'] / 60:.1f} min wall"))
     rows = []
-    for engine in ("pocketsphinx", "whisper", "combined", "openwakeword"):
-        cells = [engine]
+    for engine in (*engines, "openwakeword"):
+        cells = [LABELS.get(engine, engine)]
         for family in FAMILIES:
             woke, n = per_family.get((engine, family), [0, 0])
             cells.append(f"{100 * (n - woke) / n:.1f} % of {n}" if n else "n/a")

@@ -128,7 +128,8 @@ class SpeechLoop:
 
     def __init__(self, *, dialog: Any, recognizer: Recognizer, synth: Synth, output: AudioOutput,
                  clock: Clock, events: EventLog, vad: Any = None,
-                 settings: LoopSettings | None = None, follow_input: bool = False, wake_word: Any = None) -> None:
+                 settings: LoopSettings | None = None, follow_input: bool = False, wake_word: Any = None,
+                 wake_gate: Any = None) -> None:
         self.dialog = dialog
         self.recognizer = recognizer
         self.synth = synth
@@ -144,6 +145,8 @@ class SpeechLoop:
         self.wake_word = wake_word
         """A streaming wake-word spotter (wake/openwakeword.py), or None: the recognizer checks the phrase."""
         self._wake_hits: list[float] = []
+        self.wake_gate = wake_gate
+        """The "hey tandem" model over the stream (wake/fused.py), fed here; the recognizer it gates reads it."""
         self._utterance: _Utterance | None = None
         self._window_until = float("-inf")
         self._timing: dict[str, Any] | None = None
@@ -171,6 +174,8 @@ class SpeechLoop:
         self.stats.audio_seconds += chunk.duration
         if self.wake_word is not None:
             self._spot(chunk)
+        if self.wake_gate is not None and not self.wake_gate.failed:
+            self._gate(chunk)
         vad_events = self.vad.feed(chunk)
         started = any(e.kind == "speech_start" for e in vad_events)
         if self._utterance is not None and not started:
@@ -191,6 +196,15 @@ class SpeechLoop:
             return
         now = chunk.timestamp + chunk.duration
         self._wake_hits = [t for t in self._wake_hits if t > now - 30.0] + hits
+
+    def _gate(self, chunk: AudioChunk) -> None:
+        """Feed the wake model; if it fails, the recognizer alone checks the wake phrase from now on."""
+        try:
+            self.wake_gate.feed(chunk.samples, chunk.timestamp)
+        except Exception as error:  # a failing model costs its gate, never the session
+            self.wake_gate.fail(repr(error))
+            self._error(TandemError(f"the \"hey tandem\" wake model failed ({error!r}); the recognizer alone "
+                                    "checks the wake phrase now"))
 
     def drain(self) -> None:
         """End of input: keep the clock going (virtually) until no ritual has anything left to do."""

@@ -122,6 +122,14 @@ def run_session(options: ListenOptions) -> SessionResult:
     from assistant.rooms.services import with_services  # [services]: Wyoming ASR/TTS in front of the local ones
 
     recognizer, synth = with_services(settings, recognizer, synth, events.emit)
+    from assistant.wake.fused import GatedRecognizer, wake_gate
+
+    gate, why = wake_gate(settings.wake.phrase, options.wake_spotter or settings.wake.spotter)
+    if why:  # no trained model for the phrase, or a broken one: the recognizer alone, said plainly
+        print(f"tandem: {why}", file=sys.stderr)
+        events.emit("wake_fallback", message=why)
+    if gate is not None:
+        recognizer = GatedRecognizer(recognizer, gate)
     output: Any = None
     dialog = None
     try:
@@ -138,7 +146,8 @@ def run_session(options: ListenOptions) -> SessionResult:
         loop = SpeechLoop(dialog=dialog, recognizer=recognizer, synth=synth, output=output, clock=clock,
                           events=events, settings=loop_settings, follow_input=isinstance(clock, VirtualClock),
                           vad=make_vad(options.vad or settings.audio.vad),
-                          wake_word=wake_spotter(settings.wake.phrase, options.wake_spotter or settings.wake.spotter))
+                          wake_word=wake_spotter(settings.wake.phrase, options.wake_spotter or settings.wake.spotter),
+                          wake_gate=gate)
         if isinstance(clock, RealClock):
             clock.origin = time.monotonic()  # t=0 is when listening starts, as in the recording's timestamps
         notice = getattr(journal, "notice", None)

@@ -35,6 +35,8 @@ class WakeVerdict:
     with_phrase: list[tuple[str, float]] = field(default_factory=list)
     """Forms that begin with the wake phrase and their scores, best first."""
     without: list[tuple[str, float]] = field(default_factory=list)
+    spotted: bool = False
+    """A keyphrase spotter heard the phrase too."""
 
 
 def wake_forms(text: str, phrase: str) -> tuple[list[str], list[str]]:
@@ -64,11 +66,11 @@ def verify_wake(score: Callable[[list[str]], list[float]], hypotheses: Sequence[
         withouts += [t for t in wo if t not in withouts]
     texts = withs + [t for t in withouts if t not in withs]
     if not withs:
-        return WakeVerdict(False, -math.inf)
+        return WakeVerdict(False, -math.inf, spotted=spotted)
     scores = dict(zip(texts, score(texts)))
     ranked_with = sorted(((t, scores[t]) for t in withs), key=lambda p: p[1], reverse=True)
     ranked_without = sorted(((t, scores[t]) for t in withouts if t not in withs), key=lambda p: p[1], reverse=True)
     best_without = ranked_without[0][1] if ranked_without else -math.inf
     gap = ranked_with[0][1] - best_without
     woke = gap >= margin or (spotted and gap >= confirmed_margin)
-    return WakeVerdict(woke, gap, ranked_with, ranked_without)
+    return WakeVerdict(woke, gap, ranked_with, ranked_without, spotted)

@@ -1,0 +1,195 @@
+"""Two wake stages for "hey tandem": the trained model listens to the stream, the recognizer checks.
+
+Stage one (`WakeGate`) is the small network of `tandem_model.py` scoring every 80 ms of the stream,
+tuned for recall: most kitchen talk never reaches it, so the recognizers (pocketsphinx's grammar and
+spotter, Whisper's likelihood-ratio test, `verify.py`) only run on the few utterances it flags: idle
+CPU drops with them. Stage two (`decide`) fuses the model's peak score during the utterance with the
+recognizer's margin: a confident model needs less proof from the words, a doubtful one more.
+The bars were fitted on the corpus's dev split only (bench/wake.py `--split dev`).
+When the configured phrase has no trained model, or the model fails, the recognizer alone checks
+the phrase as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from assistant.messages import Transcript
+from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
+from assistant.wake.tandem_model import PHRASE, WakeScorer
+from assistant.wake.verify import WakeVerdict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FusedSettings:
+    """The bars (model probabilities and Whisper margins in nats), fitted on the dev split."""
+
+    gate: float = 0.2
+    """The model's peak below which the recognizers never hear the utterance (dev: every cue passes; 11 % of
+    kitchen-talk utterances do)."""
+    sure: float = 0.75
+    """A peak at or above this is the model vouching for the phrase."""
+    sure_margin: float = -18.0
+    """The words' margin enough when the model vouches (dev cues: Whisper tiny hears synthetic voices' phrase
+    badly, -15 to -28 on some; kitchen talk the model vouched for scored -22 and below)."""
+    margin: float = -3.0
+    """The words' margin enough on their own (after the gate)."""
+    spotted_margin: float = -6.0
+    """... or when pocketsphinx's keyphrase spotter heard the phrase too ("hey, tender or well done" -6.1)."""
+    lookback: float = 1.0
+    """Seconds before an utterance's start whose scores count for it (the VAD starts late)."""
+
+
+def decide(peak: float, verdict: WakeVerdict | None, recognizer_woke: bool,
+           settings: FusedSettings = FusedSettings()) -> bool:
+    """Did this utterance begin with the wake phrase? (`peak`: the model's; `verdict`: the words' test.)"""
+    if peak < settings.gate:
+        return False
+    if verdict is None:  # no likelihood-ratio test (e.g. pocketsphinx alone): its own verdict, gated
+        return recognizer_woke
+    if peak >= settings.sure and verdict.margin >= settings.sure_margin:
+        return True
+    return verdict.margin >= settings.margin or (verdict.spotted and verdict.margin >= settings.spotted_margin)
+
+
+class WakeGate:
+    """The first stage: the model over the stream, its recent scores kept for the utterances to ask."""
+
+    def __init__(self, scorer: WakeScorer | None = None, settings: FusedSettings = FusedSettings(),
+                 keep: float = 30.0) -> None:
+        self.scorer = scorer or WakeScorer()
+        self.settings = settings
+        self.phrase = PHRASE
+        self.keep = keep
+        self.scores: deque[tuple[float, float]] = deque()
+        self.now = 0.0
+        self.failed: str = ""
+        """Why the model stopped (then the recognizer alone checks the phrase)."""
+        self.gated = 0
+        """Utterances the recognizers never heard."""
+        self.last_end = float("-inf")
+        """Where the last utterance asked about ended: a score counts for one utterance only."""
+
+    def feed(self, samples: np.ndarray, t: float) -> None:
+        if self.failed:
+            return
+        for at, p in self.scorer.feed(samples, t):
+            self.scores.append((at, p))
+        self.now = t + len(samples) / 16000
+        while self.scores and self.scores[0][0] < self.now - self.keep:
+            self.scores.popleft()
+
+    def fail(self, why: str) -> None:
+        self.failed = why
+        log.warning("the wake model stopped (%s); the recognizer alone checks the wake phrase", why)
+
+    def peak(self, since: float, until: float = float("inf")) -> float:
+        return max((p for t, p in self.scores if since <= t <= until), default=0.0)
+
+    def close(self) -> None:
+        self.scorer.close()
+
+
+class GatedRecognizer(Recognizer):
+    """A recognizer whose wake-mode sessions open only when the gate fires (other modes unchanged)."""
+
+    def __init__(self, inner: Recognizer, gate: WakeGate) -> None:
+        self.inner = inner
+        self.gate = gate
+        self.name = inner.name
+        self.notice = inner.notice
+
+    def __getattr__(self, name: str):  # name, notice, last_timing, last_wake...: the inner recognizer's
+        return getattr(self.__dict__["inner"], name)
+
+    def session(self, mode: ListenMode = ListenMode()) -> RecognizerSession:
+        if not mode.wake or self.gate.failed:
+            return self.inner.session(mode)
+        return GatedSession(self, mode)
+
+    def transcribe(self, samples: np.ndarray, mode: ListenMode = ListenMode()) -> Transcript:
+        return self.inner.transcribe(samples, mode)
+
+    def close(self) -> None:
+        self.gate.close()
+        self.inner.close()
+
+
+class GatedSession(RecognizerSession):
+    """Buffers the utterance until the model's score passes the gate, then hands it to the recognizer."""
+
+    def __init__(self, owner: GatedRecognizer, mode: ListenMode) -> None:
+        self.owner = owner
+        self.mode = mode
+        self.since = max(owner.gate.now - owner.gate.settings.lookback, owner.gate.last_end)
+        self.buffer: list[np.ndarray] = []
+        self.inner: RecognizerSession | None = None
+
+    def _open_if_flagged(self) -> None:
+        gate = self.owner.gate
+        if self.inner is None and (gate.failed or gate.peak(self.since) >= gate.settings.gate):
+            self.inner = self.owner.inner.session(self.mode)
+            for part in self.buffer:
+                self.inner.accept(part)
+            self.buffer = []
+
+    def accept(self, samples: np.ndarray) -> None:
+        if self.inner is not None:
+            self.inner.accept(samples)
+            return
+        self.buffer.append(np.asarray(samples, dtype=np.int16).reshape(-1))
+        self._open_if_flagged()
+
+    def finish(self) -> Transcript:
+        gate, inner = self.owner.gate, self.owner.inner
+        self._open_if_flagged()
+        until, gate.last_end = gate.now, gate.now
+        empty = Transcript(text="", confidence=0.0, engine=inner.name)
+        if self.inner is None:
+            gate.gated += 1
+            return empty
+        transcript = self.inner.finish()
+        if gate.failed:
+            return transcript
+        verdict = getattr(inner, "last_wake", None)
+        if not decide(gate.peak(self.since, until), verdict, transcript.woke, gate.settings):
+            return empty
+        if transcript.woke or verdict is None:
+            return transcript
+        from assistant.recognize.whisper_engine import transcript_with_wake
+
+        # The words alone fell short but the model vouches for the phrase: the command is what
+        # followed it in the best forms; unsure words, so the loop asks for the command again.
+        woke = transcript_with_wake([t for t, _ in verdict.with_phrase], PHRASE, self.mode, 0.0, inner.name)
+        return replace(woke, woke=True)
+
+
+def wake_gate(phrase: str, spotter: str, model_path: Path | None = None) -> tuple[WakeGate | None, str]:
+    """The first stage for the configured phrase, or None and why not (said in the logs and by doctor).
+
+    `[wake] spotter = "auto"` puts the trained model in front for "hey tandem"; any other phrase has
+    none, so the recognizer alone checks it (today's path). A broken model file is reported, never fatal.
+    """
+    from assistant.errors import ModelError
+    from assistant.wake.tandem_model import MODEL_PATH, WakeModel, has_model
+
+    if spotter != "auto":
+        return None, ""
+    from assistant.wake.models import openwakeword_model
+
+    if openwakeword_model(phrase) is not None:  # an openWakeWord model spots it (wake/openwakeword.py)
+        return None, ""
+    if not has_model(phrase):
+        return None, (f"no trained wake model for {phrase!r} (only {PHRASE!r} has one): the speech recognizer "
+                      "alone checks the wake phrase")
+    try:
+        return WakeGate(WakeScorer(WakeModel.load(model_path or MODEL_PATH))), ""
+    except ModelError as error:
+        return None, f"{error.what}; the speech recognizer alone checks the wake phrase (fix: {error.fix})"

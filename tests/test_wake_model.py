@@ -1,0 +1,139 @@
+"""The "hey tandem" wake model: it hears the phrase in kitchen noise, stays quiet for kitchen talk that
+sounds near it, keeps the recognizers asleep while nobody calls Tandem, and a broken model file is said
+plainly while the recognizer alone carries on checking the phrase."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+import audio_gen
+from assistant.errors import ModelError
+from assistant.wake.fused import FusedSettings, GatedRecognizer, WakeGate, decide, wake_gate
+from assistant.wake.tandem_model import MODEL_PATH, WakeModel, WakeScorer
+from assistant.wake.verify import WakeVerdict
+
+pytest.importorskip("pyopen_wakeword", reason="pyopen-wakeword is not installed")
+needs_espeak = pytest.mark.skipif(not audio_gen.available("en-us"), reason="espeak-ng or sox is not installed")
+
+
+def _peak(samples: np.ndarray) -> float:
+    noise = audio_gen.noise_clip(1.5, 30.0) // 6
+    stream = np.concatenate([noise, samples, noise])
+    scorer = WakeScorer()
+    scores = [p for i in range(0, len(stream), 1600) for _, p in scorer.feed(stream[i:i + 1600], i / 16000)]
+    scorer.close()
+    return max(scores)
+
+
+@needs_espeak
+def test_a_rendered_hey_tandem_over_kitchen_noise_wakes_the_model():
+    # voices the benchmark uses, never the training tool's choices
+    peaks = [_peak(audio_gen.speech("hey tandem, start our hug timer", voice, 12)) for voice in ("en-us", "en-gb+m3")]
+    assert min(peaks) >= FusedSettings().sure, peaks
+
+
+@needs_espeak
+def test_hand_them_the_plates_never_reaches_the_recognizers():
+    for text, voice in (("hand them the plates", "en-us"), ("we saw a tandem bicycle on the towpath", "en-gb+m3")):
+        assert _peak(audio_gen.speech(text, voice, 12)) < FusedSettings().gate, text
+
+
+@needs_espeak
+def test_another_hey_is_left_for_the_words_to_judge():
+    """"Hey, can you pass the salt" may pass the gate (it starts like the phrase) but the model never vouches."""
+    assert _peak(audio_gen.speech("hey, can you pass the salt", "en-us", 12)) < FusedSettings().sure
+
+
+def test_the_model_vouching_lowers_the_bar_the_words_must_clear():
+    s = FusedSettings()
+    doubtful_words = WakeVerdict(False, s.margin - 3.0)
+    assert decide(0.99, doubtful_words, False, s)
+    assert not decide(s.gate, doubtful_words, False, s)
+    assert not decide(s.gate / 2, WakeVerdict(True, 10.0), True, s)  # below the gate the words are never asked
+
+
+def test_a_corrupt_model_file_is_named_with_its_fix_and_the_recognizer_checks_alone(tmp_path):
+    broken = tmp_path / MODEL_PATH.name
+    shutil.copy(MODEL_PATH, broken)
+    shutil.copy(MODEL_PATH.with_suffix(".sha256"), broken.with_suffix(".sha256"))
+    data = bytearray(broken.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    broken.write_bytes(bytes(data))
+    with pytest.raises(ModelError) as error:
+        WakeModel.load(broken)
+    assert str(broken) in str(error.value) and "train_wake.py" in error.value.fix
+    gate, why = wake_gate("hey tandem", "auto", model_path=broken)
+    assert gate is None and str(broken) in why and "recognizer alone" in why
+
+
+def test_a_phrase_without_a_trained_model_keeps_the_recognizer_path_and_says_so():
+    gate, why = wake_gate("hello kitchen", "auto")
+    assert gate is None and "no trained wake model" in why
+    assert wake_gate("hey jarvis", "auto") == (None, "")  # openWakeWord's own model spots that one
+    assert wake_gate("hey tandem", "recognizer") == (None, "")
+
+
+class _Counting:
+    """A real pocketsphinx recognizer that counts the wake-mode sessions it opened."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.notice, self.opened = inner, inner.name, inner.notice, 0
+
+    def session(self, mode):
+        self.opened += mode.wake
+        return self.inner.session(mode)
+
+    def close(self):
+        self.inner.close()
+
+
+@needs_espeak
+@pytest.mark.slow
+def test_the_recognizer_only_hears_what_the_model_flags(tmp_path):
+    from assistant.datafiles import intents_dir
+    from assistant.recognize.base import ListenMode
+    from assistant.recognize.select import load_recognizer
+    from assistant.understand.intents import load_intents
+
+    counting = _Counting(load_recognizer("pocketsphinx", load_intents(intents_dir())))
+    gate = WakeGate()
+    ears = GatedRecognizer(counting, gate)
+    heard = {}
+    for text in ("hand them the plates", "hey tandem, start our hug timer"):
+        stream = np.concatenate([audio_gen.noise_clip(1.0, 50.0) // 6, audio_gen.speech(text, "en-us", 12)])
+        t0 = gate.now
+        for i in range(0, 16000, 1600):  # the quiet before: the gate listens, no utterance yet
+            gate.feed(stream[i:i + 1600], t0 + i / 16000)
+        session = ears.session(ListenMode(wake=True))
+        for i in range(16000, len(stream), 1600):
+            gate.feed(stream[i:i + 1600], t0 + i / 16000)
+            session.accept(stream[i:i + 1600])
+        heard[text] = (session.finish(), counting.opened)
+    talk, opened = heard["hand them the plates"]
+    assert opened == 0 and not talk.woke and gate.gated == 1
+    transcript, opened = heard["hey tandem, start our hug timer"]
+    assert opened == 1 and transcript.woke
+    ears.close()
+
+
+def test_a_model_that_fails_mid_session_leaves_the_recognizer_checking_alone():
+    from assistant.datafiles import intents_dir
+    from assistant.recognize.base import ListenMode
+    from assistant.recognize.select import load_recognizer
+    from assistant.understand.intents import load_intents
+    from assistant.wake.fused import GatedSession
+
+    gate = WakeGate()
+    ears = GatedRecognizer(load_recognizer("pocketsphinx", load_intents(intents_dir())), gate)
+    assert isinstance(ears.session(ListenMode(wake=True)), GatedSession)  # gated while the model works
+    command = ears.session(ListenMode())
+    assert not isinstance(command, GatedSession)  # a command in the listening window: never gated
+    command.finish()
+    gate.fail("RuntimeError('tflite')")
+    wake = ears.session(ListenMode(wake=True))
+    assert not isinstance(wake, GatedSession)
+    wake.finish()
+    ears.close()
