@@ -109,6 +109,11 @@ class RoomDialog:
     def expecting(self) -> Expectation:
         return self.hub.expecting(self.room)
 
+    def understand(self, hypotheses: list[str], allowed: frozenset[str] | None) -> Any:
+        """Unwoken words heard in this room, read with what the one dialog knows (an offer made, a question)."""
+        with self.hub.lock:
+            return self.hub.dialog.understand(hypotheses, allowed)
+
     def hear(self, text: str, addressed: bool = True) -> Reply:
         return self.hub.hear(self.room, lambda d: d.hear(text, addressed))
 
