@@ -59,7 +59,8 @@ def has_grounds(m, text: str) -> bool:
     from rapidfuzz.distance import Levenshtein
 
     said = set(m.reader.spoken(text))
-    known = m.intents.vocabulary()
+    # The templates' words and the words of the examples the classifier learns from ("close" the session).
+    known = m.intents.vocabulary() | {w for ex in m.intents.examples for w in ex.text.lower().split()}
     return (bool(said & known) or any(k in w for w in said for k in known if len(k) >= 4)
             or any(Levenshtein.distance(w, k) <= 1 for w in said if len(w) >= 4 for k in known))
 
