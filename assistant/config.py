@@ -24,7 +24,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 ENGINES = ("auto", "pocketsphinx", "vosk", "whisper", "combined")
-WAKE_SPOTTERS = ("auto", "recognizer", "openwakeword")
+WAKE_SPOTTERS = ("auto", "recognizer", "openwakeword", "model")
 VADS = ("band", "silero")
 VOICE_ENGINES = ("auto", "piper", "pyttsx3")
 

@@ -116,8 +116,9 @@ def peaks(utts: list[Utterance], times: np.ndarray, scores: np.ndarray) -> list[
 
 
 class WakeEars:
-    """The recognizer-based wake checks from one combined decoding of each utterance, and the two-stage
-    default: the "hey tandem" model's gate in front of the combined engine, their scores fused."""
+    """The recognizer-based wake checks from one combined decoding of each utterance (the default, with
+    `ungated`), and the opt-in two stages: the "hey tandem" model's gate in front of the combined engine,
+    their scores fused."""
 
     def __init__(self, ungated: bool = False) -> None:
         from assistant.datafiles import intents_dir
@@ -320,7 +321,7 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
                     len(utts), len(cases), len(talk), families_per_line, cost)
 
 
-LABELS = {FUSED: "combined + \"hey tandem\" model (default)", MODEL: "\"hey tandem\" model alone",
+LABELS = {"combined": "combined (default)", FUSED: "combined + \"hey tandem\" model (spotter = model)", MODEL: "\"hey tandem\" model alone",
           "openwakeword": "openWakeWord \"hey jarvis\""}
 
 
@@ -351,7 +352,7 @@ def _section(quick, split, snrs, engines, miss_rows, per_family, verdicts, jarvi
         label = LABELS.get(engine, engine)
         for snr in snrs:
             missed, understood, n = miss_rows[engine, snr]
-            target = MISS_TARGET if engine == FUSED and snr == 12 else None
+            target = MISS_TARGET if engine == "combined" and snr == 12 else None
             note = f"n={n}" + (f"; woken and understood {100 * understood / n:.1f} %" if understood >= 0 else "")
             section.rows.append(Row(f"{label}: missed, {'clean' if snr is None else f'{snr} dB'}",
                                     round(100 * missed / n, 1), "%", target, note))
@@ -362,7 +363,7 @@ def _section(quick, split, snrs, engines, miss_rows, per_family, verdicts, jarvi
             wakes = len(verdicts.woke[engine])
             acted = None if engine == MODEL else sum(1 for _, u in verdicts.acted[engine] if getattr(u, "intent", None))
         section.rows.append(Row(f"{label}: false wakes per hour of kitchen talk", round(wakes / hours, 2), "/h",
-                                FALSE_TARGET if engine == FUSED else None,
+                                FALSE_TARGET if engine == "combined" else None,
                                 f"{wakes} in {hours * 60:.0f} min" + ("" if acted is None else f"; commands acted on {acted}")))
     section.rows.append(Row("wake model (first stage): CPU per second of audio", round(cost["model_cpu"] / cost["audio"], 4),
                             "s", None, f"{cost['audio'] / 60:.0f} min of audio, openWakeWord front end + head, one thread"))

@@ -65,15 +65,22 @@ def test_a_corrupt_model_file_is_named_with_its_fix_and_the_recognizer_checks_al
     with pytest.raises(ModelError) as error:
         WakeModel.load(broken)
     assert str(broken) in str(error.value) and "train_wake.py" in error.value.fix
-    gate, why = wake_gate("hey tandem", "auto", model_path=broken)
+    gate, why = wake_gate("hey tandem", "model", model_path=broken)
     assert gate is None and str(broken) in why and "recognizer alone" in why
 
 
 def test_a_phrase_without_a_trained_model_keeps_the_recognizer_path_and_says_so():
-    gate, why = wake_gate("hello kitchen", "auto")
+    gate, why = wake_gate("hello kitchen", "model")
     assert gate is None and "no trained wake model" in why
-    assert wake_gate("hey jarvis", "auto") == (None, "")  # openWakeWord's own model spots that one
+    assert wake_gate("hey jarvis", "model") == (None, "")  # openWakeWord's own model spots that one
     assert wake_gate("hey tandem", "recognizer") == (None, "")
+
+
+def test_the_wake_model_listens_only_when_asked_for():
+    assert wake_gate("hey tandem", "auto") == (None, "")  # the default: the recognizers check the phrase
+    gate, why = wake_gate("hey tandem", "model")
+    assert gate is not None and why == ""
+    gate.close()
 
 
 class _Counting:

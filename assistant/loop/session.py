@@ -180,7 +180,7 @@ def wake_spotter(phrase: str, engine: str) -> Any:
     """An openWakeWord spotter when `[wake] spotter` asks for one (or `auto` finds a model for the phrase)."""
     from assistant.wake.models import openwakeword_model
 
-    if engine == "recognizer" or (engine == "auto" and openwakeword_model(phrase) is None):
+    if engine in ("recognizer", "model") or (engine == "auto" and openwakeword_model(phrase) is None):
         return None
     from assistant.wake.openwakeword import WakeWordSpotter
 

@@ -84,8 +84,12 @@ class CombinedRecognizer(Recognizer):
     """Both engines loaded once; a session feeds both and arbitrates at the end."""
 
     name = "combined"
-    speculate_after = 0.12
-    """The listen loop may begin decoding at this much quiet inside an utterance (loop/listen.py). Measured
+    speculate_after = 0.0
+    """Off: at 0.12 s of quiet the listen loop may begin decoding inside an utterance (loop/listen.py,
+    `LoopSettings.speculate_after`). It paid off on a loaded machine (reply 2614 -> 1753 ms) but on a quiet
+    one the combined reply went from 836 to 974-1002 ms (`bench latency --quick`, n=4: decodes begun at a
+    pause and dropped when speech resumed compete with the one that counts), so it waits for a better
+    resumption test. Measured
     against decoding at the VAD's end (0.29 s of quiet), VAD-cut utterances in one process: barista 12 dB
     4 of 137 understood differently (3 of them now right, 1 now wrong), dev commands 12 dB (every third)
     13 of 135 (6 better, 6 worse, 1 unclear)."""
