@@ -7,6 +7,7 @@ import random
 import sys
 from pathlib import Path
 
+from assistant.config import WAKE_SPOTTERS
 from assistant.commands.common import add_common, writable_file
 from assistant.recognize.select import ENGINES
 
@@ -28,8 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--intents", type=Path, help="intents folder (default: Tandem's own)")
     parser.add_argument("--vad", choices=("band", "silero"),
                         help="voice activity detector (default: config [audio] vad, else band)")
-    parser.add_argument("--wake-spotter", choices=("auto", "recognizer", "openwakeword"),
-                        help="who hears the wake phrase (default: config [wake] spotter, else auto)")
+    parser.add_argument("--wake-spotter", choices=WAKE_SPOTTERS,
+                        help="who hears the wake phrase (default: config [wake] spotter, else auto; "
+                             "model: Tandem's trained \"hey tandem\" model first)")
     parser.add_argument("--input-device", help="microphone name or index (see `tandem devices`)")
     parser.add_argument("--output-device", help="speaker name or index (see `tandem devices`)")
     parser.add_argument("--seed", type=int, help="seed for the choice of phrasings (repeatable runs)")
