@@ -27,7 +27,8 @@ VOICES: dict[str, tuple[str, ...]] = {
     "flite": ("rms", "slt", "awb", "kal16"),
     "piper": ("joe:1.0", "joe:1.15", "joe:0.9"),
 }
-"""Per family, the voices taken in turn (espeak-ng `voice:words per minute`, piper `voice:length scale`)."""
+"""Per family, the voices taken in turn (espeak-ng `voice:words per minute`, piper `voice:length scale`; a
+piper voice ending `:steady` renders without sampled variation, the same samples every time, for tests)."""
 
 
 class VoiceMissing(Exception):
@@ -98,9 +99,12 @@ def _piper(text: str, voice: str) -> np.ndarray:
 
     from assistant.audio.resample import resample
 
-    _, _, scale = voice.partition(":")
+    _, _, spec = voice.partition(":")
+    scale, _, manner = spec.partition(":")
     engine = _piper_voice()
     config = SynthesisConfig(length_scale=float(scale or 1.0))
+    if manner == "steady":  # no sampled variation: the same words render the same samples every time (tests)
+        config.noise_scale = config.noise_w_scale = 0.0
     parts = [chunk.audio_int16_array for chunk in engine.synthesize(text, syn_config=config)]
     audio = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
     rate = engine.config.sample_rate

@@ -85,7 +85,7 @@ def test_an_openwakeword_phrase_is_spotted_in_the_stream_and_talk_is_not():
 
     def spotted(text: str) -> list[float]:
         try:
-            clip = read_wav(render(text, "piper", "joe:1.0"))
+            clip = read_wav(render(text, "piper", "joe:1.0:steady"))
         except VoiceMissing as error:
             pytest.skip(str(error))
         noise = audio_gen.noise_clip(1.0, 5.0) // 8
@@ -122,7 +122,7 @@ def test_hey_jarvis_from_openwakeword_starts_a_hug_through_the_whole_loop(tmp_pa
     if available("piper"):
         pytest.skip("the Piper voice (bench extra) is not installed: openWakeWord is trained on neural voices")
     try:
-        clip = read_wav(render("Hey Jarvis, start a ten second hug.", "piper", "joe:1.0"))
+        clip = read_wav(render("Hey Jarvis, start a ten second hug.", "piper", "joe:1.0:steady"))
     except VoiceMissing as error:
         pytest.skip(str(error))
     quiet = np.zeros(16000 * 2, dtype=np.int16)
