@@ -181,7 +181,7 @@ class WakeEars:
         combined = self.engines.combined
         parts = combined.last_parts
         out = {"combined": heard.transcripts["combined"], "pocketsphinx": heard.transcripts["pocketsphinx"]}
-        verdict = combined.last_wake
+        verdict = combined.tested_wake(mode)
         out[FUSED] = Transcript("", 0.0, engine=FUSED)
         if decide(peak, verdict, out["combined"].woke):
             out[FUSED] = out["combined"] if out["combined"].woke or verdict is None else transcript_with_wake(

@@ -76,3 +76,33 @@ def test_a_command_both_engines_read_the_same_way_is_answered_without_forced_sco
         heard[agree] = (combined.matcher.match_best([transcript.text, *transcript.alternatives]).intent, sum(calls))
     assert heard[True][0] == heard[False][0] == "WhoseTurn"
     assert heard[True][1] == 0 < heard[False][1]
+
+
+@needs_model
+def test_a_wake_phrase_both_engines_heard_is_not_tested_again_but_a_fused_gate_still_gets_its_margin(combined,
+                                                                                                    monkeypatch):
+    import audio_gen
+
+    if not audio_gen.available("en-us"):
+        pytest.skip("espeak-ng is needed to make test speech")
+    # latency bench cue 0: the keyphrase spotter and Whisper's best reading both begin with "hey tandem"
+    audio = audio_gen.speak("hey tandem, did we meet our minimums", "en-us", 160)
+    whisper = combined.whisper
+    calls: list[int] = []
+    real_score = whisper.score
+    monkeypatch.setattr(whisper, "score", lambda encoded, texts, mode=ListenMode(): calls.append(len(texts))
+                        or real_score(encoded, texts, mode))
+    heard = {}
+    for agreed in (True, False):
+        monkeypatch.setattr(combined, "settings", replace(combined.settings, wake_agreed=agreed))
+        calls.clear()
+        session = combined.session(ListenMode(wake=True))
+        session.accept(audio)
+        transcript = session.finish()
+        heard[agreed] = (transcript.woke, transcript.text, sum(calls), combined.last_wake)
+    assert heard[True][:2] == heard[False][:2] and heard[True][0]
+    assert heard[True][2] == 0 < heard[False][2]
+    assert heard[True][3].margin == float("inf")
+    combined.last_wake = heard[True][3]
+    tested = combined.tested_wake(ListenMode(wake=True))  # what the wake model's fusion reads
+    assert tested.woke and tested.margin == pytest.approx(heard[False][3].margin, abs=1e-3)

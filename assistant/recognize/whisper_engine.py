@@ -61,7 +61,13 @@ class WhisperSettings:
     score_batch: int = 4
     """Texts teacher-forced at once in `score` (memory: each holds full-vocabulary logits per token)."""
     score_prompt: bool = True
-    """Forced scoring with the vocabulary prompt before the text (else the bare start sequence)."""
+    """Forced scoring with the vocabulary prompt before the text (else the bare start sequence). The prompt
+    (173 tokens) is most of what scoring costs, since CTranslate2 runs it through the decoder once per
+    text, but it earns its keep: against the bare start sequence, in one process on the same decodes, the
+    barista tune half at 12 dB lost 3 of 66 ("iced mocha" heard as "ice mocha") and the dev commands at
+    12 dB (every third) changed 3 of 132 (1 better, 1 worse, 1 missed now asked); the prompt's slot-value
+    tail alone (52 tokens) changed 4 of 198 (1 better, 3 worse). Scoring time saved: a third with the bare
+    sequence, 7-17 % with the tail (a loaded machine)."""
     window_seconds: float = 0.0
     """Encoder window; 0 fits it to the utterance plus a second. Whisper was trained on 30 s windows:
     a fitted window is about four times faster, and the repetitions it provokes are cut

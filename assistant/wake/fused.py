@@ -158,7 +158,8 @@ class GatedSession(RecognizerSession):
         transcript = self.inner.finish()
         if gate.failed:
             return transcript
-        verdict = getattr(inner, "last_wake", None)
+        tested = getattr(inner, "tested_wake", None)  # the combination may have left the test out: run it
+        verdict = tested(self.mode) if tested is not None else getattr(inner, "last_wake", None)
         if not decide(gate.peak(self.since, until), verdict, transcript.woke, gate.settings):
             return empty
         if transcript.woke or verdict is None:
