@@ -54,6 +54,21 @@ def test_hypotheses_that_disagree_among_themselves_are_scored(combined):
     assert not combined.same_meaning(texts, "walk timer going out", ListenMode())
 
 
+def hear_counting_scores(combined, monkeypatch, audio, mode: ListenMode, **settings):
+    """The transcript of `audio` with the combination's settings changed, and how many texts Whisper scored."""
+    whisper = combined.whisper
+    calls: list[int] = []
+    real_score = whisper.score
+    monkeypatch.setattr(whisper, "score", lambda encoded, texts, mode=ListenMode(): calls.append(len(texts))
+                        or real_score(encoded, texts, mode))
+    monkeypatch.setattr(combined, "settings", replace(combined.settings, **settings))
+    session = combined.session(mode)
+    session.accept(audio)
+    transcript = session.finish()
+    monkeypatch.setattr(whisper, "score", real_score)
+    return transcript, sum(calls)
+
+
 @needs_model
 def test_a_command_both_engines_read_the_same_way_is_answered_without_forced_scoring(combined, monkeypatch):
     import audio_gen
@@ -61,19 +76,10 @@ def test_a_command_both_engines_read_the_same_way_is_answered_without_forced_sco
     if not audio_gen.available("flite:slt"):
         pytest.skip("flite is needed to make test speech")
     audio = audio_gen.speak("whose turn is it", "flite:slt")
-    whisper = combined.whisper
-    calls: list[int] = []
-    real_score = whisper.score
-    monkeypatch.setattr(whisper, "score", lambda encoded, texts, mode=ListenMode(): calls.append(len(texts))
-                        or real_score(encoded, texts, mode))
     heard = {}
     for agree in (True, False):
-        monkeypatch.setattr(combined, "settings", replace(combined.settings, agree_meaning=agree))
-        calls.clear()
-        session = combined.session(ListenMode())
-        session.accept(audio)
-        transcript = session.finish()
-        heard[agree] = (combined.matcher.match_best([transcript.text, *transcript.alternatives]).intent, sum(calls))
+        transcript, scored = hear_counting_scores(combined, monkeypatch, audio, ListenMode(), agree_meaning=agree)
+        heard[agree] = (combined.matcher.match_best([transcript.text, *transcript.alternatives]).intent, scored)
     assert heard[True][0] == heard[False][0] == "WhoseTurn"
     assert heard[True][1] == 0 < heard[False][1]
 
@@ -87,19 +93,11 @@ def test_a_wake_phrase_both_engines_heard_is_not_tested_again_but_a_fused_gate_s
         pytest.skip("espeak-ng is needed to make test speech")
     # latency bench cue 0: the keyphrase spotter and Whisper's best reading both begin with "hey tandem"
     audio = audio_gen.speak("hey tandem, did we meet our minimums", "en-us", 160)
-    whisper = combined.whisper
-    calls: list[int] = []
-    real_score = whisper.score
-    monkeypatch.setattr(whisper, "score", lambda encoded, texts, mode=ListenMode(): calls.append(len(texts))
-                        or real_score(encoded, texts, mode))
     heard = {}
     for agreed in (True, False):
-        monkeypatch.setattr(combined, "settings", replace(combined.settings, wake_agreed=agreed))
-        calls.clear()
-        session = combined.session(ListenMode(wake=True))
-        session.accept(audio)
-        transcript = session.finish()
-        heard[agreed] = (transcript.woke, transcript.text, sum(calls), combined.last_wake)
+        transcript, scored = hear_counting_scores(combined, monkeypatch, audio, ListenMode(wake=True),
+                                                  wake_agreed=agreed)
+        heard[agreed] = (transcript.woke, transcript.text, scored, combined.last_wake)
     assert heard[True][:2] == heard[False][:2] and heard[True][0]
     assert heard[True][2] == 0 < heard[False][2]
     assert heard[True][3].margin == float("inf")
