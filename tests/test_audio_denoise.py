@@ -60,6 +60,15 @@ def test_a_missing_library_names_the_package_and_the_fix(monkeypatch):
     assert "pip install pyrnnoise" in error.value.fix and 'noise_suppression = "off"' in error.value.fix
 
 
+def test_a_missing_library_stops_tandem_before_any_model_loads_not_as_a_whisper_fallback(monkeypatch):
+    from assistant.recognize import select
+
+    monkeypatch.setitem(sys.modules, "pyrnnoise", None)
+    monkeypatch.setattr(select, "choose_engine", lambda *a, **k: pytest.fail("an engine was chosen first"))
+    with pytest.raises(ModelError, match="pyrnnoise"):
+        select.load_recognizer("combined", object())
+
+
 def test_an_unknown_suppressor_in_the_config_names_the_key_and_the_choices(tmp_path):
     from assistant.config import load_settings
 

@@ -1,18 +1,22 @@
 """Noise suppression before recognition: RNNoise cleans what pocketsphinx hears, chunk by chunk.
 
 A kitchen's tap, fan and clatter sit under every command. RNNoise (xiph's recurrent-network
-suppressor, weights compiled into the `pyrnnoise` wheel) removes most of it, frame by 10 ms frame,
-as audio arrives. Measured on the dev split (12 dB kitchen noise, `python -m bench commands --split
-dev --noise-suppression ...`, bench/denoise.py for the candidates): pocketsphinx's grammar pass gains
-about twelve points on Tandem's spoken commands, while Whisper loses a few on the same cleaned audio
-(its encoder was trained on unprocessed speech and hears the suppressor's artefacts). So the
-suppressor sits in front of pocketsphinx only, and Whisper (decoding and forced scoring) hears the
-raw audio. WebRTC's suppressor (`webrtc-noise-gain`, what wyoming-satellite uses), speexdsp and
-spectral gating (`noisereduce`) measured worse for both engines.
+suppressor, weights compiled into the `pyrnnoise` wheel) removes most of it, 10 ms at a time, as
+audio arrives. Chosen on the dev split only (Tandem's commands at 12 dB, every other phrasing: 198,
+and 73 near misses, in one process per candidate; the barista tune half), fed to every engine:
+- pocketsphinx gains most from RNNoise (55 -> 67 of 99 right on one half, 57 -> 59 on the other;
+  barista tune half 78.8 -> 83.3 %), less from WebRTC's suppressor (`webrtc-noise-gain` level 2,
+  what wyoming-satellite runs: 55 -> 58), nothing from speexdsp or spectral gating (`noisereduce`);
+- Whisper loses on cleaned audio (RNNoise 70 -> 67, speexdsp 64, noisereduce 53; WebRTC 70 -> 70):
+  its encoder was trained on unprocessed speech and hears the suppressor's artefacts.
+So the suppressor sits in front of pocketsphinx only; Whisper (its decoding and the forced scoring
+that arbitrates, recognize/combined.py) hears the raw audio. The combined engine: 152 -> 154 of 198
+right, near misses acted on 6 -> 5 of 73; barista tune half 97.0 -> 98.5 % at 12 dB, 100 % clean
+both ways. `python -m bench commands --noise-suppression off` measures without it.
 
-One `NoiseSuppressor` per utterance: RNNoise's noise estimate starts from the utterance's pre-roll.
-It runs in the recognizer session (the loop's thread, never the audio callback), about 3-4 % of one
-core while someone speaks and nothing while the room is quiet (no utterance, no suppression).
+One `NoiseSuppressor` per utterance, in the recognizer session (the loop's thread, never the audio
+callback): its noise estimate starts from the utterance's pre-roll, and it costs about 4 % of one
+core while someone speaks (`bench commands` prints it) and nothing while the room is quiet.
 """
 
 from __future__ import annotations

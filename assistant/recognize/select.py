@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.audio.denoise import DEFAULT as DEFAULT_SUPPRESSION
+from assistant.audio.denoise import suppressor_factory
 from assistant.errors import ConfigError, ModelError
 from assistant.recognize.base import Recognizer
 
@@ -69,6 +70,7 @@ def load_recognizer(engine: str = "auto", intent_set: object = None, model: Path
         from assistant.understand.intents import load_intents
 
         intent_set = load_intents(intents_dir())
+    suppressor_factory(noise_suppression)  # a missing suppressor library is said before any model loads
     asked = (engine or "auto").lower()
     chosen = choose_engine(asked, model, configured_model, whisper_model)
     notice = ""
