@@ -27,11 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.audio.denoise import DEFAULT as DEFAULT_SUPPRESSION
+from assistant.audio.denoise import in_quiet_room, suppressor_factory
 from assistant.errors import ModelError
 from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
-from assistant.audio.denoise import DEFAULT as DEFAULT_SUPPRESSION
-from assistant.audio.denoise import suppressor_factory
 from assistant.recognize.frontend import add_noise_floor, loudest_frame_rms
 from assistant.recognize.fsg import WordGraph, jsgf_to_graph
 from assistant.recognize.grammar import GrammarCompiler, normalize_words
@@ -345,6 +345,7 @@ class PocketsphinxSession(RecognizerSession):
         if self.kws is not None:
             self.kws.start_utt()
         self._suppressor = owner.suppressor() if owner.suppressor is not None else None
+        self._raw: list[np.ndarray] = []
         self._open = True
         self.spotted = False
         """In wake mode, after `finish`: whether the keyphrase spotter heard the wake phrase."""
@@ -354,6 +355,8 @@ class PocketsphinxSession(RecognizerSession):
             return
         samples = np.asarray(samples, dtype=np.int16).reshape(-1)
         if self._suppressor is not None:
+            if self._batch:  # the raw audio too: said in a quiet room, it is decoded as it is
+                self._raw.append(samples)
             samples = self._suppressor.process(samples)
         if self._batch:
             self._pending.append(samples)
@@ -383,6 +386,8 @@ class PocketsphinxSession(RecognizerSession):
                     self._decode_live(tail)
             if self._batch and self._pending:
                 samples = np.concatenate(self._pending)
+                if self._raw and in_quiet_room(raw := np.concatenate(self._raw)):
+                    samples = raw
                 floor = self.owner.settings.noise_floor_db
                 data = (samples if floor is None else add_noise_floor(samples, floor)).tobytes()
                 self.decoder.process_raw(data, False, True)
