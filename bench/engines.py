@@ -51,12 +51,11 @@ class Engines:
     def __init__(self, intent_set: Any, matcher: Any, wake_phrase: str = "hey tandem",
                  with_vosk: bool = True, noise_suppression: str | None = None) -> None:
         """`noise_suppression`: what cleans pocketsphinx's audio (None: the default, as `tandem listen`)."""
+        from assistant.audio.denoise import DEFAULT
         from assistant.recognize.combined import CombinedRecognizer
         from assistant.recognize.pocketsphinx_engine import PocketsphinxRecognizer
         from assistant.recognize.whisper_engine import WhisperRecognizer
         from assistant.recognize.whisper_model import whisper_model_dir
-
-        from assistant.audio.denoise import DEFAULT
 
         self.noise_suppression = noise_suppression or DEFAULT
         sphinx = PocketsphinxRecognizer(intent_set, wake_phrase=wake_phrase, noise_suppression=self.noise_suppression)
@@ -104,7 +103,7 @@ def suppression_note(kind: str) -> str:
     if kind == "off":
         return "Noise suppression off: every engine heard the raw audio (`--noise-suppression off`)."
     return (f"Noise suppression: pocketsphinx heard the audio cleaned by {kind} (Tandem's `[audio] noise_suppression`, "
-            "assistant/audio/denoise.py), Whisper the raw audio.")
+            "assistant/audio/denoise.py) unless the utterance was said in a quiet room; Whisper the raw audio.")
 
 
 def suppression_cost(kind: str, clips: list[np.ndarray]) -> Row | None:
