@@ -151,7 +151,7 @@ class Audio:
     Measured (`python -m bench vad`): Silero finds 99 % of spoken commands at 12 dB and 92 % at 6 dB, the band
     VAD 90 % and 45 %, and cuts fewer commands in two; 3 % of a core against 0.2 %."""
     noise_suppression: str = DEFAULT_SUPPRESSION
-    """What cleans the audio pocketsphinx hears: "rnnoise" (RNNoise, assistant/audio/denoise.py) or "off".
+    """What cleans the audio pocketsphinx hears: "off" or "rnnoise" (RNNoise, the denoise extra; audio/denoise.py).
     Whisper always hears the raw audio (suppression artefacts cost it more than the noise)."""
 
 

@@ -56,8 +56,10 @@ def providers(module: str) -> set[str]:
 
 
 @pytest.mark.parametrize("folder, allowed", [
-    # `piper` is the optional natural voice: assistant/speak imports it only once `piper_installed()` says so
-    ("assistant", "runtime+piper"), ("tests", "runtime+test+piper"), ("bench", "runtime+test+piper+bench"),
+    # `piper` is the optional natural voice: assistant/speak imports it only once `piper_installed()` says so;
+    # `denoise` (pyrnnoise) is imported only when `[audio] noise_suppression` asks for it (a clear error if missing)
+    ("assistant", "runtime+piper+denoise"), ("tests", "runtime+test+piper+denoise"),
+    ("bench", "runtime+test+piper+bench+denoise"),
 ])
 def test_every_import_is_a_declared_distribution(folder: str, allowed: str) -> None:
     base = TANDEM if folder == "assistant" else ROOT / folder  # the installed package, when that is under test
