@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from assistant.audio.denoise import DEFAULT as DEFAULT_SUPPRESSION
+from assistant.audio.denoise import SUPPRESSORS
 from bench import adapters
 from bench.audio import ROOT
 from bench.speech import PartMissing
@@ -42,6 +44,8 @@ class SpeechOptions:
     """None: the benchmark's own list."""
     ungated: bool = False
     """wake: also every recognizer on every utterance, without the wake model in front (slow)."""
+    noise_suppression: str | None = None
+    """barista, commands, wake: what cleans pocketsphinx's audio (None: the default, as `tandem listen`)."""
 
 
 OPTIONS = SpeechOptions()
@@ -50,19 +54,21 @@ OPTIONS = SpeechOptions()
 def _barista(quick: bool) -> Section:
     from bench import barista_speech
 
-    return barista_speech.run(quick, snrs=OPTIONS.snrs)
+    return barista_speech.run(quick, snrs=OPTIONS.snrs, noise_suppression=OPTIONS.noise_suppression)
 
 
 def _commands(quick: bool) -> Section:
     from bench import commands_speech
 
-    return commands_speech.run(quick, split=OPTIONS.split, snrs=OPTIONS.snrs)
+    return commands_speech.run(quick, split=OPTIONS.split, snrs=OPTIONS.snrs,
+                               noise_suppression=OPTIONS.noise_suppression)
 
 
 def _wake(quick: bool) -> Section:
     from bench import wake
 
-    return wake.run(quick, split=OPTIONS.split, snrs=OPTIONS.snrs, ungated=OPTIONS.ungated)
+    return wake.run(quick, split=OPTIONS.split, snrs=OPTIONS.snrs, ungated=OPTIONS.ungated,
+                    noise_suppression=OPTIONS.noise_suppression)
 
 
 def _vad(quick: bool) -> Section:
@@ -164,10 +170,14 @@ def main(argv: list[str] | None = None) -> int:
                              "levels with targets when time is short; written with the levels left out saying so")
     parser.add_argument("--ungated", action="store_true",
                         help="wake: also pocketsphinx, whisper and combined alone on every utterance (over an hour)")
+    parser.add_argument("--noise-suppression", choices=SUPPRESSORS, metavar="KIND",
+                        help="barista, commands, wake: what cleans pocketsphinx's audio (" + ", ".join(SUPPRESSORS)
+                             + f"; default {DEFAULT_SUPPRESSION}, as Tandem listens); another than the default is "
+                             "printed, never written")
     args = parser.parse_args(argv)
     global OPTIONS
-    OPTIONS = SpeechOptions(args.split, tuple(args.snr) if args.snr else None, args.ungated)
-    if args.split == "dev":
+    OPTIONS = SpeechOptions(args.split, tuple(args.snr) if args.snr else None, args.ungated, args.noise_suppression)
+    if args.split == "dev" or args.noise_suppression not in (None, DEFAULT_SUPPRESSION):
         args.no_write = True
     names = list(BENCHMARKS) if "all" in args.names else list(dict.fromkeys(args.names))
     sections = []

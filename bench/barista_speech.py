@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.audio import BARISTA, ROOT, SNRS, noisy_copies, read16
+from bench.engines import suppression_note
 from bench.report import Row, Section, Table, Target, pct
 from bench.speech import Expected, Heard, Score, blame, score, slot_errors, word_errors
 from bench.split import HELD_OUT, TUNE, half
@@ -58,7 +59,8 @@ def _condition(snr: int | None) -> str:
     return "clean" if snr is None else f"{snr} dB"
 
 
-def run(quick: bool = False, snrs: tuple[int | None, ...] | None = None) -> Section:
+def run(quick: bool = False, snrs: tuple[int | None, ...] | None = None,
+        noise_suppression: str | None = None) -> Section:
     """Every engine on every recording at each noise level (`snrs`: the levels to hear, default all)."""
     if not (BARISTA / "labels.json").exists():
         return Section.unavailable("barista", TITLE, "", f"no barista data at {BARISTA}")
@@ -73,7 +75,7 @@ def run(quick: bool = False, snrs: tuple[int | None, ...] | None = None) -> Sect
     levels: list[int | None] = list(snrs) if snrs else ([None, 12] if quick else [None, *SNRS])
     intent_set = load_intents(INTENTS)
     matcher = Matcher(intent_set)
-    engines = Engines(intent_set, matcher)
+    engines = Engines(intent_set, matcher, noise_suppression=noise_suppression)
     pairs: dict[tuple[str, int | None, str], list[tuple[Expected, Heard]]] = {}
     seconds: list[float] = []
     unsure: Counter = Counter()
@@ -92,6 +94,7 @@ def run(quick: bool = False, snrs: tuple[int | None, ...] | None = None) -> Sect
     engines.close()
     section = _section(quick, levels, pairs, engines.names, default_engine(), engines.vosk_missing, len(clean),
                        seconds, unsure)
+    section.notes.append(suppression_note(engines.noise_suppression))
     if snrs:
         section.notes.append("Only these noise levels were heard (--snr): "
                              + ", ".join(_condition(s) for s in levels) + "; 'all noise levels' means those.")

@@ -18,6 +18,7 @@ from typing import Any
 
 from bench.audio import noisy_copies, read16
 from bench.corpus import ASKED, CONTEXT_ALLOWED, CONTEXT_LIKELY, RITUAL_CONTROLS, context_means, heard_as, load, slots_right
+from bench.engines import suppression_cost, suppression_note
 from bench.report import Row, Section, Table, Target, pct
 from bench.voices import FAMILIES, VoiceMissing, available, render, voice_for
 
@@ -95,8 +96,10 @@ def near_miss_kind(matcher: Any, transcript: Any, case: dict[str, Any]) -> str:
     return "asked" if getattr(u, "unsure", False) else "acted"
 
 
-def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] | None = None) -> Section:
-    """Every engine on the split's phrasings and near misses (`snrs`: the noise levels, default the full list)."""
+def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] | None = None,
+        noise_suppression: str | None = None) -> Section:
+    """Every engine on the split's phrasings and near misses (`snrs`: the noise levels, default the full list;
+    `noise_suppression`: what cleans pocketsphinx's audio, None for Tandem's default)."""
     from assistant.datafiles import intents_dir
     from assistant.understand.intents import load_intents
     from assistant.understand.matcher import Matcher
@@ -117,7 +120,7 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
         return Section.unavailable("commands", TITLE, "", str(error))
     intent_set = load_intents(intents_dir())
     matcher = Matcher(intent_set)
-    engines = Engines(intent_set, matcher)
+    engines = Engines(intent_set, matcher, noise_suppression=noise_suppression)
     typed = {id(case): typed_kind(matcher, case) for case, _, _ in said}
     default = default_engine()
     results: dict[tuple[str, int | None], list[tuple[dict, str, str, Any]]] = defaultdict(list)
@@ -141,8 +144,13 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
                 if (i + 1) % 50 == 0:
                     print(f"   commands {snr or 'clean'} {group}: {i + 1}/{len(items)}", file=sys.stderr, flush=True)
     engines.close()
-    return _section(quick, split, snrs, results, near_results, engines.names, default, missing,
-                    engines.vosk_missing, seconds, len(phrasings), len(near), failures)
+    section = _section(quick, split, snrs, results, near_results, engines.names, default, missing,
+                       engines.vosk_missing, seconds, len(phrasings), len(near), failures)
+    section.notes.append(suppression_note(engines.noise_suppression))
+    cost = suppression_cost(engines.noise_suppression, [read16(p) for _, _, p in said[:40]])
+    if cost is not None:
+        section.rows.append(cost)
+    return section
 
 
 def _cond(snr: int | None) -> str:

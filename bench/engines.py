@@ -18,6 +18,7 @@ import numpy as np
 
 from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode
+from bench.report import Row
 
 ENGINES = ("pocketsphinx", "whisper", "combined", "vosk")
 CHUNK = 4000
@@ -48,13 +49,17 @@ class Engines:
     """The recognizers loaded once for one intents folder."""
 
     def __init__(self, intent_set: Any, matcher: Any, wake_phrase: str = "hey tandem",
-                 with_vosk: bool = True) -> None:
+                 with_vosk: bool = True, noise_suppression: str | None = None) -> None:
+        """`noise_suppression`: what cleans pocketsphinx's audio (None: the default, as `tandem listen`)."""
+        from assistant.audio.denoise import DEFAULT
         from assistant.recognize.combined import CombinedRecognizer
         from assistant.recognize.pocketsphinx_engine import PocketsphinxRecognizer
         from assistant.recognize.whisper_engine import WhisperRecognizer
         from assistant.recognize.whisper_model import whisper_model_dir
 
-        self.combined = CombinedRecognizer(PocketsphinxRecognizer(intent_set, wake_phrase=wake_phrase),
+        self.noise_suppression = noise_suppression or DEFAULT
+        sphinx = PocketsphinxRecognizer(intent_set, wake_phrase=wake_phrase, noise_suppression=self.noise_suppression)
+        self.combined = CombinedRecognizer(sphinx,
                                            WhisperRecognizer(whisper_model_dir(), intent_set, wake_phrase),
                                            intent_set, matcher)
         self.vosk = None
@@ -62,7 +67,8 @@ class Engines:
         if with_vosk and self.vosk_missing is None:
             from assistant.recognize.select import load_recognizer
 
-            self.vosk = load_recognizer("vosk", intent_set, wake_phrase=wake_phrase)
+            self.vosk = load_recognizer("vosk", intent_set, wake_phrase=wake_phrase,
+                                        noise_suppression=self.noise_suppression)
         self.names = [e for e in ENGINES if e != "vosk" or self.vosk is not None]
 
     def hear(self, samples: np.ndarray, mode: ListenMode = ListenMode()) -> Heard:
@@ -90,6 +96,34 @@ def _feed(recognizer: Any, samples: np.ndarray, mode: ListenMode) -> Transcript:
     for i in range(0, len(samples), CHUNK):
         session.accept(samples[i:i + CHUNK])
     return session.finish()
+
+
+def suppression_note(kind: str) -> str:
+    """The section's note on what pocketsphinx heard (audio/denoise.py)."""
+    if kind == "off":
+        return "Noise suppression off: every engine heard the raw audio (`--noise-suppression off`)."
+    return (f"Noise suppression: pocketsphinx heard the audio cleaned by {kind} (Tandem's `[audio] noise_suppression`, "
+            "assistant/audio/denoise.py) unless the utterance was said in a quiet room; Whisper the raw audio.")
+
+
+def suppression_cost(kind: str, clips: list[np.ndarray]) -> Row | None:
+    """The suppressor's CPU per second of audio, fed in the loop's chunks (it runs only while someone speaks: a quiet
+    room costs nothing), as a row; None when it is off."""
+    from assistant.audio.denoise import suppressor_factory
+
+    make = suppressor_factory(kind)
+    if make is None or not clips:
+        return None
+    make()  # the library loads once, outside the timing
+    began = time.process_time()
+    for samples in clips:
+        suppressor = make()
+        for i in range(0, len(samples), CHUNK):
+            suppressor.process(samples[i:i + CHUNK])
+        suppressor.finish()
+    seconds = sum(len(c) for c in clips) / 16000
+    return Row(f"noise suppression ({kind}): CPU per second of speech", round(100 * (time.process_time() - began) / seconds, 1),
+               "% of a core", note=f"{len(clips)} clips, {seconds:.0f} s; machine shared: see the load note")
 
 
 def vosk_why() -> str | None:

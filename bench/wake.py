@@ -25,6 +25,7 @@ import numpy as np
 
 from bench.audio import RATE, cache_dir, read16
 from bench.corpus import load, slots_right
+from bench.engines import suppression_note
 from bench.report import Row, Section, Table, Target
 from bench.sessions import build
 from bench.voices import FAMILIES, available, render, voice_for
@@ -120,7 +121,7 @@ class WakeEars:
     `ungated`), and the opt-in two stages: the "hey tandem" model's gate in front of the combined engine,
     their scores fused."""
 
-    def __init__(self, ungated: bool = False) -> None:
+    def __init__(self, ungated: bool = False, noise_suppression: str | None = None) -> None:
         from assistant.datafiles import intents_dir
         from assistant.understand.intents import load_intents
         from assistant.understand.matcher import Matcher
@@ -128,7 +129,8 @@ class WakeEars:
 
         self.intent_set = load_intents(intents_dir())
         self.matcher = Matcher(self.intent_set)
-        self.engines = Engines(self.intent_set, self.matcher, wake_phrase=WAKE, with_vosk=False)
+        self.engines = Engines(self.intent_set, self.matcher, wake_phrase=WAKE, with_vosk=False,
+                               noise_suppression=noise_suppression)
         self.names = (*(UNGATED if ungated else ()), FUSED, MODEL)
 
     def hear(self, utts: list[Utterance], peaks_: list[float], verdicts: Verdicts) -> None:
@@ -244,7 +246,7 @@ def talk_session(lines: list[dict], families_per_line: int, snr: int, folder: Pa
 
 
 def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] | None = None,
-        ungated: bool = False) -> Section:
+        ungated: bool = False, noise_suppression: str | None = None) -> Section:
     """Misses at each noise level (`snrs`, default 12 and 6 dB) and false wakes over the split's kitchen talk."""
     import time
 
@@ -257,7 +259,7 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
         cases, talk = cases[::6], talk[::20]
     folder = cache_dir("wake")
     families_per_line = 1 if quick else 2
-    ears = WakeEars(ungated)
+    ears = WakeEars(ungated, noise_suppression)
     engines = ears.names
     miss_rows: dict[tuple[str, int | None], tuple[int, int, int]] = {}
     per_family: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -317,8 +319,10 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
     jarvis_path, _ = talk_session(talk, families_per_line, 12, folder, f"jarvis-{split}{'-q' if quick else ''}", ALT_WAKE)
     jarvis_hits = spot(read16(jarvis_path))
     ears.close()
-    return _section(quick, split, snrs, engines, miss_rows, per_family, verdicts, jarvis_hits, hours, speech,
-                    len(utts), len(cases), len(talk), families_per_line, cost)
+    section = _section(quick, split, snrs, engines, miss_rows, per_family, verdicts, jarvis_hits, hours, speech,
+                       len(utts), len(cases), len(talk), families_per_line, cost)
+    section.notes.append(suppression_note(ears.engines.noise_suppression))
+    return section
 
 
 LABELS = {"combined": "combined (default)", FUSED: "combined + \"hey tandem\" model (spotter = model)", MODEL: "\"hey tandem\" model alone",

@@ -56,8 +56,10 @@ def providers(module: str) -> set[str]:
 
 
 @pytest.mark.parametrize("folder, allowed", [
-    # `piper` is the optional natural voice: assistant/speak imports it only once `piper_installed()` says so
-    ("assistant", "runtime+piper"), ("tests", "runtime+test+piper"), ("bench", "runtime+test+piper+bench"),
+    # `piper` is the optional natural voice: assistant/speak imports it only once `piper_installed()` says so;
+    # `denoise` (pyrnnoise) is imported only when `[audio] noise_suppression` asks for it (a clear error if missing)
+    ("assistant", "runtime+piper+denoise"), ("tests", "runtime+test+piper+denoise"),
+    ("bench", "runtime+test+piper+bench+denoise"),
 ])
 def test_every_import_is_a_declared_distribution(folder: str, allowed: str) -> None:
     base = TANDEM if folder == "assistant" else ROOT / folder  # the installed package, when that is under test
@@ -133,7 +135,18 @@ def licences_of(dist: metadata.Distribution) -> list[str]:
         parts = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
         if not parts and meta.get("License"):
             parts = re.split(r"\s+(?:AND|OR)\s+", meta["License"].splitlines()[0])
+        if not parts:  # nothing in the metadata (pyrnnoise): the licence file the distribution ships
+            parts = [_licence_file_id(dist)]
     return sorted({LICENCE_NAMES.get(p.strip().lower(), p.strip()) for p in parts if p.strip()})
+
+
+def _licence_file_id(dist: metadata.Distribution) -> str:
+    """The SPDX id of a shipped Apache-2.0 licence file named by `License-File` ("" for anything else)."""
+    for name in dist.metadata.get_all("License-File") or []:
+        text = " ".join((dist.read_text(name) or dist.read_text(f"licenses/{name}") or "").split()[:6])
+        if text.startswith("Apache License Version 2.0, January 2004"):
+            return "Apache-2.0"
+    return ""
 
 
 def closure() -> dict[str, metadata.Distribution]:

@@ -105,7 +105,8 @@ def run_session(options: ListenOptions) -> SessionResult:
     recognizer = load_recognizer(options.engine or settings.recognizer.engine, intent_set, options.model,
                                  wake_phrase=settings.wake.phrase, configured_model=settings.recognizer.model,
                                  whisper_model=settings.recognizer.whisper_model, matcher=matcher,
-                                 on_notice=lambda notice: print(f"tandem: {notice}", file=sys.stderr))
+                                 on_notice=lambda notice: print(f"tandem: {notice}", file=sys.stderr),
+                                 noise_suppression=settings.audio.noise_suppression)
     if recognizer.notice:
         print(f"tandem: {recognizer.notice}", file=sys.stderr)
     print(f"tandem: listening with {recognizer.name}", file=sys.stderr)

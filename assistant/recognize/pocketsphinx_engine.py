@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.audio.denoise import DEFAULT as DEFAULT_SUPPRESSION
+from assistant.audio.denoise import in_quiet_room, suppressor_factory
 from assistant.errors import ModelError
 from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
@@ -94,10 +96,13 @@ class PocketsphinxRecognizer(Recognizer):
     name = "pocketsphinx"
 
     def __init__(self, intent_set: object, wake_phrase: str = "hey tandem",
-                 settings: DecoderSettings = DecoderSettings(), free_text: bool = True) -> None:
+                 settings: DecoderSettings = DecoderSettings(), free_text: bool = True,
+                 noise_suppression: str = DEFAULT_SUPPRESSION) -> None:
         """`free_text=False` leaves the general-English decoder unbuilt until a free answer asks for it (or
         `load_free_text` is called): the combination hears free answers with Whisper, and that decoder
-        (the whole dictionary and a 26 MB language model) costs 90 MB resident."""
+        (the whole dictionary and a 26 MB language model) costs 90 MB resident. `noise_suppression`:
+        what cleans the audio before the decoder hears it (audio/denoise.py; "off" for nothing)."""
+        self.suppressor = suppressor_factory(noise_suppression)
         try:
             import pocketsphinx
         except ImportError as error:  # pragma: no cover - it is a dependency
@@ -339,6 +344,8 @@ class PocketsphinxSession(RecognizerSession):
         self.kws = owner._kws if mode.wake else None
         if self.kws is not None:
             self.kws.start_utt()
+        self._suppressor = owner.suppressor() if owner.suppressor is not None else None
+        self._raw: list[np.ndarray] = []
         self._open = True
         self.spotted = False
         """In wake mode, after `finish`: whether the keyphrase spotter heard the wake phrase."""
@@ -347,8 +354,17 @@ class PocketsphinxSession(RecognizerSession):
         if not self._open or len(samples) == 0:
             return
         samples = np.asarray(samples, dtype=np.int16).reshape(-1)
+        if self._suppressor is not None:
+            if self._batch:  # the raw audio too: said in a quiet room, it is decoded as it is
+                self._raw.append(samples)
+            samples = self._suppressor.process(samples)
         if self._batch:
             self._pending.append(samples)
+            return
+        self._decode_live(samples)
+
+    def _decode_live(self, samples: np.ndarray) -> None:
+        if len(samples) == 0:
             return
         floor = self.owner.settings.noise_floor_db
         if floor is not None:  # live decoding: the floor follows the loudest frame heard so far
@@ -362,8 +378,16 @@ class PocketsphinxSession(RecognizerSession):
     def finish(self) -> Transcript:
         spotted = True
         if self._open:
+            if self._suppressor is not None:  # the few milliseconds the suppressor held back
+                tail = self._suppressor.finish()
+                if self._batch:
+                    self._pending.append(tail)
+                else:
+                    self._decode_live(tail)
             if self._batch and self._pending:
                 samples = np.concatenate(self._pending)
+                if self._raw and in_quiet_room(raw := np.concatenate(self._raw)):
+                    samples = raw
                 floor = self.owner.settings.noise_floor_db
                 data = (samples if floor is None else add_noise_floor(samples, floor)).tobytes()
                 self.decoder.process_raw(data, False, True)

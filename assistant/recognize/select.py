@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from assistant.audio.denoise import DEFAULT as DEFAULT_SUPPRESSION
+from assistant.audio.denoise import suppressor_factory
 from assistant.errors import ConfigError, ModelError
 from assistant.recognize.base import Recognizer
 
@@ -51,7 +53,8 @@ def choose_engine(engine: str = "auto", model: Path | str | None = None, configu
 
 def load_recognizer(engine: str = "auto", intent_set: object = None, model: Path | str | None = None,
                     wake_phrase: str = "hey tandem", configured_model: str = "", whisper_model: str = "",
-                    matcher: Any = None, on_notice: Callable[[str], None] | None = None) -> Recognizer:
+                    matcher: Any = None, on_notice: Callable[[str], None] | None = None,
+                    noise_suppression: str = DEFAULT_SUPPRESSION) -> Recognizer:
     """Load the recognizer once for a session; `.name` tells which engine runs, `.notice` why it is not
     the one asked for (empty when it is).
 
@@ -59,12 +62,15 @@ def load_recognizer(engine: str = "auto", intent_set: object = None, model: Path
     `configured_model` and `whisper_model` are the config file's `[recognizer] model` and `whisper_model`.
     The combination loads Whisper in the background: a model found unusable only then (a checksum, a
     damaged file) is reported through `on_notice` (and the log), and pocketsphinx carries on alone.
+    `noise_suppression` is the config file's `[audio] noise_suppression`: what cleans the audio
+    pocketsphinx hears (audio/denoise.py; Whisper always hears the raw audio).
     """
     if intent_set is None:
         from assistant.datafiles import intents_dir
         from assistant.understand.intents import load_intents
 
         intent_set = load_intents(intents_dir())
+    suppressor_factory(noise_suppression)  # a missing suppressor library is said before any model loads
     asked = (engine or "auto").lower()
     chosen = choose_engine(asked, model, configured_model, whisper_model)
     notice = ""
@@ -78,28 +84,31 @@ def load_recognizer(engine: str = "auto", intent_set: object = None, model: Path
         loaded: dict[str, Any] = {}
         try:
             recognizer = _load_whisper(chosen, intent_set, model, wake_phrase, whisper_model, matcher, loaded,
-                                       on_notice)
+                                       on_notice, noise_suppression)
         except ModelError as error:
             notice = f"{error.what}\n  fix: {error.fix}\n  listening with pocketsphinx instead"
             log.info("%s", notice)
-            recognizer = loaded.get("sphinx") or _pocketsphinx(intent_set, wake_phrase)
+            recognizer = loaded.get("sphinx") or _pocketsphinx(intent_set, wake_phrase, True, noise_suppression)
             recognizer.load_free_text()  # free answers are pocketsphinx's again
     else:
-        recognizer = _pocketsphinx(intent_set, wake_phrase)
+        recognizer = _pocketsphinx(intent_set, wake_phrase, True, noise_suppression)
     recognizer.notice = notice
     log.info("speech engine: %s%s", recognizer.name, " (auto)" if asked == "auto" else "")
     return recognizer
 
 
-def _pocketsphinx(intent_set: object, wake_phrase: str, free_text: bool = True) -> Any:
+def _pocketsphinx(intent_set: object, wake_phrase: str, free_text: bool = True,
+                  noise_suppression: str = DEFAULT_SUPPRESSION) -> Any:
     from assistant.recognize.pocketsphinx_engine import PocketsphinxRecognizer
 
-    return PocketsphinxRecognizer(intent_set, wake_phrase=wake_phrase, free_text=free_text)
+    return PocketsphinxRecognizer(intent_set, wake_phrase=wake_phrase, free_text=free_text,
+                                  noise_suppression=noise_suppression)
 
 
 def _load_whisper(engine: str, intent_set: object, model: Path | str | None, wake_phrase: str,
                   whisper_model: str, matcher: Any, loaded: dict[str, Any],
-                  on_notice: Callable[[str], None] | None = None) -> Recognizer:
+                  on_notice: Callable[[str], None] | None = None,
+                  noise_suppression: str = DEFAULT_SUPPRESSION) -> Recognizer:
     """Whisper alone, or the combination (Whisper loading in the background). A pocketsphinx loaded here
     stays in `loaded` for the fallback."""
     from assistant.recognize.whisper_engine import WhisperRecognizer
@@ -113,7 +122,7 @@ def _load_whisper(engine: str, intent_set: object, model: Path | str | None, wak
     # pocketsphinx first, then Whisper in the background (checksum, weights: a second or two) while the
     # microphone is already open; the first utterance waits for it if it must. Loading both at once on
     # two cores only made each slower.
-    loaded["sphinx"] = _pocketsphinx(intent_set, wake_phrase, free_text=False)  # Whisper hears free answers
+    loaded["sphinx"] = _pocketsphinx(intent_set, wake_phrase, False, noise_suppression)  # Whisper hears free answers
     whisper = PendingWhisper(lambda: WhisperRecognizer(folder, intent_set, wake_phrase), wake_phrase)
     return CombinedRecognizer(loaded["sphinx"], whisper, intent_set, matcher, wake_phrase=wake_phrase,
                               on_notice=on_notice)

@@ -90,7 +90,8 @@ class RoomsServer:
         if recognizer is None:
             model = o.model or (Path(settings.recognizer.model) if settings.recognizer.model else None)
             recognizer = load_recognizer(o.engine or settings.recognizer.engine, intent_set, model,
-                                         wake_phrase=settings.wake.phrase)
+                                         wake_phrase=settings.wake.phrase,
+                                         noise_suppression=settings.audio.noise_suppression)
         self.events = EventLog(o.events, self.clock.now, o.echo)
         shared = SharedRecognizer(recognizer)
         voice = load_synth(settings=settings)  # Piper when installed; a broken voice says why, in the log
