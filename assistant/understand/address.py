@@ -26,7 +26,10 @@ from assistant.understand.normalize import tokens
 
 CONNECTORS = {
     "en": ("while", "whilst", "before", "because", "cause", "'cause", "cos", "since", "as soon as", "so that",
-           "and then", "but first", "after that", "then"),
+           "and then", "but first", "after that", "then",
+           # where a request begins after its reason, as a recognizer writes it without a comma ("my head is
+           # pounding lets just breathe", "kids are down can we check in")
+           "let's", "lets", "let us", "can we", "could we", "shall we", "how about", "why don't we"),
 }
 """Words that join a request to the chatter around it, per language (the clause is cut before them)."""
 CALLS = {"en": ("hey", "hi", "ok", "okay", "yo", "oi")}
