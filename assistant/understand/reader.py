@@ -29,7 +29,8 @@ SPELLING_MIN_LETTERS = 4
 CUT_LETTERS = 2
 """A cut-off first word may have lost at most this many letters ("tart" for "start")."""
 CUT_MIN_LETTERS = 3
-"""...and kept at least this many ("ah" is not what is left of "yeah")."""
+"""...and kept at least this many ("ah" is not what is left of "yeah"), or this many less one when it lost
+a single letter ("ow much longer" is "how", "ey" is "hey")."""
 CUT_GUESSES = 3
 """Most readings of a cut-off first word tried."""
 
@@ -185,8 +186,9 @@ class Reader:
 
     def _cut_off(self, word: str) -> list[str]:
         """The known first words that `word` is the end of ("tart" -> "start"), most usual first."""
-        if len(word) < CUT_MIN_LETTERS:
+        if len(word) < CUT_MIN_LETTERS - 1:
             return []
+        lost = CUT_LETTERS if len(word) >= CUT_MIN_LETTERS else 1
         fits = [(n, w) for w, n in self._first_words.items()
-                if w.endswith(word) and 0 < len(w) - len(word) <= CUT_LETTERS]
+                if w.endswith(word) and 0 < len(w) - len(word) <= lost]
         return [w for _, w in sorted(fits, reverse=True)]
