@@ -29,8 +29,7 @@ SPELLING_MIN_LETTERS = 4
 CUT_LETTERS = 2
 """A cut-off first word may have lost at most this many letters ("tart" for "start")."""
 CUT_MIN_LETTERS = 3
-"""...and kept at least this many ("ah" is not what is left of "yeah"), or this many less one when it lost
-a single letter ("ow much longer" is "how", "ey" is "hey")."""
+"""...and kept at least this many ("ah" is not what is left of "yeah")."""
 CUT_GUESSES = 3
 """Most readings of a cut-off first word tried."""
 
@@ -186,9 +185,8 @@ class Reader:
 
     def _cut_off(self, word: str) -> list[str]:
         """The known first words that `word` is the end of ("tart" -> "start"), most usual first."""
-        if len(word) < CUT_MIN_LETTERS - 1:
+        if len(word) < CUT_MIN_LETTERS:
             return []
-        lost = CUT_LETTERS if len(word) >= CUT_MIN_LETTERS else 1
         fits = [(n, w) for w, n in self._first_words.items()
-                if w.endswith(word) and 0 < len(w) - len(word) <= lost]
+                if w.endswith(word) and 0 < len(w) - len(word) <= CUT_LETTERS]
         return [w for _, w in sorted(fits, reverse=True)]
