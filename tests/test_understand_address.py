@@ -84,3 +84,22 @@ def test_first_clause_keeps_the_one_being_thanked():
     assert first_clause("you doing the dishes, save that") == "you doing the dishes"
     assert first_clause("you, Sam") == "you, Sam"
     assert first_clause("her patience. Honestly") == "her patience"
+
+
+def test_a_name_that_is_its_clauses_subject_is_told_of_not_spoken_to():
+    """'kids are finally in bed, ...' is about the children, said to the partner or the device; 'kids, are you
+    ready' and 'max come here' are said to them."""
+    folder = Addressees.of(["tandem"], ["kids", "max", "alexa"])
+    known = frozenset({"check", "in", "hug"})
+    assert not folder.addressed_elsewhere("kids are finally in bed can we check in", known)
+    assert not folder.addressed_elsewhere("Max has had his dinner, hug please", known)
+    assert folder.addressed_elsewhere("kids are you ready", known)
+    assert folder.addressed_elsewhere("max come here", known)
+    assert folder.addressed_elsewhere("alexa play some music", known)
+
+
+def test_a_request_after_its_reason_is_read_without_a_comma(matcher):
+    """A recognizer writes no comma between the reason and the request: the request form begins a clause."""
+    assert clauses("my head is pounding lets just breathe") == ["my head is pounding", "lets just breathe"]
+    assert acted_on(matcher.match("the kids are finally down can we do our check in")) == "StartCheckIn"
+    assert acted_on(matcher.match("the dog needs out lets walk him")) is None

@@ -74,6 +74,20 @@ def test_numbers_are_read_as_numbers_whatever_their_form(matcher, text, seconds)
     assert understood(matcher.match(text)) == ("StartHug", {"seconds": seconds})
 
 
+def test_a_number_and_a_half_is_read_whole_or_exact_as_its_unit_allows(matcher):
+    """'four and a half minutes' is 270 seconds; on a one-to-five scale 'four and a half' is a four."""
+    assert understood(matcher.match("hug for four and a half minutes")) == ("StartHug", {"seconds": 270})
+    rating = {"Rate", "Skip", "No", "Stop", "Next"}
+    assert understood(matcher.match("four and a half", rating, asked=True)) == ("Rate", {"rating": 4})
+    assert understood(matcher.match("two and a half minutes of breathing")) == ("StartBreathing", {"seconds": 150})
+
+
+def test_a_closest_template_lends_its_fixed_slot_only_when_its_own_words_were_said(matcher):
+    got = matcher.match("babe i need one of those long hugs")
+    assert isinstance(got, IntentMatch) and got.intent == "StartHug" and "variant" not in got.slots
+    assert understood(matcher.match("coffee hug for the two of us")) == ("StartHug", {"variant": "morning"})
+
+
 def test_a_number_without_its_unit_is_no_duration(matcher):
     got = matcher.match("hold hands for a count of five")
     assert isinstance(got, IntentMatch) and got.intent == "HoldHands" and "seconds" not in got.slots

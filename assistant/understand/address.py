@@ -26,11 +26,21 @@ from assistant.understand.normalize import tokens
 
 CONNECTORS = {
     "en": ("while", "whilst", "before", "because", "cause", "'cause", "cos", "since", "as soon as", "so that",
-           "and then", "but first", "after that", "then"),
+           "and then", "but first", "after that", "then",
+           # where a request begins after its reason, as a recognizer writes it without a comma ("my head is
+           # pounding lets just breathe", "kids are down can we check in")
+           "let's", "lets", "let us", "can we", "could we", "shall we", "how about", "why don't we"),
 }
 """Words that join a request to the chatter around it, per language (the clause is cut before them)."""
 CALLS = {"en": ("hey", "hi", "ok", "okay", "yo", "oi")}
 """Words that may come before a name said to get someone's attention ("hey Siri", "okay Google")."""
+TOLD_OF = {"en": frozenset({"is", "are", "was", "were", "has", "have", "had", "said", "says", "will", "would", "won't",
+                            "wants", "needs", "went", "got", "gets", "finally", "already",
+                            "isn't", "aren't", "wasn't", "hasn't", "doesn't", "didn't", "might", "must", "should",
+                            "loves", "likes", "thinks", "keeps", "seems"})}
+"""Words after a name at the start of a clause that make it the subject, told of, not the one spoken to
+(unless the one spoken to follows: "kids, are you ready", "max will you sit")."""
+YOU = {"en": frozenset({"you", "ya", "yous", "y'all"})}
 
 _BREAK = re.compile(r"[.!?;:\u2026]+|,|\s[-\u2013\u2014]+\s|\.\.\.")
 _BREAK_KEPT = re.compile(r"([.!?;:\u2026]+|,|\s[-\u2013\u2014]+\s|\.\.\.)")
@@ -69,7 +79,7 @@ class Addressees:
             start = words[1:] if words[0] in calls and len(words) > 1 else words
             if self._starts_with(start, self.us) or self._ends_with(words, self.us):
                 said_to_us = True
-            if self._starts_with(start, self.others):
+            if self._starts_with(start, self.others) and not self._told_of(start):
                 elsewhere = True  # "Alexa, ...", "hey google play ...", "Lily, come here"
             elif len(parts) > 1 and (tuple(words) in self.others or (before == "," and self._is_name(part, known))):
                 # a clause that is only a name: "..., Max, down!" (after a full stop a capital is no name:
@@ -78,6 +88,16 @@ class Addressees:
             elif i == len(parts) - 1 and len(parts) == 1 and self._ends_with(words, self.others):
                 elsewhere = True  # "thanks for dinner mom" as a recognizer writes it
         return elsewhere and not said_to_us
+
+    def _told_of(self, words: list[str]) -> bool:
+        """A name that is the subject of its clause, not said to: "kids are finally in bed, ...", "Max has
+        eaten" (said about someone, to the partner or the device), against "Max, down" or "lily come here"."""
+        told_of = TOLD_OF.get(self.language, frozenset())
+        for name in self.others:
+            if tuple(words[:len(name)]) == name:
+                rest = words[len(name):]
+                return bool(rest) and rest[0] in told_of and not (len(rest) > 1 and rest[1] in YOU.get(self.language, ()))
+        return False
 
     def _is_name(self, part: str, known: frozenset[str]) -> bool:
         """A clause of one or two capitalised words that no intents file uses ("Lily", "Mr Jones")."""

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from assistant.understand.expand import Expander
 from assistant.understand.normalize import tokens
-from assistant.understand.numbers import NumberWords
+from assistant.understand.numbers import NumberWords, halved_value, half_after, slot_value
 
 NUMBER_TAG = "#n"
 WILDCARD_TAG = "#*"
@@ -40,6 +40,8 @@ class Reading:
     number: int | None = None
     similarity: float = 1.0
     """1.0 for a value said word for word; below for one found approximately."""
+    half: bool = False
+    """The number was said with a half after it ("four and a half"): `number` is its whole part."""
 
 
 class Lexicon:
@@ -110,8 +112,11 @@ class Lexicon:
                     best = Reading(tag, i, size, phrase)
                     break
             number = self.numbers.read(words, i)
-            if number is not None and (best is None or number[1] >= best.size):
-                best = Reading(NUMBER_TAG, i, number[1], tuple(words[i:i + number[1]]), number[0])
+            if number is not None:
+                half = half_after(words, i + number[1], self.numbers.language)
+                size = number[1] + half
+                if best is None or size >= best.size:
+                    best = Reading(NUMBER_TAG, i, size, tuple(words[i:i + size]), number[0], half=bool(half))
             if best is None:
                 out.append(words[i])
                 readings.append(None)
@@ -155,9 +160,7 @@ class Lexicon:
             n = reading.number
             if n is None or not slot_list.start <= n <= slot_list.stop or (n - slot_list.start) % slot_list.step:
                 return None
-            from assistant.understand.numbers import slot_value
-
-            return slot_value(n, slot_list)
+            return halved_value(n, slot_list) if reading.half else slot_value(n, slot_list)
         table = self.values.get(list_name)
         return None if table is None else table.get(reading.phrase)
 

@@ -456,11 +456,22 @@ class Matcher:
             if aligned is None:
                 return None
             slots, used = aligned
+            self._drop_unsaid_fixed(name, skel, slots, said.tagged)
             self._fill_verbatim(name, slots, said.readings, used, said.tagged)
         if not self._required.get(name, frozenset()) <= set(slots):
             return None
         self._fill_fixed(name, slots, said.tagged)
         return slots
+
+    def _drop_unsaid_fixed(self, intent: str, skel: "Skeleton", slots: dict[str, Any], tagged: list[str]) -> None:
+        """The closest template's fixed slots left out when none of its block's own words were said: "i need
+        one of those long hugs" came closest to "i need a morning hug" by its other words, but says no morning."""
+        fixed = tuple(sorted((k, v) for k, v in skel.template.fixed_slots.items() if isinstance(v, (str, int, float))))
+        for block, words in self._markers.get(intent, ()):
+            if block == fixed and not words & set(tagged):
+                for slot, _ in block:
+                    if slot not in self._required.get(intent, frozenset()):
+                        slots.pop(slot, None)
 
     def _fill_fixed(self, intent: str, slots: dict[str, Any], tagged: list[str]) -> None:
         """Fixed slots of the intent's template block whose own words were said, when the closest template

@@ -121,6 +121,27 @@ def english_variants(number: int) -> list[str]:
     return [h + t for h in heads for t in tail if h + t != main]
 
 
+HALVES = {"en": (("and", "a", "half"), ("and", "half"), ("point", "five"))}
+"""What follows a whole number to add a half ("four and a half"), per language."""
+
+
+def half_after(tokens: list[str], start: int, language: str) -> int:
+    """How many tokens at `tokens[start:]` add a half to the number before them (0 when none do)."""
+    for phrase in HALVES.get(language.lower().replace("_", "-").split("-")[0], ()):
+        if tuple(tokens[start:start + len(phrase)]) == phrase:
+            return len(phrase)
+    return 0
+
+
+def halved_value(number: int, slot_list: RangeSlotList) -> Any:
+    """The slot value of a number and a half: exact when the list's unit makes it whole ("four and a half
+    minutes" is 270 seconds), else the whole number said ("four and a half stars" on a one-to-five scale is a
+    four: more than four, not a five)."""
+    if slot_list.multiplier is not None and float((number + 0.5) * slot_list.multiplier).is_integer():
+        return int((number + 0.5) * slot_list.multiplier)
+    return slot_value(number, slot_list)
+
+
 SOUNDS_ALIKE = {"en": {13: 30, 14: 40, 15: 50, 16: 60, 17: 70, 18: 80, 19: 90}}
 """Numbers a recognizer easily takes for one another ("nineteen" and "ninety"), per language."""
 

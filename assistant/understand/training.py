@@ -78,15 +78,34 @@ def calibrated(corpus: Corpus, intents: Sequence[str], known: frozenset[str], st
                ) -> tuple[LinearModel, Calibration | None]:
     """`train` on everything, its probabilities calibrated on held-out folds of the folder's own data.
 
-    Each fold leaves out a share of the examples and not-requests (whole entries, so the variants of
-    one entry never sit on both sides), trains on the rest and the templates, and scores what it left
-    out as unseen sentences, with their unseen words as unknown. A temperature and a shift of the
-    "not for us" score are then fitted to those scores by likelihood: the corpus is never used.
+    A temperature and a shift of the "not for us" score are fitted by likelihood to the scores of
+    `held_out` sentences: the corpus is never used.
     """
     model = train(corpus, intents, known, stem, embed=embed)
+    scored = held_out(corpus, intents, known, stem, embed, folds)
+    if scored is None:
+        return model, None
+    logits, labels = scored
+    fit_ = fit_calibration(logits, labels, len(intents))
+    model.temperature = fit_.temperature
+    model.bias[len(intents)] += fit_.none_shift * fit_.temperature
+    return model, fit_
+
+
+def held_out(corpus: Corpus, intents: Sequence[str], known: frozenset[str], stem: Callable[[str], str],
+             embed: Callable[[list[str]], np.ndarray] | None = None, folds: int = FOLDS
+             ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Raw logits and labels (index into intents + `NONE`) of the examples and not-requests, each scored by
+    a model trained without it: how the classifier does on sentences it never saw (None: too little data).
+
+    Each fold leaves out a share of the examples and not-requests (whole entries, so the variants of
+    one entry never sit on both sides), trains on the rest and the templates, and scores what it left
+    out as unseen sentences, with their unseen words as unknown. What calibration is fitted on, and what
+    `tools/fold_check.py` reports to compare training settings without touching any test corpus.
+    """
     groups = sorted({*corpus.example_groups} | {-1 - g for g in corpus.not_request_groups})
     if folds < 2 or len(corpus.example_groups) != len(corpus.examples) or len(groups) < 2 * folds:
-        return model, None
+        return None
     order = random.Random(1).sample(groups, len(groups))
     fold_of = {g: i % folds for i, g in enumerate(order)}
     classes = [*intents, NONE]
@@ -109,10 +128,7 @@ def calibrated(corpus: Corpus, intents: Sequence[str], known: frozenset[str], st
             vector = DENSE_SCALE * embed(dense_words(words)) if embed is not None else None
             logits.append(fold_model.logits(features(words, fold_known, stem), vector))
             labels.append(y)
-    fit_ = fit_calibration(np.array(logits), np.array(labels), label[NONE])
-    model.temperature = fit_.temperature
-    model.bias[label[NONE]] += fit_.none_shift * fit_.temperature
-    return model, fit_
+    return np.array(logits), np.array(labels)
 
 
 def fit_calibration(logits: np.ndarray, labels: np.ndarray, none: int) -> Calibration:
