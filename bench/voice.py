@@ -9,9 +9,11 @@ each line with half a second of silence either side (as in a quiet room), decode
 and nothing of the expected text. Word error rate is counted over all words (jiwer), after OpenAI
 Whisper's English normaliser on both sides, so "ninety" and "90", "okay" and "OK", "check-in" and
 "check in" count as the same (one repair: "ten-second hug" stays a length, not "102nd hug"). It is
-split by line length, and the words that no render at all (every Piper pace, pyttsx3) gets through
-are counted: errors the judge makes whatever the voice, or that both engines share (both read
-through espeak-ng's phonemes).
+split by line length, and the words that no render of the default voice gets through are counted
+(errors the judge makes whatever the render, or the voice's steady faults). A second judge that
+shares nothing with Whisper (pocketsphinx's general English model, open vocabulary) hears every
+fourth line of the first render, so that a line heard better is not merely heard the way one
+model likes.
 
 Time to first sound: from `Speaker.say()` being handed a `Say` (the reply decided) to its first
 sentence being queued on the output, with nothing cached, for every line; the median is reported per
@@ -51,9 +53,17 @@ PAD_SECONDS = 0.5
 and then ("Got it." before "I'll keep quiet until tomorrow.")."""
 LENGTHS = ((1, 2, "1-2 words"), (3, 6, "3-6 words"), (7, 10_000, "7+ words"))
 """Line lengths (words, after normalising) the word error rate is split by."""
-REPEATS = 2
+REPEATS = 3
 """Renders of every line with the default voice at the normal pace: Piper samples its voice, so the headline is
 their mean and the spread between them is shown beside it (how far one run's figure can be trusted)."""
+OTHER_PACES_EVERY = 3
+"""The slower paces (bedtime, breathing, repair) are rendered for every third line, one render each: they are
+checks that slowing down does not blur the voice, and the headline's renders get the time instead."""
+FALLBACK_EVERY = 2
+"""pyttsx3 (the fallback) speaks every second line, once: its figure says how far behind Piper it is."""
+SECOND_JUDGE_EVERY = 4
+"""Every fourth line of the first normal render is also heard by the second judge (pocketsphinx, about real
+time on this machine, so not every line)."""
 WER_TARGET = Target("<=", 3.0)
 FIRST_SOUND_TARGET = Target("<", 150)
 
@@ -271,6 +281,9 @@ def run(quick: bool = False) -> Section:
         lines = lines[::10]
     engines = _engines(quick)
     ears = Ears()
+    second = None if quick else SecondEars()
+    second_said: list[str] = []
+    second_heard: list[str] = []
     section = Section("voice", TITLE, __doc__.split("\n\n", 1)[1].replace("\n", " "))
     if engines[0].name != "piper":
         section.rows.append(Row("Piper", None, note='not installed: pip install ".[piper]"; pyttsx3 only'))
@@ -290,7 +303,8 @@ def run(quick: bool = False) -> Section:
         for n, pace in enumerate(paces if synth is engines[0] else ["normal"]):
             synth.close()  # nothing cached: every line is rendered as if for the first time
             heard, said, audio_all = [], [], []
-            for line in lines:
+            every = FALLBACK_EVERY if synth is not engines[0] else 1 if pace == "normal" else OTHER_PACES_EVERY
+            for line in lines[::every]:
                 began = time.perf_counter()
                 spoken = speaker.say(Say(line.key, line.text, pace))
                 took = time.perf_counter() - began
@@ -302,11 +316,14 @@ def run(quick: bool = False) -> Section:
                 audio_all.append(audio)
                 said.append(line.text)
                 heard.append(ears.hear(audio, rate))
+                if synth is engines[0] and n == 0 and second is not None and len(said) % SECOND_JUDGE_EVERY == 1:
+                    second_said.append(line.text)
+                    second_heard.append(second.hear(audio, rate))
             wer, per_line = word_errors(said, heard)
             label = f"{synth.name} {synth.voice}" + ("" if pace == "normal" else f", {pace} pace") + \
                 (f", render {n + 1}" if pace == "normal" and n > 0 else "")
             renders[label] = (said, heard)
-            note = (f"{len(lines)} lines, {sum(len(s.split()) for s in said)} words; "
+            note = (f"{len(said)} lines, {sum(len(s.split()) for s in said)} words; "
                     f"{sound_alike_wer(said, heard):.2f} % counting sound-alikes (you two / you too) as heard")
             if synth is engines[0] and pace == "normal":
                 repeats.append(wer)
@@ -355,7 +372,9 @@ def run(quick: bool = False) -> Section:
 
     _dump(renders)
     length_table = _by_length(renders)
-    floor_row = _judge_floor(renders, next(iter(renders)))
+    floor_row = _judge_floor({k: v for k, v in renders.items() if len(v[0]) == len(lines)}, next(iter(renders)))
+    if second is not None:
+        wer_rows.append(_second_opinion(second_said, second_heard, renders[next(iter(renders))]))
     names_row, names_table = _names(engines, ears, capture)
     cue_row, cue_table = _cue_fit(engines[0], capture)
     section.rows += wer_rows + [floor_row] + first_rows + loud_rows + chime_rows + [names_row, cue_row]
@@ -372,10 +391,46 @@ def run(quick: bool = False) -> Section:
     section.notes.append(_where_errors_sit(renders, next(iter(renders)), floor_row))
     section.notes.append(f"Piper samples its voice (noise_scale, noise_w), so no two renders are identical: the "
                          f"headline is the mean of {REPEATS} renders of every line at the normal pace, with the spread "
-                         "between them beside it (the other paces are one render each); compare runs, not decimals.")
-    section.notes.append("Timings come from one run in which both engines render the same lines, so compare their "
+                         f"between them beside it (the other paces are one render each of every {OTHER_PACES_EVERY}rd "
+                         f"line, pyttsx3 one of every {FALLBACK_EVERY}nd line); compare runs, not decimals.")
+    section.notes.append("Timings come from one run in which both engines render lines of the same set, so compare their "
                          "ratio; the machine is shared by other engineers, so absolute times are pessimistic.")
     return section
+
+
+class SecondEars:
+    """A second judge that shares nothing with Whisper: CMU pocketsphinx, with the general US English
+    acoustic model and language model shipped in its wheel (open vocabulary, no grammar, nothing of
+    Tandem's words). It mishears far more than Whisper, so its figure is no target: it is there to
+    show that a line heard better by Whisper is heard better by a judge with other habits too."""
+
+    def __init__(self) -> None:
+        import pocketsphinx
+
+        self.decoder = pocketsphinx.Decoder(samprate=16_000, loglevel="FATAL")
+
+    def hear(self, audio: np.ndarray, rate: int) -> str:
+        from assistant.audio.wavio import resample
+
+        x = audio.astype(np.float32) / 32768.0
+        if rate != 16_000:
+            x = resample(x, rate, 16_000)
+        pad = np.zeros(round(PAD_SECONDS * 16_000), dtype=np.float32)
+        pcm = np.clip(np.concatenate([pad, x, pad]) * 32767, -32768, 32767).astype(np.int16)
+        self.decoder.start_utt()
+        self.decoder.process_raw(pcm.tobytes(), full_utt=True)
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
+
+def _second_opinion(said: list[str], heard: list[str], first: tuple[list[str], list[str]]) -> Row:
+    """The second judge's word error rate, beside Whisper's on the same lines of the same render."""
+    wer, _ = word_errors(said, heard)
+    whisper, _ = word_errors(first[0][::SECOND_JUDGE_EVERY], first[1][::SECOND_JUDGE_EVERY])
+    return Row("word error rate, second judge (pocketsphinx en-us, open vocabulary)", round(wer, 2), "%", None,
+               f"{len(said)} lines (every {SECOND_JUDGE_EVERY}th of the first normal render), "
+               f"{sum(len(s.split()) for s in said)} words; Whisper heard the same audio at {whisper:.2f} %")
 
 
 def _dump(renders: dict[str, tuple[list[str], list[str]]]) -> None:
@@ -435,10 +490,10 @@ def _heard_words(refs: list[str], hyps: list[str]) -> list[list[bool]]:
 
 
 def _judge_floor(renders: dict[str, tuple[list[str], list[str]]], default: str) -> Row:
-    """Words misheard in every render (every Piper pace and pyttsx3): suspect the judge, not one voice.
+    """Words misheard in every render of the same lines: suspect the judge or a steady fault, not chance.
 
-    The headline counts every word; this row says how many words no engine at no pace gets through
-    tiny.en, and what the default voice's word error rate would be if those were not its fault."""
+    The headline counts every word; this row says how many words no render of these lines gets
+    through tiny.en, and what the default voice's word error rate would be if those were not its fault."""
     said = normalise(renders[default][0])
     if len(renders) < 2:
         return Row("words misheard in every render (judge floor)", None, note="needs more than one render")
@@ -477,8 +532,8 @@ def _where_errors_sit(renders: dict[str, tuple[list[str], list[str]]], default: 
     verdict = "" if rest is None else (
         f" Were every word that no render gets through the judge's fault alone, {default} would still score "
         f"{rest:.2f} %, " + ("within" if rest <= WER_TARGET.bound else "above") + f" the {WER_TARGET.bound:g} % "
-        "target; every other word it missed was heard right in some render (the same voice at another pace, "
-        "or espeak-ng), so the judge can hear it: that remainder is the voice's to lower, though tiny.en's own "
+        "target; every other word it missed was heard right in another render of the same line, so the "
+        "judge can hear it: that remainder is the voice's to lower, though tiny.en's own "
         "guesses still move it from render to render (a larger Whisper, not available offline here, would "
         "judge it more surely).")
     return f"Where {default}'s errors sit: " + "; ".join(parts) + "." + verdict
@@ -517,20 +572,21 @@ def _cue_fit(synth: Any, capture: Capture) -> tuple[Row, Table]:
     from assistant.messages import Say
     from assistant.speak.speaker import Speaker
 
-    speaker = Speaker(synth, capture, clock=capture.clock)
-    rows, tightest = [], float("inf")
-    slots = {"inhale": Breathing().inhale, "exhale": Breathing().exhale}
-    for name, word in (("inhale", "In."), ("exhale", "Out.")):
-        chime = speaker.chime(name, "breathing")
-        spoken = speaker.say(Say("cue", word, "breathing"))
-        capture.take()
-        length = chime.duration + spoken.duration
-        tightest = min(tightest, slots[name] - length)
-        rows.append([f"{name} chime + {word!r}", f"{length:.2f}", f"{slots[name]}"])
     from assistant.datafiles import voices_dir
     from assistant.dialog.voices import Voices
 
     voices = Voices.load(voices_dir())
+    speaker = Speaker(synth, capture, clock=capture.clock)
+    rows, tightest = [], float("inf")
+    slots = {"inhale": Breathing().inhale, "exhale": Breathing().exhale}
+    for name, key in (("inhale", "breathe_in"), ("exhale", "breathe_out")):
+        for word in voices.responses[key]:
+            chime = speaker.chime(name, "breathing")
+            spoken = speaker.say(Say(key, word, "breathing"))
+            capture.take()
+            length = chime.duration + spoken.duration
+            tightest = min(tightest, slots[name] - length)
+            rows.append([f"{name} chime + {word!r}", f"{length:.2f}", f"{slots[name]}"])
     for pace in ("normal", "repair"):
         longest = 0.0
         for n in range(1, 11):

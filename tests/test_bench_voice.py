@@ -51,3 +51,13 @@ def test_the_headline_is_the_mean_of_the_renders_with_their_spread_beside_it() -
     row = _headline("piper joe", [5.0, 4.0], "287 lines, 2336 words; 4.9 % counting sound-alikes")
     assert row.value == pytest.approx(4.5) and row.target is not None
     assert "renders 5.00, 4.00 % (spread 1.00 points)" in row.note and row.note.startswith("287 lines")
+
+
+def test_the_second_judge_is_set_beside_whisper_on_the_same_lines_of_the_same_render() -> None:
+    from bench.voice import _second_opinion
+
+    first = (["Hug?", "Okay.", "Sure.", "Got it.", "Time for a hug."],
+             ["Hug.", "Okay.", "Sure.", "Got it.", "Time for a hub."])
+    row = _second_opinion(["Hug?", "Time for a hug."], ["hug", "time for a hug"], first)
+    assert row.value == 0 and row.target is None  # a second opinion, never the target
+    assert "Whisper heard the same audio at 20.00 %" in row.note  # 'hub' in 5 words, on lines 1 and 5 only

@@ -50,7 +50,7 @@ def test_a_ritual_records_who_started_it_only_when_told_and_the_turn_follows_tha
     couple.wait(60)
     assert couple.last("hug").initiated_by == "Sam"
     couple.say("whose turn is it")
-    assert spoken(couple).key == "whose_turn" and "Alex's turn" in spoken(couple).text
+    assert spoken(couple).key == "whose_turn" and spoken(couple).text.startswith("Alex, ")  # "Alex, your turn..."
 
 
 def test_a_cancelled_ritual_does_not_use_up_a_turn(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_whose_turn_names_a_ritual_or_the_next_one_overall(tmp_path: Path) -> No
     couple.say("who starts gratitude tonight")
     assert spoken(couple).key == "whose_turn_ritual" and "Alex" in spoken(couple).text
     couple.say("whose turn is it")  # no ritual named: Alex started the last one of all
-    assert spoken(couple).key == "whose_turn" and "Sam's turn" in spoken(couple).text
+    assert spoken(couple).key == "whose_turn" and spoken(couple).text.startswith("Sam, ")
 
 
 def test_a_partial_ritual_counts_as_a_turn_taken(tmp_path: Path) -> None:

@@ -62,6 +62,21 @@ def test_words_the_voice_says_too_quickly_get_their_own_phonemes_wherever_they_c
 
 
 @needs_piper
+def test_a_small_word_is_retuned_in_the_weak_form_it_has_in_a_line(piper_synth):
+    """espeak-ng says "a" alone as the letter (eɪ) but as ɐ in a line: the entry must catch the ɐ, and
+    leave the letter named alone (\"plan A\") as it was."""
+    from dataclasses import replace
+
+    from assistant.speak.piper_engine import PiperSynth, resolve_voice
+
+    tuned = PiperSynth(resolve_voice(""), replace(piper_synth.profile, piper_phonemes={"a": "ə"}))
+    assert tuned.phonemes("A quick morning hug? Time for a walk.")[0].startswith("ə kwˈɪk")
+    assert " ə wˈɔːk" in tuned.phonemes("A quick morning hug? Take a walk.")[1]
+    assert tuned.phonemes("Plan A.") == PiperSynth(resolve_voice(""), replace(
+        piper_synth.profile, piper_phonemes={})).phonemes("Plan A.")
+
+
+@needs_piper
 def test_the_breathing_pace_is_slower_with_piper(piper_synth):
     line = "Breathe in slowly, and out again."
     normal = piper_synth.say(line)

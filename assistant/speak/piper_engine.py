@@ -194,8 +194,12 @@ class PiperSynth(CachedSynth):
         if self._retune is None:
             table = {}
             for word, said in self.profile.piper_phonemes.items():
-                own = "".join(p for sentence in self._piper.phonemize(word) for p in sentence)
-                own = _WORD_BREAK.sub("", own).translate(_STRESS)
+                # A short word has a weak form in running speech ("a" is "eɪ" alone, "ɐ" in a line): the
+                # word is looked up as espeak-ng says it between two others, as in a line.
+                alone = "".join(p for sentence in self._piper.phonemize(word) for p in sentence)
+                amid = "".join(p for sentence in self._piper.phonemize(f"so {word} so") for p in sentence)
+                amid_words = [w for w in _WORD_BREAK.split(amid)[::2] if w]
+                own = (amid_words[1] if len(amid_words) == 3 else _WORD_BREAK.sub("", alone)).translate(_STRESS)
                 if own:
                     table[own] = said
             self._retune = table
