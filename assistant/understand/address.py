@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from assistant.understand.language import base_language
 from assistant.understand.normalize import tokens
 
 CONNECTORS = {
@@ -58,7 +59,7 @@ class Addressees:
     @classmethod
     def of(cls, us: Iterable[str], others: Iterable[str], language: str = "en") -> "Addressees":
         return cls(frozenset(tuple(tokens(p)) for p in us if tokens(p)),
-                   frozenset(tuple(tokens(p)) for p in others if tokens(p)), language.split("-")[0])
+                   frozenset(tuple(tokens(p)) for p in others if tokens(p)), base_language(language))
 
     def addressed_elsewhere(self, text: str, known: frozenset[str]) -> bool:
         """True when the sentence is said to someone or something other than this device.
@@ -122,7 +123,7 @@ def clauses(text: str, language: str = "en") -> list[str]:
     A single part (nothing to cut) gives `[text]`. Parts keep their own words as typed.
     """
     parts = [p.strip() for p in _BREAK.split(text) if p and p.strip()]
-    connectors = sorted(CONNECTORS.get(language.split("-")[0], ()), key=len, reverse=True)
+    connectors = sorted(CONNECTORS.get(base_language(language), ()), key=len, reverse=True)
     if connectors:
         pattern = re.compile(r"\s(?=(?:" + "|".join(re.escape(c) for c in connectors) + r")\b)", re.IGNORECASE)
         parts = [q.strip() for p in parts for q in pattern.split(p) if q.strip()]

@@ -28,7 +28,8 @@ FORMAT = 2
 KEEP = 8
 """Cache files kept (one per intents folder version)."""
 _CODE = ("cache.py", "classifier.py", "expand.py", "features.py", "intents.py", "lexicon.py", "matcher.py",
-         "normalize.py", "numbers.py", "reader.py", "training.py", "validate.py", "embeddings.py", "address.py")
+         "normalize.py", "numbers.py", "reader.py", "training.py", "validate.py", "embeddings.py", "address.py",
+         "language.py")
 
 
 SHIPPED = Path(__file__).resolve().parent / "trained"

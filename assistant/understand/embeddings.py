@@ -18,6 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
+from assistant.understand.language import base_language
+
 FOLDER = Path(__file__).resolve().parent / "vectors"
 """Tables by language code: `vectors/<lang>/vectors.safetensors` and `tokenizer.json`."""
 MEMO = 50_000
@@ -44,7 +46,7 @@ class WordVectors:
     @classmethod
     def for_language(cls, language: str, root: Path = FOLDER) -> "WordVectors | None":
         """The table of `language` ("en", "en-GB"), or None when Tandem ships none for it."""
-        folder = root / language.lower().replace("_", "-").split("-")[0]
+        folder = root / base_language(language)
         if not (folder / "vectors.safetensors").is_file():
             return None
         return cls(folder)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from assistant.understand.language import base_language
+
 UNKNOWN = "<unk>"
 FREE = "<free>"
 """Stands for the free text of a wildcard template ("i appreciate <free>"): not an unknown word, which
@@ -45,7 +47,7 @@ NEGATION: dict[Callable[[str], str], tuple[frozenset[str], frozenset[str]]] = {}
 
 def stemmer(language: str) -> Callable[[str], str]:
     """The stemmer for a language (no stemming where none is known)."""
-    return english_stem if language.lower().split("-")[0].split("_")[0] == "en" else _same
+    return english_stem if base_language(language) == "en" else _same
 
 
 def _same(word: str) -> str:

@@ -21,9 +21,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Collection, Mapping, NamedTuple, Sequence
 
+import numpy as np
 from hassil import Intents, recognize
 from hassil.intents import RangeSlotList, SlotList, WildcardSlotList
-import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
@@ -31,16 +31,17 @@ from assistant.messages import IntentMatch, NoMatch, Understanding
 from assistant.understand.address import Addressees, clauses
 from assistant.understand.cache import cached, cached_arrays
 from assistant.understand.classifier import NONE, LinearModel
+from assistant.understand.embeddings import WordVectors
 from assistant.understand.expand import SlotRef
 from assistant.understand.features import FREE, features, stemmer
 from assistant.understand.intents import IntentSet, Template
+from assistant.understand.language import base_language
 from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
 from assistant.understand.normalize import FILLERS, REFERENCES, tokens
 from assistant.understand.numbers import share_with_hassil, sounds_alike
 from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
 from assistant.understand.training import DENSE_SCALE, Corpus, calibrated, dense_words
-from assistant.understand.embeddings import WordVectors
 
 ACCEPT = 0.5
 """Least calibrated probability for the best intent to be taken without a question."""
@@ -122,7 +123,7 @@ class Matcher:
                                         intent_set.language)
         self.use_cache = use_cache
         self.accept, self.ask, self.margin = accept, ask, margin
-        self.language = intent_set.language.split("-")[0]
+        self.language = base_language(intent_set.language)
         # Lists by a key of their own: two intents may each have a local list of the same name.
         lists: dict[str, SlotList] = {}
         self._list_key: dict[int, str] = {}

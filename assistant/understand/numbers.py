@@ -9,6 +9,8 @@ from typing import Any, Iterable, Iterator
 
 from hassil.intents import RangeSlotList
 
+from assistant.understand.language import base_language
+
 MAX_NUMBERS_PER_LIST = 1000
 
 
@@ -29,7 +31,7 @@ class NumberWords:
         self.by_phrase: dict[tuple[str, ...], int] = {}
         self.longest = 1
         self._engine: Any = None
-        self._english = language.lower().replace("_", "-").split("-")[0] == "en"
+        self._english = base_language(language) == "en"
         for slot_list in ranges:
             for number in _numbers(slot_list):
                 self.words(number)
@@ -127,7 +129,7 @@ HALVES = {"en": (("and", "a", "half"), ("and", "half"), ("point", "five"))}
 
 def half_after(tokens: list[str], start: int, language: str) -> int:
     """How many tokens at `tokens[start:]` add a half to the number before them (0 when none do)."""
-    for phrase in HALVES.get(language.lower().replace("_", "-").split("-")[0], ()):
+    for phrase in HALVES.get(base_language(language), ()):
         if tuple(tokens[start:start + len(phrase)]) == phrase:
             return len(phrase)
     return 0
@@ -148,7 +150,7 @@ SOUNDS_ALIKE = {"en": {13: 30, 14: 40, 15: 50, 16: 60, 17: 70, 18: 80, 19: 90}}
 
 def sounds_alike(number: int, language: str) -> list[int]:
     """Numbers that sound like `number` when heard badly (both ways), none when the language has no table."""
-    pairs = SOUNDS_ALIKE.get(language.lower().replace("_", "-").split("-")[0], {})
+    pairs = SOUNDS_ALIKE.get(base_language(language), {})
     out = [b for a, b in pairs.items() if a == number] + [a for a, b in pairs.items() if b == number]
     return out
 
