@@ -28,6 +28,7 @@ def main(argv: list[str]) -> int:
     from assistant.understand.matcher import ACCEPT, Matcher
 
     folder = intents_dir()
+    settings: dict[str, str] = {}
     for arg in argv:
         if "=" not in arg:
             folder = Path(arg)
@@ -36,10 +37,14 @@ def main(argv: list[str]) -> int:
         if not hasattr(training, name):
             print(f"no setting {name} in assistant/understand/training.py", file=sys.stderr)
             return 2
+        settings[name] = value
+    start = time.perf_counter()
+    # the matcher first, with the settings in the code: a model trained with the settings tried here must
+    # never be written to the shared on-disk cache under the code's key (only the folds below use them)
+    matcher = Matcher(load_intents(folder), use_cache=True)
+    for name, value in settings.items():
         setattr(training, name, type(getattr(training, name))(float(value)))
         print(f"{name} = {getattr(training, name)}")
-    start = time.perf_counter()
-    matcher = Matcher(load_intents(folder), use_cache=True)
     embed = matcher.vectors.sentence if matcher.vectors is not None else None
     names = matcher.intents.names
     scored = training.held_out(matcher.corpus(), names, matcher.reader.known, matcher.stem, embed)
