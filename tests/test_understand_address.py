@@ -10,12 +10,13 @@ import yaml
 
 from assistant.datafiles import intents_dir
 from assistant.messages import IntentMatch
-from assistant.understand.address import Addressees, clauses
+from assistant.understand.address import Addressees, clauses, halves
 from assistant.understand.intents import load_intents
 from assistant.understand.matcher import Matcher, first_clause
 
 CHATTER = yaml.safe_load((Path(__file__).parent / "data" / "chatter.yaml").read_text(encoding="utf-8"))
 CONTROLS = {"Stop", "Pause", "Resume", "TimeLeft", "AddTime", "Next", "Repeat", "Skip"}
+RATING = {"Rate", "Skip", "No", "Stop", "Next"}
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +104,16 @@ def test_a_request_after_its_reason_is_read_without_a_comma(matcher):
     assert clauses("my head is pounding lets just breathe") == ["my head is pounding", "lets just breathe"]
     assert acted_on(matcher.match("the kids are finally down can we do our check in")) == "StartCheckIn"
     assert acted_on(matcher.match("the dog needs out lets walk him")) is None
+
+
+def test_an_answer_and_its_reason_without_punctuation_are_read_apart_only_after_a_question(matcher):
+    """A recognizer writes "two he kept yawning" with no full stop after the answer: just after Tandem
+    asked, each cut of the line in two is a clause; at idle no cut is tried (each is one more chance for talk
+    near the speaker to start something)."""
+    assert halves("four the phone rang", 8) == [("four", "the phone rang"), ("four the", "phone rang"),
+                                                ("four the phone", "rang")]
+    assert halves("hug", 8) == [] and halves("one two three four five six seven eight nine", 8) == []
+    for text, rating in (("two he kept yawning", 2), ("four she cried", 4)):
+        got = matcher.match(text, RATING, asked=True)
+        assert isinstance(got, IntentMatch) and not got.unsure and (got.intent, got.slots) == ("Rate", {"rating": rating})
+        assert acted_on(matcher.match(text, RATING)) is None

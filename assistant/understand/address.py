@@ -128,3 +128,18 @@ def clauses(text: str, language: str = "en") -> list[str]:
         pattern = re.compile(r"\s(?=(?:" + "|".join(re.escape(c) for c in connectors) + r")\b)", re.IGNORECASE)
         parts = [q.strip() for p in parts for q in pattern.split(p) if q.strip()]
     return parts or [text]
+
+
+def unpunctuated(text: str) -> bool:
+    """True for a line as a recognizer writes it: no sentence punctuation or commas to cut it at."""
+    return _BREAK.search(text) is None
+
+
+def halves(text: str, most: int) -> list[tuple[str, str]]:
+    """Every way of cutting a sentence of at most `most` words in two, (before, after): a recognizer
+    writes "three she interrupted" without the full stop that would show where the answer ends. A longer
+    sentence gives none (conversation, and each cut is one more chance of a false start)."""
+    words = text.split()
+    if not 2 <= len(words) <= most:
+        return []
+    return [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
