@@ -82,6 +82,14 @@ def test_a_number_and_a_half_is_read_whole_or_exact_as_its_unit_allows(matcher):
     assert understood(matcher.match("two and a half minutes of breathing")) == ("StartBreathing", {"seconds": 150})
 
 
+def test_a_number_larger_than_any_list_holds_is_never_read_as_its_first_word(matcher):
+    """"the oven's at two hundred" says 200, not a two-star rating; "three thousand seconds" is no three-second hug."""
+    assert understood(matcher.match("the oven's at two hundred")) is None
+    assert understood(matcher.match("two hundred", {"Rate", "Skip", "No", "Stop", "Next"})) is None
+    assert understood(matcher.match("hug for three thousand seconds")) != ("StartHug", {"seconds": 3})
+    assert understood(matcher.match("hug for one hundred and twenty seconds")) == ("StartHug", {"seconds": 120})
+
+
 def test_a_closest_template_lends_its_fixed_slot_only_when_its_own_words_were_said(matcher):
     got = matcher.match("babe i need one of those long hugs")
     assert isinstance(got, IntentMatch) and got.intent == "StartHug" and "variant" not in got.slots

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from assistant.understand.expand import Expander
 from assistant.understand.normalize import tokens
-from assistant.understand.numbers import NumberWords, halved_value, half_after, slot_value
+from assistant.understand.numbers import NumberWords, halved_value, half_after, scale_after, slot_value
 
 NUMBER_TAG = "#n"
 WILDCARD_TAG = "#*"
@@ -112,7 +112,11 @@ class Lexicon:
                     best = Reading(tag, i, size, phrase)
                     break
             number = self.numbers.read(words, i)
-            if number is not None:
+            scale = scale_after(words, i + number[1], self.numbers.language) if number is not None else 1
+            if number is not None and scale > 1:
+                # a larger number than any list holds ("oven's on two hundred"): read whole, never as its first word
+                best = Reading(NUMBER_TAG, i, number[1] + 1, tuple(words[i:i + number[1] + 1]), number[0] * scale)
+            elif number is not None:
                 half = half_after(words, i + number[1], self.numbers.language)
                 size = number[1] + half
                 if best is None or size >= best.size:

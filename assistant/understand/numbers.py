@@ -127,6 +127,15 @@ HALVES = {"en": (("and", "a", "half"), ("and", "half"), ("point", "five"))}
 """What follows a whole number to add a half ("four and a half"), per language."""
 
 
+SCALES = {"en": {"hundred": 100, "thousand": 1000, "million": 1_000_000}}
+"""Words that multiply the number before them, per language ("two hundred" is 200, never a two)."""
+
+
+def scale_after(tokens: list[str], start: int, language: str) -> int:
+    """What the word at `tokens[start]` multiplies the number before it by (1 when it is no scale word)."""
+    return SCALES.get(base_language(language), {}).get(tokens[start], 1) if start < len(tokens) else 1
+
+
 def half_after(tokens: list[str], start: int, language: str) -> int:
     """How many tokens at `tokens[start:]` add a half to the number before them (0 when none do)."""
     for phrase in HALVES.get(base_language(language), ()):
