@@ -57,9 +57,10 @@ class CombineSettings:
     splices: int = 2
     """Candidates made of Whisper's sentence with pocketsphinx's command words put in (splice.py). Measured by
     replaying the arbitration on the same decodes, dev commands at 12 dB: right 74.0 -> 75.0 % (espeak-ng
-    72.0 -> 73.5, flite 66.7 -> 68.2, Piper 83.3 unchanged; 4 phrasings better, none worse, 1 in the even half and 3 in the odd), StartHug 44 -> 47 %,
-    near misses acted on unchanged (6.1 %); the arbitration's time +5 % (median, when it scores at all).
-    Four splices from pocketsphinx's two best readings: 75.5 % for +10 % time."""
+    72.0 -> 73.5, flite 66.7 -> 68.2, Piper 83.3 unchanged; 4 phrasings better, none worse, 1 in the even
+    half and 3 in the odd), StartHug 44 -> 47 %, near misses acted on unchanged (6.1 %); the arbitration's
+    time +5 % (median, when it scores at all). Four splices from pocketsphinx's two best readings: 75.5 %
+    for +10 % time."""
     splice_from: int = 1
     """How many of pocketsphinx's hypotheses (best first) lend their words to splices."""
     wake_margin: float = DEFAULT_MARGIN
