@@ -76,11 +76,13 @@ def test_a_phrase_without_a_trained_model_keeps_the_recognizer_path_and_says_so(
     assert wake_gate("hey tandem", "recognizer") == (None, "")
 
 
-def test_the_wake_model_listens_only_when_asked_for():
-    assert wake_gate("hey tandem", "auto") == (None, "")  # the default: the recognizers check the phrase
-    gate, why = wake_gate("hey tandem", "model")
-    assert gate is not None and why == ""
-    gate.close()
+def test_the_wake_model_listens_first_for_hey_tandem_by_default_and_when_asked():
+    for spotter in ("auto", "model"):
+        gate, why = wake_gate("hey tandem", spotter)
+        assert gate is not None and why == ""
+        gate.close()
+    assert wake_gate("hey tandem", "recognizer") == (None, "")  # the recognizers alone, when asked
+    assert wake_gate("hello kitchen", "auto") == (None, "")  # no model for it: the recognizer, without a word
 
 
 class _Counting:

@@ -227,21 +227,23 @@ class GatedSession(RecognizerSession):
 def wake_gate(phrase: str, spotter: str, model_path: Path | None = None) -> tuple[WakeGate | None, str]:
     """The first stage for the configured phrase, or None and why not (said in the logs and by doctor).
 
-    `[wake] spotter = "model"` puts the trained model in front for "hey tandem"; any other phrase has
-    none, so the recognizer alone checks it. A broken model file is reported, never fatal. Opt-in: on the
-    test split it missed more cues than the recognizer alone (17.9 against 15.5 %, same false wakes) and
-    listening to every frame lifts idle CPU above the 10 % target (docs/benchmarks.md).
+    `[wake] spotter = "auto"` (the default) or `"model"` puts the trained model in front for "hey tandem";
+    any other phrase has none, so the recognizer alone checks it (said only when "model" was asked for).
+    A broken model file is reported, never fatal. The default since it measured better on the dev split
+    (bench/wake.py) and, running only around a voice, costs no idle CPU over the recognizer alone.
     """
     from assistant.errors import ModelError
     from assistant.wake.tandem_model import MODEL_PATH, WakeModel, has_model
 
-    if spotter != "model":
+    if spotter not in ("model", "auto"):
         return None, ""
     from assistant.wake.models import openwakeword_model
 
     if openwakeword_model(phrase) is not None:  # an openWakeWord model spots it (wake/openwakeword.py)
         return None, ""
     if not has_model(phrase):
+        if spotter == "auto":  # any phrase the recognizer can check: no model needed, nothing to say
+            return None, ""
         return None, (f"no trained wake model for {phrase!r} (only {PHRASE!r} has one): the speech recognizer "
                       "alone checks the wake phrase")
     try:
