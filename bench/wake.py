@@ -69,7 +69,7 @@ class Heard:
     """Seconds of audio the model never ran on (no voice, outside the pre-roll and hang)."""
 
 
-def hear_stream(samples: np.ndarray) -> Heard:
+def hear_stream(samples: np.ndarray, with_model: bool = True) -> Heard:
     """The stream cut by the loop's own (default) VAD, fed in 100 ms chunks, with the "hey tandem" model fed
     as the loop feeds it (wake/fused.py `WakeGate`: only around a voice the VAD hears)."""
     from assistant.audio.vad import make_vad
@@ -78,19 +78,27 @@ def hear_stream(samples: np.ndarray) -> Heard:
     from assistant.wake.fused import WakeGate
 
     vad = make_vad(Settings().audio.vad)
-    gate = WakeGate(keep=float("inf"))
+    gate = WakeGate(keep=float("inf")) if with_model else None
     out = []
     for i in range(0, len(samples), CHUNK):
         events = vad.feed(AudioChunk(samples[i:i + CHUNK], i / RATE))
-        gate.feed(samples[i:i + CHUNK], i / RATE, vad.in_speech or bool(events))
+        if gate is not None:
+            gate.feed(samples[i:i + CHUNK], i / RATE, vad.in_speech or bool(events))
         for e in events:
             if e.kind == "speech_end" and e.reason != "noise":
                 out.append(Utterance(e.audio, e.start, e.t))
     for e in vad.flush():
         out.append(Utterance(e.audio, e.start, e.t))
+    if gate is None:
+        return Heard(out, np.zeros(0), np.zeros(0), 0.0, 0.0)
     gate.close()
     times, scores = (np.array(x) for x in zip(*gate.scores)) if gate.scores else (np.zeros(0), np.zeros(0))
     return Heard(out, times, scores, gate.scorer.cpu_seconds, gate.skipped)
+
+
+def utterances(samples: np.ndarray) -> list[Utterance]:
+    """The stream cut by the loop's own (default) VAD alone (tools/train_wake.py scores it its own way)."""
+    return hear_stream(samples, with_model=False).utterances
 
 
 @dataclass
