@@ -119,8 +119,11 @@ def check_wake_model(ctx: "_Context") -> Check:
     if "fix:" in why:
         what, _, fix = why.partition(" (fix: ")
         return Check("wake model", False, what, fix.rstrip(")"), required=False)
+    from assistant.wake.models import openwakeword_model
+
+    spotted = settings.wake.spotter != "recognizer" and openwakeword_model(settings.wake.phrase) is not None
     return Check("wake model", True, why or f"the wake phrase {settings.wake.phrase!r} is spotted by "
-                 f"{'openWakeWord' if settings.wake.spotter != 'recognizer' else 'the speech recognizer'}")
+                 f"{'openWakeWord' if spotted else 'the speech recognizer'}")
 
 
 def _guarded(name: str, step: Callable[[], Check]) -> Check:

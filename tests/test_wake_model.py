@@ -76,11 +76,13 @@ def test_a_phrase_without_a_trained_model_keeps_the_recognizer_path_and_says_so(
     assert wake_gate("hey tandem", "recognizer") == (None, "")
 
 
-def test_the_wake_model_listens_only_when_asked_for():
-    assert wake_gate("hey tandem", "auto") == (None, "")  # the default: the recognizers check the phrase
-    gate, why = wake_gate("hey tandem", "model")
-    assert gate is not None and why == ""
-    gate.close()
+def test_the_wake_model_listens_first_for_hey_tandem_by_default_and_when_asked():
+    for spotter in ("auto", "model"):
+        gate, why = wake_gate("hey tandem", spotter)
+        assert gate is not None and why == ""
+        gate.close()
+    assert wake_gate("hey tandem", "recognizer") == (None, "")  # the recognizers alone, when asked
+    assert wake_gate("hello kitchen", "auto") == (None, "")  # no model for it: the recognizer, without a word
 
 
 class _Counting:
@@ -144,3 +146,21 @@ def test_a_model_that_fails_mid_session_leaves_the_recognizer_checking_alone():
     assert not isinstance(wake, GatedSession)
     wake.finish()
     ears.close()
+
+
+@needs_espeak
+def test_the_model_sleeps_while_no_one_speaks_and_scores_as_if_it_had_listened_all_along():
+    noise = audio_gen.noise_clip(8.0, 30.0) // 6
+    speech = audio_gen.speech("hey tandem, start our hug timer", "en-us", 12)
+    stream = np.concatenate([noise, speech, noise[:16000]])
+    voiced = (len(noise), len(noise) + len(speech))  # where a VAD would hear a voice
+    always, sleepy = WakeGate(keep=60.0), WakeGate(keep=60.0)
+    for i in range(0, len(stream), 320):  # the loop's 20 ms chunks
+        always.feed(stream[i:i + 320], i / 16000)
+        sleepy.feed(stream[i:i + 320], i / 16000, voice=voiced[0] <= i < voiced[1])
+    start = len(noise) / 16000
+    assert sleepy.skipped >= 3.0  # most of the eight seconds of noise before the voice: never scored
+    assert sleepy.peak(start - 1.0) == pytest.approx(always.peak(start - 1.0), abs=1e-6)
+    assert sleepy.peak(start - 1.0) >= FusedSettings().sure
+    always.close()
+    sleepy.close()

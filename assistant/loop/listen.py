@@ -174,9 +174,9 @@ class SpeechLoop:
         self.stats.audio_seconds += chunk.duration
         if self.wake_word is not None:
             self._spot(chunk)
-        if self.wake_gate is not None and not self.wake_gate.failed:
-            self._gate(chunk)
         vad_events = self.vad.feed(chunk)
+        if self.wake_gate is not None and not self.wake_gate.failed:  # after the VAD: it runs while a voice does
+            self._gate(chunk, voice=self.vad.in_speech or bool(vad_events))
         started = any(e.kind == "speech_start" for e in vad_events)
         if self._utterance is not None and not started:
             self._accept(chunk.samples)
@@ -197,10 +197,10 @@ class SpeechLoop:
         now = chunk.timestamp + chunk.duration
         self._wake_hits = [t for t in self._wake_hits if t > now - 30.0] + hits
 
-    def _gate(self, chunk: AudioChunk) -> None:
+    def _gate(self, chunk: AudioChunk, voice: bool) -> None:
         """Feed the wake model; if it fails, the recognizer alone checks the wake phrase from now on."""
         try:
-            self.wake_gate.feed(chunk.samples, chunk.timestamp)
+            self.wake_gate.feed(chunk.samples, chunk.timestamp, voice)
         except Exception as error:  # a failing model costs its gate, never the session
             self.wake_gate.fail(repr(error))
             self._error(TandemError(f"the \"hey tandem\" wake model failed ({error!r}); the recognizer alone "

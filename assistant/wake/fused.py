@@ -21,10 +21,14 @@ import numpy as np
 
 from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
-from assistant.wake.tandem_model import PHRASE, WakeScorer
+from assistant.wake.tandem_model import PHRASE, STEP, WINDOW, WakeScorer
 from assistant.wake.verify import WakeVerdict
 
 log = logging.getLogger(__name__)
+
+VIEW = 0.76 + WINDOW * STEP / 16000
+"""Seconds of audio behind one score of the model: openWakeWord's embedding sees 76 mel frames (10 ms
+apart), and the head sees `WINDOW` embeddings 80 ms apart."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,13 @@ class FusedSettings:
     """... or when pocketsphinx's keyphrase spotter heard the phrase too ("hey, tender or well done" -6.1)."""
     lookback: float = 1.0
     """Seconds before an utterance's start whose scores count for it (the VAD starts late)."""
+    preroll: float = 3.5
+    """Seconds of audio kept while no one speaks and fed to the model when a voice starts: its whole view
+    (`VIEW`) and the `lookback` before the utterance, so every score the gate asks about is the one the
+    model would have given had it listened all along (scores whose view reaches back before the
+    pre-roll are dropped)."""
+    hang: float = 0.5
+    """Seconds the model keeps listening after the voice stops (a phrase's end is scored a little late)."""
 
 
 def decide(peak: float, verdict: WakeVerdict | None, recognizer_woke: bool,
@@ -76,15 +87,56 @@ class WakeGate:
         """Utterances the recognizers never heard."""
         self.last_end = float("-inf")
         """Where the last utterance asked about ended: a score counts for one utterance only."""
+        self.pending: deque[tuple[float, np.ndarray]] = deque()
+        """Audio not yet fed to the model (at most `preroll` seconds while no one speaks)."""
+        self.awake_until = float("-inf")
+        self.scorer_t = float("-inf")
+        self.fresh_from = float("-inf")
+        """Scores before this saw audio from before the last skip, and are dropped."""
+        self.skipped = 0.0
+        """Seconds of audio the model never had to hear (no voice)."""
 
-    def feed(self, samples: np.ndarray, t: float) -> None:
+    def feed(self, samples: np.ndarray, t: float, voice: bool = True) -> None:
+        """The stream, chunk by chunk. `voice`: the VAD hears a voice in this chunk (the loop's). Only then
+        (with the pre-roll before it, and a short hang after) does the model run: most of an idle
+        kitchen's audio is no voice at all, and the model's front end is most of the listening loop's CPU."""
         if self.failed:
             return
-        for at, p in self.scorer.feed(samples, t):
-            self.scores.append((at, p))
+        samples = np.asarray(samples, dtype=np.int16).reshape(-1)
         self.now = t + len(samples) / 16000
+        self.pending.append((t, samples))
+        if voice:
+            self.awake_until = self.now + self.settings.hang
+        if self.now <= self.awake_until:
+            first = self.pending[0][0]
+            if abs(first - self.scorer_t) > 0.05:  # skipped quiet audio: carry on, no restart
+                self.scorer.skip_to(first)
+                self.fresh_from = first + VIEW
+            for at, part in self.pending:
+                for when, p in self.scorer.feed(part, at):
+                    if when >= self.fresh_from:
+                        self.scores.append((when, p))
+            self.scorer_t = self.now
+            self.pending.clear()
+        else:
+            self._trim()
         while self.scores and self.scores[0][0] < self.now - self.keep:
             self.scores.popleft()
+
+    def _trim(self) -> None:
+        """Forget the pending audio older than the pre-roll, in whole model steps (the scores keep the
+        phase they would have had, listening all along)."""
+        extra = sum(len(part) for _, part in self.pending) - round(self.settings.preroll * 16000)
+        drop = max(0, extra) // STEP * STEP
+        self.skipped += drop / 16000
+        while drop > 0:
+            at, part = self.pending[0]
+            if len(part) <= drop:
+                self.pending.popleft()
+                drop -= len(part)
+            else:
+                self.pending[0] = (at + drop / 16000, part[drop:])
+                drop = 0
 
     def fail(self, why: str) -> None:
         self.failed = why
@@ -175,21 +227,23 @@ class GatedSession(RecognizerSession):
 def wake_gate(phrase: str, spotter: str, model_path: Path | None = None) -> tuple[WakeGate | None, str]:
     """The first stage for the configured phrase, or None and why not (said in the logs and by doctor).
 
-    `[wake] spotter = "model"` puts the trained model in front for "hey tandem"; any other phrase has
-    none, so the recognizer alone checks it. A broken model file is reported, never fatal. Opt-in: on the
-    test split it missed more cues than the recognizer alone (17.9 against 15.5 %, same false wakes) and
-    listening to every frame lifts idle CPU above the 10 % target (docs/benchmarks.md).
+    `[wake] spotter = "auto"` (the default) or `"model"` puts the trained model in front for "hey tandem";
+    any other phrase has none, so the recognizer alone checks it (said only when "model" was asked for).
+    A broken model file is reported, never fatal. The default since it measured better on the dev split
+    (bench/wake.py) and, running only around a voice, costs no idle CPU over the recognizer alone.
     """
     from assistant.errors import ModelError
     from assistant.wake.tandem_model import MODEL_PATH, WakeModel, has_model
 
-    if spotter != "model":
+    if spotter not in ("model", "auto"):
         return None, ""
     from assistant.wake.models import openwakeword_model
 
     if openwakeword_model(phrase) is not None:  # an openWakeWord model spots it (wake/openwakeword.py)
         return None, ""
     if not has_model(phrase):
+        if spotter == "auto":  # any phrase the recognizer can check: no model needed, nothing to say
+            return None, ""
         return None, (f"no trained wake model for {phrase!r} (only {PHRASE!r} has one): the speech recognizer "
                       "alone checks the wake phrase")
     try:

@@ -153,5 +153,10 @@ class WakeScorer:
         self.cpu_seconds += time.process_time() - begun
         return out
 
+    def skip_to(self, t: float) -> None:
+        """Carry on from input time `t` after a stretch deliberately not fed (no restart of the front end:
+        its buffer holds older audio until the new fills it, as `WakeGate`'s pre-roll does)."""
+        self._t = t
+
     def close(self) -> None:
         self.stream.close()
