@@ -45,10 +45,18 @@ class Recognizer(ABC):
 
     name: str = "recognizer"
     notice: str = ""
+    """Why this is not the engine that was asked for (a missing model, and the fix); empty when it is."""
     trusted_confidence: float | None = None
     """The confidence this engine's transcripts need before words after the wake phrase count as a command
-    (None: the loop's own setting, tuned for pocketsphinx). Engines' confidences are not on one scale."""
-    """Why this is not the engine that was asked for (a missing model, and the fix); empty when it is."""
+    (None: the loop's own setting, tuned for pocketsphinx). Engines' confidences are not on one scale, so a
+    wrapper (wake/fused.py, rooms/recognizer.py) takes its inner engine's (`wrapping`)."""
+
+    def wrapping(self, inner: "Recognizer") -> None:
+        """Take on what the loop reads of `inner` (name, notice, its own bar for a command): a wrapper that
+        kept the base class's values would judge the inner engine's transcripts on another engine's scale."""
+        self.name = inner.name
+        self.notice = inner.notice
+        self.trusted_confidence = getattr(inner, "trusted_confidence", None)
 
     @abstractmethod
     def session(self, mode: ListenMode = ListenMode()) -> RecognizerSession:

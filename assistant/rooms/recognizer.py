@@ -23,7 +23,7 @@ class SharedRecognizer(Recognizer):
 
     def __init__(self, inner: Recognizer) -> None:
         self.inner = inner
-        self.name = inner.name
+        self.wrapping(inner)
         self.lock = threading.Lock()
         self.concurrent = bool(getattr(inner, "concurrent_sessions", False))
 

@@ -155,8 +155,7 @@ class GatedRecognizer(Recognizer):
     def __init__(self, inner: Recognizer, gate: WakeGate) -> None:
         self.inner = inner
         self.gate = gate
-        self.name = inner.name
-        self.notice = inner.notice
+        self.wrapping(inner)
 
     def __getattr__(self, name: str):  # name, notice, last_timing, last_wake...: the inner recognizer's
         return getattr(self.__dict__["inner"], name)
