@@ -70,8 +70,10 @@ class CombineSettings:
     tokens: "oh no" beat "oh no could you delete what i just said" by 5 nats and was read as No, "thanks"
     beat "thanks for dinner that was good" and started the gratitude round. The beam, which weighs per token,
     had already ranked the whole sentence first. Measured by replaying the arbitration on the same decodes,
-    dev commands at 12 dB: right 74.5 -> 76.0 %, near misses acted on 6.6 -> 5.5 %."""
-    """How many of pocketsphinx's hypotheses (best first) lend their words to splices."""
+    dev commands at 12 dB (396 phrasings, 181 near misses): right 75.0 -> 76.5 %, near misses acted on
+    6.6 -> 5.5 % (9 phrasings now right; 3 no longer: "bet" heard as "a bit", and "fine repair whatever",
+    "not tonight sugar", whose longer words the matcher reads less well; "top" went from missed to acted on
+    wrongly, Whisper's "time time time" winning once "time" was left out)."""
     wake_margin: float = DEFAULT_MARGIN
     """How much better the best form with the wake phrase must score than the best without (verify.py)."""
     wake_confirmed_margin: float = CONFIRMED_MARGIN
