@@ -63,6 +63,18 @@ class CombineSettings:
     for +10 % time."""
     splice_from: int = 1
     """How many of pocketsphinx's hypotheses (best first) lend their words to splices."""
+    drop_cut_short: bool = True
+    """Leave out a candidate whose words begin a longer reading that Whisper's beam ranked above it
+    (`cut_short`). Forced scoring sums log-probabilities, and Whisper's end-of-text is no surer after the
+    whole sentence than after its first words in noise, so a reading cut short scores better for having fewer
+    tokens: "oh no" beat "oh no could you delete what i just said" by 5 nats and was read as No, "thanks"
+    beat "thanks for dinner that was good" and started the gratitude round. The beam, which weighs per token,
+    had already ranked the whole sentence first. Measured by replaying the arbitration on the same decodes,
+    dev commands at 12 dB (396 phrasings, 181 near misses): right 75.0 -> 76.5 %, near misses acted on
+    6.6 -> 5.5 % (9 phrasings now right; 3 no longer: "bet" heard as "a bit", and "fine repair whatever",
+    "not tonight sugar", whose longer words the matcher reads less well; "top" went from missed to acted on
+    wrongly, Whisper's "time time time" winning once "time" was left out). Cost, the same clips heard off and
+    on in one process (every second dev clip): 3 % fewer texts scored, time per utterance x0.99."""
     wake_margin: float = DEFAULT_MARGIN
     """How much better the best form with the wake phrase must score than the best without (verify.py)."""
     wake_confirmed_margin: float = CONFIRMED_MARGIN
@@ -271,6 +283,20 @@ class CombinedRecognizer(Recognizer):
         return exact if result.method == "exact" else exact * float(result.confidence)
 
 
+def cut_short(text: str, beam: list[str]) -> bool:
+    """Whether `text` is the first words of a longer reading Whisper's beam ranked above it (`beam`: the beam's
+    readings, best first): the same sentence stopped early, whose forced score gains only from its fewer
+    tokens (`CombineSettings.drop_cut_short`)."""
+    words = text.split()
+    for reading in beam:
+        if reading == text:
+            return False
+        said = reading.split()
+        if len(said) > len(words) and said[: len(words)] == words:
+            return True
+    return False
+
+
 def with_numbers_heard(kept: list[str], heard: list[str], phrases: SlotPhrases) -> list[str]:
     """`kept`, then any of the engines' own readings (`heard`: Whisper's first) that say a number the winner
     does not. Whisper often ends a sentence at a pause ("start a breathing session" for "..., three minutes
@@ -411,6 +437,8 @@ class CombinedSession(RecognizerSession):
                 return transcript_with_wake(texts, owner.wake_phrase, self.mode,
                                             round(min(1.0, math.exp(hyps[0].score)), 3), owner.name)
         candidates = owner.with_variants(own)
+        if owner.settings.drop_cut_short:
+            candidates = [(t, src) for t, src in candidates if not cut_short(t, whisper_texts)] or candidates
         if not candidates:
             return empty
         bonuses = [owner.bonus(t, self.mode) for t, _ in candidates]
