@@ -9,12 +9,12 @@ scored are kept, and a lower bound on the margin from one batch answers when it 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 from assistant.datafiles import intents_dir
+from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode
 from assistant.recognize.whisper_model import whisper_status
 from assistant.understand.intents import load_intents
@@ -62,7 +62,7 @@ def gated_by(peak: float) -> WakeGate:
     return gate
 
 
-def hear(recognizer, audio: np.ndarray) -> Iterator:
+def hear(recognizer, audio: np.ndarray) -> Transcript:
     session = recognizer.session(WAKE)
     for i in range(0, len(audio), 1600):
         session.accept(audio[i:i + 1600])

@@ -254,5 +254,6 @@ def test_a_wake_heard_from_a_recording_does_not_depend_on_how_busy_the_cpu_is(tm
         loop.run(WavSource.from_samples(audio))
         journal.close()
         assert loop.stats.speculative_used == 1  # the reply came from the decode begun at the final pause
-        started[eager] = [(e["ritual"], e["planned_seconds"]) for e in loop.events.events if e["event"] == "ritual_start"]
+        started[eager] = [(e["ritual"], e["planned_seconds"])
+                          for e in loop.events.events if e["event"] == "ritual_start"]
     assert started[True] == started[False] == [("hug", 120)]

@@ -233,7 +233,8 @@ class CombinedRecognizer(Recognizer):
 
         if enough is not None and own:
             first = own[0][0]
-            withs = {t for text, _ in own[: self.settings.wake_hypotheses] for t in wake_forms(text, self.wake_phrase)[0]}
+            hypotheses = [t for t, _ in own[: self.settings.wake_hypotheses]]
+            withs = {t for text in hypotheses for t in wake_forms(text, self.wake_phrase)[0]}
 
             def bound(texts: list[str]) -> list[float]:
                 kept = [t for t in texts if t == first or t not in withs or t in scores]
