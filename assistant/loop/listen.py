@@ -539,31 +539,6 @@ def _libc() -> Any:
     return libc if libc is not None and hasattr(libc, "malloc_trim") else None
 
 
-M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8
-"""mallopt's parameters (glibc's malloc.h)."""
-
-
-def tune_memory(arenas: int = 2, mmap_threshold: int = 0) -> None:
-    """Keep the heap from holding what the models' work freed: call before they load (glibc only).
-
-    Two malloc arenas: the loop's, Piper's, Whisper's loading and the decoding threads' allocations
-    otherwise each grow an arena of their own (glibc allows 8 per core), and what one freed the others
-    cannot reuse. Measured, 15 decodes of the latency cues with a reply rendered after each, in one
-    process: peak resident 519-532 -> 462-472 MB, decode CPU 7.1-7.2 -> 7.1-7.3 s; the listen session of
-    the latency benchmark (virtual clock, 3 runs each): 448-470 -> 428-436 MB. One arena: as small, but the decoding
-    threads wait on its lock (decode wall time x2.5). `mmap_threshold` (0: glibc's own, which rises after
-    each large free) sends blocks above it straight back to the system when freed: 8 MB saved another
-    30 MB for 5 % more decode CPU, 1 MB 100 MB for 50 %, 128 kB for 100 % (Whisper's scoring allocates
-    its logits afresh for every batch); left off."""
-    libc = _libc()
-    if libc is None or not hasattr(libc, "mallopt"):
-        return
-    if arenas:
-        libc.mallopt(M_ARENA_MAX, arenas)
-    if mmap_threshold:
-        libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)
-
-
 def _give_back_memory() -> None:
     """Return the heap decoding just freed (50 MB an utterance, measured) to the system, beside the reply's
     render rather than before it, so a decode's leftovers and a long sentence's render never add up."""
