@@ -185,3 +185,75 @@ def test_speech_resuming_after_a_short_pause_is_not_cut(tmp_path, recognizer):
     assert len(ends) == 1  # one utterance: the pause was shorter than the end of speech
     assert loop.stats.speculative > loop.stats.speculative_used  # a decode begun at the pause was dropped
     assert [(s["ritual"], s["planned_seconds"]) for s in started] == [("hug", 120)]
+
+
+class _LateModel:
+    """A wake model whose score for the phrase comes only `delay` seconds after the last word (a real model's
+    view ends a little after the sound it scores), one score per 80 ms."""
+
+    def __init__(self, fires_at: float) -> None:
+        self.fires_at = fires_at
+        self.cpu_seconds = 0.0
+
+    def feed(self, samples: np.ndarray, t: float) -> list[tuple[float, float]]:
+        end = t + len(samples) / 16_000
+        return [(end, 0.9 if end >= self.fires_at else 0.0)]
+
+    def skip_to(self, t: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _Worker:
+    """A decode thread on a machine of some speed: `eager` runs as soon as it is started (an idle CPU), else
+    only when the loop waits for it (a busy one, where the loop's thread keeps the core)."""
+
+    eager = True
+
+    def __init__(self, target, args=(), **_) -> None:
+        self.run = lambda: target(*args)
+        self.ran = False
+
+    def start(self) -> None:
+        if self.eager:
+            self.ran = True
+            self.run()
+
+    def join(self, timeout=None) -> None:
+        if not self.ran:
+            self.ran = True
+            self.run()
+
+
+def test_a_wake_heard_from_a_recording_does_not_depend_on_how_busy_the_cpu_is(tmp_path, recognizer, monkeypatch):
+    import audio_gen
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from assistant.audio.sources import WavSource
+    from assistant.loop import listen
+    from assistant.wake.fused import GatedRecognizer, WakeGate
+
+    if not audio_gen.available("flite:rms"):
+        pytest.skip("flite and sox are needed to make test speech")
+    audio = _spoken("hey tandem, start a hug for two minutes")
+    last_word = (np.flatnonzero(np.abs(audio.astype(np.int32)) > 300)[-1] + 1) / 16_000
+    started = {}
+    for eager in (True, False):
+        # the model's score comes in the quiet after the words: after the loop began decoding at the pause
+        # (0.12 s), before the VAD calls the utterance over (0.3 s)
+        gate = WakeGate(scorer=_LateModel(fires_at=last_word + 0.2))
+        clock = VirtualClock()
+        loop, journal = make_loop(tmp_path / str(eager), clock, GatedRecognizer(recognizer, gate))
+        loop.wake_gate, loop.follow_input = gate, True
+        loop.settings = replace(loop.settings, speculate_after=0.12)
+        monkeypatch.setattr(_Worker, "eager", eager)
+        monkeypatch.setattr(listen, "threading", SimpleNamespace(Thread=_Worker))
+        loop.run(WavSource.from_samples(audio))
+        journal.close()
+        assert loop.stats.speculative_used == 1  # the reply came from the decode begun at the final pause
+        started[eager] = [(e["ritual"], e["planned_seconds"])
+                          for e in loop.events.events if e["event"] == "ritual_start"]
+    assert started[True] == started[False] == [("hug", 120)]

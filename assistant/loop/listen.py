@@ -67,28 +67,41 @@ class LoopSettings:
 
 
 class _Speculation:
-    """The recognizer finishing an utterance heard up to a pause, on a worker thread."""
+    """The recognizer finishing an utterance heard up to a pause, on a worker thread.
+
+    Only the engines' work runs there. A session whose verdict also reads the stream (the wake model's gate,
+    wake/fused.py) splits its `finish`; that part runs in the loop's thread when the result is taken, at the
+    end of the utterance, so the answer never depends on how far the worker had got when the stream moved
+    on (from a recording, a busy CPU must not change what was heard)."""
 
     def __init__(self, session: RecognizerSession) -> None:
         self.began = time.perf_counter()
         self.seconds = 0.0
-        self._outcome: tuple[Transcript | None, BaseException | None] = (None, None)
-        self._thread = threading.Thread(target=self._run, args=(session,), name="speculative-decode", daemon=True)
+        split = getattr(session, "split_finish", None)
+        work, self._then = split() if split is not None else (session.finish, None)
+        self._outcome: tuple[Any, BaseException | None] = (None, None)
+        self._thread = threading.Thread(target=self._run, args=(work,), name="speculative-decode", daemon=True)
         self._thread.start()
 
-    def _run(self, session: RecognizerSession) -> None:
+    def _run(self, work: Callable[[], Any]) -> None:
         try:
-            self._outcome = (session.finish(), None)
+            self._outcome = (work(), None)
         except BaseException as error:  # handed to the loop, which treats it as any recognizer failure
             self._outcome = (None, error)
         self.seconds = time.perf_counter() - self.began
 
-    def result(self) -> Transcript | None:
+    def dropped(self) -> BaseException | None:
+        """Wait for the work of a decode whose utterance went on (nothing concluded from it); its failure."""
         self._thread.join()
-        transcript, error = self._outcome
+        return self._outcome[1]
+
+    def result(self) -> Transcript | None:
+        """The transcript (in the loop's thread: the rest of a split `finish` runs here)."""
+        self._thread.join()
+        outcome, error = self._outcome
         if error is not None:
             raise error
-        return transcript
+        return self._then(outcome) if self._then is not None else outcome
 
 
 @dataclass
@@ -336,10 +349,9 @@ class SpeechLoop:
     def _settle(self) -> None:
         """Wait for dropped speculative decodes (they hold the recognizer: pocketsphinx has one decoder)."""
         for speculation in self._dropped:
-            try:
-                speculation.result()
-            except Exception:  # its utterance went on; its failure is nobody's business now
-                log.debug("dropped speculative decode failed", exc_info=True)
+            error = speculation.dropped()
+            if error is not None:  # its utterance went on; its failure is nobody's business now
+                log.debug("dropped speculative decode failed", exc_info=error)
             self.stats.decode_seconds += speculation.seconds
         self._dropped = []
 

@@ -220,14 +220,43 @@ class CombinedRecognizer(Recognizer):
         return (self.settings.wake_agreed and bool(wake) and bool(whisper_texts)
                 and whisper_texts[0].split()[: len(wake)] == wake)
 
-    def tested_wake(self, mode: ListenMode) -> WakeVerdict | None:
+    def tested_wake(self, mode: ListenMode,
+                    enough: Callable[[WakeVerdict], bool] | None = None) -> WakeVerdict | None:
         """The last utterance's wake test with its real margin, run now if it was left out (for whoever weighs
-        the margin itself: the wake model's fusion, wake/fused.py)."""
+        the margin itself: the wake model's fusion, wake/fused.py). Sentences the utterance's arbitration
+        already scored are not scored again.
+
+        `enough`: first try a verdict whose margin is a lower bound (of the forms with the phrase only
+        Whisper's own best reading scored, the one both engines agreed on, beside every form without it:
+        one batch instead of two); when `enough` of it holds, that verdict is returned, else the whole
+        test. For a caller whose verdict needs no more than some margin (its answer cannot change with
+        the exact one)."""
         verdict, parts, whisper = self.last_wake, self.last_parts, self.whisper
         if verdict is None or verdict.margin != math.inf or whisper is None or "encoded" not in parts:
             return verdict
         own = self.hypotheses(unique(h.text for h in parts["whisper"]), parts["pocketsphinx"])
-        self.last_wake = self.wake_test(lambda texts: whisper.score(parts["encoded"], texts, mode), own, True)
+        scores: dict[str, float] = parts.setdefault("scores", {})
+
+        def score(texts: list[str]) -> list[float]:
+            new = [t for t in dict.fromkeys(texts) if t not in scores]
+            if new:
+                scores.update(zip(new, whisper.score(parts["encoded"], new, mode)))
+            return [scores[t] for t in texts]
+
+        if enough is not None and own:
+            first = own[0][0]
+            hypotheses = [t for t, _ in own[: self.settings.wake_hypotheses]]
+            withs = {t for text in hypotheses for t in wake_forms(text, self.wake_phrase)[0]}
+
+            def bound(texts: list[str]) -> list[float]:
+                kept = [t for t in texts if t == first or t not in withs or t in scores]
+                got = dict(zip(kept, score(kept)))
+                return [got.get(t, -math.inf) for t in texts]
+
+            lower = self.wake_test(bound, own, True)
+            if enough(lower):
+                return lower
+        self.last_wake = self.wake_test(score, own, True)
         return self.last_wake
 
     def wake_test(self, score: Callable[[list[str]], list[float]], own: list[tuple[str, str]],
@@ -398,10 +427,10 @@ class CombinedSession(RecognizerSession):
         if self.mode.free_text:
             return whisper.transcript(encoded, hyps, self.mode)
         sphinx = sphinx_result[0] if sphinx_result else empty
-        owner.last_parts = {"pocketsphinx": sphinx, "whisper": hyps, "encoded": encoded}
+        scores: dict[str, float] = {}
+        owner.last_parts = {"pocketsphinx": sphinx, "whisper": hyps, "encoded": encoded, "scores": scores}
         silent = encoded.no_speech > whisper.settings.no_speech and (not hyps or hyps[0].score < whisper.settings.min_logprob)
         whisper_texts = [] if silent else unique(h.text for h in hyps)
-        scores: dict[str, float] = {}
 
         def score(texts: list[str]) -> list[float]:
             new = [t for t in dict.fromkeys(texts) if t not in scores]
