@@ -83,11 +83,15 @@ def load(name: str, key: str) -> list[dict[str, Any]]:
 
 
 def slots_right(want: dict[str, Any], got: dict[str, Any]) -> bool:
-    """Every slot the sentence states is read right (free text compared without case)."""
+    """Every slot the sentence states is read right (free text compared as the words the normaliser reads:
+    case, punctuation and a word's edge apostrophes aside, so "you cookin" is "you cookin'": nobody hears
+    an apostrophe, and one that closes a word cannot be told from a closing quote)."""
+    from assistant.understand.normalize import tokens
+
     for k, v in (want or {}).items():
         g = got.get(k)
         if isinstance(v, str) and isinstance(g, str):
-            if v.strip().lower() != g.strip().lower():
+            if tokens(v) != tokens(g):
                 return False
         elif g != v:
             return False
