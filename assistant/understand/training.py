@@ -44,6 +44,7 @@ STEPS = 200
 DENSE_SCALE = 2.0
 """Length of the (unit) sentence vector fed to the classifier: how loud the dense features speak."""
 DENSE_L2 = 1e-4
+"""Regularisation of the dense weights."""
 RARE = 1
 """A word in at most this many of the learnt sentences is rare: a copy of each sentence that has one is also
 learnt with its rare words as `UNKNOWN`, so the unknown-word features get weights (how much a word no file
@@ -53,7 +54,6 @@ MASKED_SHARE = 0.5
 """Share of such a sentence's weight given to its masked copy."""
 FOLDS = 4
 """Held-out folds of the folder's own examples and not-requests that the calibration is fitted on."""
-"""Regularisation of the dense weights."""
 
 
 @dataclass(frozen=True)
