@@ -142,3 +142,18 @@ def test_thanks_for_dinner_is_not_heard_as_thanks_though_forced_scoring_favours_
     assert "thanks" not in transcript.alternatives
     heard = combined.matcher.match_best([transcript.text, *transcript.alternatives])
     assert getattr(heard, "intent", None) != "StartGratitude" or heard.unsure
+
+
+def test_a_command_only_pocketsphinx_heard_far_below_a_winner_that_means_nothing_is_not_passed_on():
+    # "ass the salt" near the speaker: Whisper heard "as the salt", pocketsphinx's grammar forced "pass this all"
+    # (Skip), which Whisper scores 8 nats below its own words. Passed on, the matcher would skip the ritual step.
+    from assistant.recognize.combined import Scored, sphinx_alone
+
+    winner = Scored("as the salt", -9.27, 0.0, "whisper")
+    scored = [winner, Scored("as the soul", -9.45, 0.0, "whisper"), Scored("pass this all", -17.25, 2.47, "pocketsphinx"),
+              Scored("pass this", -11.0, 2.8, "pocketsphinx")]
+    assert sphinx_alone("pass this all", winner, scored, 3.0)
+    assert not sphinx_alone("pass this", winner, scored, 3.0)  # close to what Whisper heard: still a fair reading
+    assert not sphinx_alone("as the soul", winner, scored, 3.0)  # Whisper's own words are never dropped here
+    understood = Scored("skip it", -9.0, 3.0, "whisper")
+    assert not sphinx_alone("pass this all", understood, [understood, *scored[2:]], 3.0)  # the winner means something
