@@ -10,7 +10,7 @@ import yaml
 
 from assistant.datafiles import intents_dir
 from assistant.messages import IntentMatch
-from assistant.understand.address import Addressees, clauses, halves
+from assistant.understand.address import Addressees, clauses, halves, repeated_start
 from assistant.understand.intents import load_intents
 from assistant.understand.matcher import Matcher, first_clause
 
@@ -58,6 +58,14 @@ def test_clauses_are_cut_at_punctuation_and_joining_words():
     assert clauses("start a hug while I wipe the counter") == ["start a hug", "while I wipe the counter"]
     assert clauses("Could we breathe, Tandem? We're in bed.") == ["Could we breathe", "Tandem", "We're in bed"]
     assert clauses("hug") == ["hug"]
+
+
+def test_a_command_said_twice_is_cut_from_the_reason_that_follows():
+    assert repeated_start("pause pause he's climbing the bookshelf") == ("pause pause", 4)
+    assert repeated_start("hang on hang on the door") == ("hang on hang on", 2)
+    assert repeated_start("stop stop stop now") == ("stop stop stop", 1)
+    assert repeated_start("pause pause") is None  # nothing follows: the whole sentence is the command
+    assert repeated_start("we need to pause") is None
 
 
 def test_addressees_come_from_the_intents_folder_not_the_code():

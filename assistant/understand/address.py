@@ -130,6 +130,24 @@ def clauses(text: str, language: str = "en") -> list[str]:
     return parts or [text]
 
 
+def repeated_start(text: str, most: int = 3) -> tuple[str, int] | None:
+    """A sentence that begins with a word or short phrase said twice or more ("pause pause he's climbing the
+    bookshelf", "hang on hang on"), before more words: (that run as typed, words after it). Saying a command
+    twice is how people make it urgent; what follows is its reason, not a request of its own."""
+    typed = text.split()
+    plain = [re.sub(r"[^\w']", "", w.lower()) for w in typed]
+    for size in range(1, most + 1):
+        if 2 * size >= len(plain) or not all(plain[:size]) or plain[:size] != plain[size:2 * size]:
+            continue
+        end = 2 * size
+        while plain[end:end + size] == plain[:size]:
+            end += size
+        if end >= len(plain):
+            return None
+        return " ".join(typed[:end]), len(plain) - end
+    return None
+
+
 def unpunctuated(text: str) -> bool:
     """True for a line as a recognizer writes it: no sentence punctuation or commas to cut it at."""
     return _BREAK.search(text) is None

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from assistant.messages import IntentMatch, NoMatch, Understanding
-from assistant.understand.address import Addressees, clauses, halves, unpunctuated
+from assistant.understand.address import Addressees, clauses, halves, repeated_start, unpunctuated
 from assistant.understand.cache import cached, cached_arrays
 from assistant.understand.classifier import NONE, LinearModel
 from assistant.understand.embeddings import WordVectors
@@ -335,6 +335,11 @@ class Matcher:
         if 2 <= len(parts) <= MAX_CLAUSES:
             for i, part in enumerate(parts):
                 out.setdefault(part, (part, len(" ".join(parts[:i] + parts[i + 1:]).split()), i == len(parts) - 1))
+        # while a ritual runs (its controls likely): "pause pause he's climbing the bookshelf" is the command said
+        # twice, then why; at idle there is nothing to pause and the line is talk about a child
+        repeated = repeated_start(text) if self._likely else None
+        if repeated is not None:
+            out.setdefault(repeated[0], (repeated[0], repeated[1], False))
         if unpunctuated(text) and self._none_prior:
             for before, after in halves(text, CUT_WORDS):
                 out.setdefault(before, (before, len(after.split()), False))
