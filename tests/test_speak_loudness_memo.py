@@ -63,3 +63,50 @@ def test_a_chime_measured_before_does_not_load_scipy(tmp_path):
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
             for _ in range(2)]
     assert [r.stdout.strip() for r in runs] == ["True", "False"]
+
+
+class CountingVoice:
+    """A voice whose every render differs a little (as a neural voice's does), counting the sentences it renders."""
+
+    def __new__(cls, level: float = 0.3):
+        from concurrent.futures import Future
+
+        from assistant.speak.synth import CachedSynth
+
+        class Voice(CachedSynth):
+            name, voice, rate = "fake", "counting", 16000
+            rendered: list[str] = []
+
+            def _synthesize(self, text, pace):
+                self.rendered.append(text)
+                return tone(level * (1 + 0.01 * len(self.rendered)))
+
+            def _submit(self, fn, *args):
+                done = Future()
+                done.set_result(fn(*args))
+                return done
+
+            def identity(self):
+                return "fake|counting"
+
+        return Voice()
+
+
+def test_a_remembered_voice_renders_one_sentence_at_start_not_its_whole_calibration(memo_file):
+    first = CountingVoice()
+    first.calibrate()
+    assert len(first.rendered) > 1  # the whole paragraph, measured once
+    again = CountingVoice()
+    again.rendered = []
+    again.calibrate()
+    assert len(again.rendered) == 1  # warmed up on its first sentence only
+    assert again.gain == first.gain
+
+
+def test_a_remembered_voice_that_renders_silence_is_still_refused(memo_file):
+    from assistant.errors import TandemError
+
+    CountingVoice().calibrate()
+    silent = CountingVoice(level=0.0)
+    with pytest.raises(TandemError, match="only silence"):
+        silent.calibrate()
