@@ -12,7 +12,8 @@ from assistant.messages import AudioChunk
 from assistant.recognize.base import ListenMode
 from assistant.recognize.whisper_model import whisper_status
 from assistant.understand.intents import load_intents
-from assistant.wake.verify import verify_wake, wake_forms
+from assistant.wake.fused import FusedSettings, decide
+from assistant.wake.verify import rival_forms, verify_wake, wake_forms
 
 CUES = ["hey tandem, start our hug timer", "hey tandem, how did we do this week", "hey tandem, let's breathe"]
 KITCHEN = ["hey, can you pass the salt", "we saw a tandem bicycle on the towpath",
@@ -28,6 +29,35 @@ def test_each_hypothesis_is_weighed_with_and_without_the_wake_phrase():
     assert verify_wake(lambda texts: [scores.get(t, -50.0) for t in texts], ["hey tandem stop"], "hey tandem").woke
     assert not verify_wake(lambda texts: [-20.0 if t.startswith("hey tandem") else -6.0 for t in texts],
                            ["hey can you pass the salt"], "hey tandem").woke
+
+
+def test_pay_tender_is_no_wake_even_when_the_model_vouches_for_it():
+    # Whisper wrote "pay tender or well done": every form with "hey tandem" scores within the lenient margin
+    # a vouching model allows, but "pay tender" before the same words scores better still, wherever the
+    # phrase is taken to end
+    heard = "pay tender or well done"
+
+    def score(texts: list[str], rival_gain: float) -> list[float]:
+        """A nat a word; what Whisper wrote 6 better; any other opening than the phrase `rival_gain` better."""
+        return [-12.0 - len(t.split()) + (6.0 if t == heard else 0.0 if t.startswith("hey tandem") else rival_gain)
+                for t in texts]
+
+    verdict = verify_wake(lambda texts: score(texts, 4.0), [heard], "hey tandem")
+    assert verdict.margin == -5.0 and verdict.rival_margin == -4.0
+    assert not decide(0.9, verdict, False)
+    # the same margin with the phrase beating every sound-alike is a wake
+    verdict = verify_wake(lambda texts: score(texts, -4.0), [heard], "hey tandem")
+    assert verdict.margin == -5.0 and verdict.rival_margin == 4.0 and decide(0.9, verdict, False)
+    assert not decide(0.9, verdict, False, FusedSettings(rival_margin=5.0))
+
+
+def test_sound_alikes_replace_only_the_wake_phrase_and_only_for_a_phrase_that_has_them():
+    forms = rival_forms("hey tandem start a hug", "hey tandem")
+    assert forms == {"hey tandem start a hug": ["pay tender start a hug", "hey tender start a hug",
+                                                "hey dan start a hug", "hey then start a hug",
+                                                "hey ten start a hug", "hey and then start a hug"]}
+    assert rival_forms("start a hug", "hey jarvis") == {}
+    assert verify_wake(lambda texts: [-5.0] * len(texts), ["start a hug"], "hey jarvis").rival_margin == float("inf")
 
 
 @pytest.fixture(scope="module")

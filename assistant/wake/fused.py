@@ -45,6 +45,12 @@ class FusedSettings:
     sure_margin: float = -18.0
     """The words' margin enough when the model vouches (dev cues: Whisper tiny hears synthetic voices' phrase
     badly, -15 to -28 on some; kitchen talk the model vouched for scored -22 and below)."""
+    rival_margin: float = -3.0
+    """... and only when the phrase also beats its sound-alikes before the same words by this much (nats,
+    verify.py `RIVALS`): the model vouches for "pay tender" as readily as for the phrase. Dev at 12 dB,
+    replayed on the same decodes: cues missed 1 -> 1 of 84; dev trap lines said by 11 voices that woke
+    Tandem 5 -> 2 of 143; 16 sound-alike sentences written for this ("Pay tender at the till", "Hey
+    Tanner, where's your coat?") 43 -> 32 of 176."""
     margin: float = -2.0
     """The words' margin enough on their own (after the gate; dev: "hey Dan, you want another beer" -2.2)."""
     spotted_margin: float = -6.0
@@ -67,9 +73,12 @@ def decide(peak: float, verdict: WakeVerdict | None, recognizer_woke: bool,
         return False
     if verdict is None:  # no likelihood-ratio test (e.g. pocketsphinx alone): its own verdict, gated
         return recognizer_woke
-    if peak >= settings.sure and verdict.margin >= settings.sure_margin:
+    if verdict.margin >= settings.margin or (verdict.spotted and verdict.margin >= settings.spotted_margin):
         return True
-    return verdict.margin >= settings.margin or (verdict.spotted and verdict.margin >= settings.spotted_margin)
+    # the model vouches: a lenient margin will do, if no sound-alike explains the words better (asked last:
+    # it scores one more batch)
+    return (peak >= settings.sure and verdict.margin >= settings.sure_margin
+            and verdict.rival_margin >= settings.rival_margin)
 
 
 class WakeGate:

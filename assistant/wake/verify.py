@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 DEFAULT_MARGIN = -4.5
 """Nats, when only Whisper judges. Measured on the corpus's dev wake commands and dev kitchen talk
@@ -25,6 +26,14 @@ CONFIRMED_MARGIN = -15.0
 """Nats, when the first stage's keyphrase spotter (pocketsphinx) also heard the phrase: flagged kitchen
 talk scored -22 and below (but for one trap line, "hey, tender or well done", at -3); a bare "hey tandem"
 cut off by a pause scored -8 to -12."""
+RIVALS: dict[str, tuple[str, ...]] = {
+    "hey tandem": ("pay tender", "hey tender", "hey dan", "hey then", "hey ten", "hey and then"),
+}
+"""What people say that sounds most like a wake phrase, scored in its place before the same words (the
+rival test, `WakeVerdict.rival_margin`). Whisper tiny often writes a synthetic voice's "hey tandem" as
+other words ("eight and a", "they tend"), so the margin against what it wrote must stay lenient; against
+these few sound-alikes the real phrase still wins: of the dev cues at 12 dB that woke, the worst lost to
+one by 2.8 nats, while "pay tender" and "hey, tender or well done" beat it by 2 to 10."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,25 @@ class WakeVerdict:
     without: list[tuple[str, float]] = field(default_factory=list)
     spotted: bool = False
     """A keyphrase spotter heard the phrase too."""
+    rival_test: Callable[[], float] | None = field(default=None, compare=False, repr=False)
+    """Scores the sound-alikes when first asked (`rival_margin`): one more batch, which only a doubtful wake
+    needs."""
+
+    @cached_property
+    def rival_margin(self) -> float:
+        """The phrase before the first hypothesis's words against its likeliest sound-alike before the same
+        words (`RIVALS`, nats; the best over where the phrase may end); infinite when it has no rivals."""
+        return math.inf if self.rival_test is None else self.rival_test()
+
+
+def rival_forms(text: str, phrase: str) -> dict[str, list[str]]:
+    """For each form of `text` with the phrase at its start: the same words after the phrase's rivals."""
+    rivals = RIVALS.get(" ".join(phrase.lower().split()), ())
+    if not rivals:
+        return {}
+    wake = len(phrase.split())
+    return {form: [f"{rival} {' '.join(form.split()[wake:])}".strip() for rival in rivals]
+            for form in wake_forms(text, phrase)[0]}
 
 
 def wake_forms(text: str, phrase: str) -> tuple[list[str], list[str]]:
@@ -68,9 +96,15 @@ def verify_wake(score: Callable[[list[str]], list[float]], hypotheses: Sequence[
     if not withs:
         return WakeVerdict(False, -math.inf, spotted=spotted)
     scores = dict(zip(texts, score(texts)))
+    rivals = rival_forms(hypotheses[0], phrase)
+
+    def rival_test() -> float:
+        new = list(dict.fromkeys(t for forms in rivals.values() for t in forms if t not in scores))
+        got = {**scores, **dict(zip(new, score(new)))} if new else scores
+        return max(got[form] - max(got[t] for t in forms) for form, forms in rivals.items())
     ranked_with = sorted(((t, scores[t]) for t in withs), key=lambda p: p[1], reverse=True)
     ranked_without = sorted(((t, scores[t]) for t in withouts if t not in withs), key=lambda p: p[1], reverse=True)
     best_without = ranked_without[0][1] if ranked_without else -math.inf
     gap = ranked_with[0][1] - best_without
     woke = gap >= margin or (spotted and gap >= confirmed_margin)
-    return WakeVerdict(woke, gap, ranked_with, ranked_without, spotted)
+    return WakeVerdict(woke, gap, ranked_with, ranked_without, spotted, rival_test if rivals else None)
