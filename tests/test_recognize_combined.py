@@ -59,8 +59,8 @@ def hear_counting_scores(combined, monkeypatch, audio, mode: ListenMode, **setti
     whisper = combined.whisper
     calls: list[int] = []
     real_score = whisper.score
-    monkeypatch.setattr(whisper, "score", lambda encoded, texts, mode=ListenMode(): calls.append(len(texts))
-                        or real_score(encoded, texts, mode))
+    monkeypatch.setattr(whisper, "score", lambda encoded, texts, mode=ListenMode(), on_step=None:
+                        calls.append(len(texts)) or real_score(encoded, texts, mode, on_step))
     monkeypatch.setattr(combined, "settings", replace(combined.settings, **settings))
     session = combined.session(mode)
     session.accept(audio)
@@ -131,8 +131,8 @@ def test_thanks_for_dinner_is_not_heard_as_thanks_though_forced_scoring_favours_
     # sentence gains 4 nats for its fewer tokens, and the matcher's bonus for "thanks" (gratitude) on top.
     measured = {"thanks for dinner that was good": -12.99, "thanks": -9.18}
     monkeypatch.setattr(whisper, "decode", lambda audio, mode=ListenMode(): (Encoded(None, 100, 0.01), beam))
-    monkeypatch.setattr(whisper, "score", lambda encoded, texts, mode=ListenMode(): [measured.get(t, -40.0)
-                                                                                     for t in texts])
+    monkeypatch.setattr(whisper, "score", lambda encoded, texts, mode=ListenMode(), on_step=None:
+                        [measured.get(t, -40.0) for t in texts])
     monkeypatch.setattr(whisper, "token_logprobs", {})
     monkeypatch.setattr(combined, "settings", replace(combined.settings, agree_fast=False, agree_meaning=False))
     session = combined.session(ListenMode())

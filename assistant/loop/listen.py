@@ -80,6 +80,7 @@ class _Speculation:
     def __init__(self, session: RecognizerSession) -> None:
         self.began = time.perf_counter()
         self.seconds = 0.0
+        self._cancel: Callable[[], None] | None = getattr(session, "cancel", None)
         split = getattr(session, "split_finish", None)
         work, self._then = split() if split is not None else (session.finish, None)
         self._outcome: tuple[Any, BaseException | None] = (None, None)
@@ -92,6 +93,13 @@ class _Speculation:
         except BaseException as error:  # handed to the loop, which treats it as any recognizer failure
             self._outcome = (None, error)
         self.seconds = time.perf_counter() - self.began
+
+    def drop(self) -> "_Speculation":
+        """Nobody will use this decode: stop it at its next stage where the session can (it still holds the
+        recognizer until `dropped` has waited for it)."""
+        if self._cancel is not None:
+            self._cancel()
+        return self
 
     def dropped(self) -> BaseException | None:
         """Wait for the work of a decode whose utterance went on (nothing concluded from it); its failure."""
@@ -292,7 +300,7 @@ class SpeechLoop:
                 return
             if event.reason == "noise":  # a fan switching on is not an utterance: close the session unheard
                 if utterance.speculation is not None:
-                    self._dropped.append(utterance.speculation)
+                    self._dropped.append(utterance.speculation.drop())
                 elif utterance.session is not None:
                     self._guarded(utterance.session.finish)
                 return
@@ -325,7 +333,7 @@ class SpeechLoop:
         quiet = getattr(self.vad, "quiet_seconds", 0.0)
         if utterance.speculation is not None:
             if quiet < after:  # the person spoke on: that decode was of part of the utterance
-                self._dropped.append(utterance.speculation)
+                self._dropped.append(utterance.speculation.drop())
                 utterance.speculation = None
             return
         if quiet < after:

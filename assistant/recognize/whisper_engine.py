@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,13 +181,16 @@ class WhisperRecognizer(Recognizer):
             return self.settings.max_tokens
         return self.settings.max_tokens + int(TOKENS_PER_SECOND * encoded.frames / 100)
 
-    def score(self, encoded: Encoded, texts: list[str], mode: ListenMode = ListenMode()) -> list[float]:
+    def score(self, encoded: Encoded, texts: list[str], mode: ListenMode = ListenMode(),
+              on_step: Callable[[int, int, np.ndarray], None] | None = None) -> list[float]:
         """Forced scoring: log P(text, end | audio) under Whisper for each text (spoken words), on the
-        same audio and with the same prompt as decoding."""
+        same audio and with the same prompt as decoding. `on_step(i, k, logprobs)` sees the whole
+        distribution Whisper gave the k-th token of `texts[i]` (the end of text last): other texts that
+        begin with the same tokens are bounded by it without being scored (bounds.py)."""
         if not texts:
             return []
         start = self._command_prompt if self.settings.score_prompt and not mode.free_text else self._start
-        tokens = [self.tokenizer.encode(" " + t) if t else [] for t in texts]  # "": nothing said (end at once)
+        tokens = [self.text_tokens(t) for t in texts]
         out = [-math.inf] * len(texts)
         from ctranslate2 import StorageView
 
@@ -211,11 +215,20 @@ class WhisperRecognizer(Recognizer):
                         steps = self._forced(one, [start + tokens[i]], 448)[0].logits[0]
                     if len(steps) < len(wanted):
                         continue
-                per_token = [float(_log_softmax(steps[k])[tok]) for k, tok in enumerate(wanted)]
+                per_token = []
+                for k, tok in enumerate(wanted):
+                    logprobs = _log_softmax(steps[k])
+                    per_token.append(float(logprobs[tok]))
+                    if on_step is not None:
+                        on_step(i, k, logprobs)
                 self.token_logprobs[texts[i]] = per_token
                 out[i] = float(sum(per_token))
             del results
         return out
+
+    def text_tokens(self, text: str) -> list[int]:
+        """The tokens `score` forces for a text ("": nothing said, the end of text at once)."""
+        return self.tokenizer.encode(" " + text) if text else []
 
     def _forced(self, batch: Any, prompts: list[list[int]], max_length: int) -> Any:
         """Teacher-forced decoding: logits for every position of each prompt's text, and one step after."""

@@ -218,6 +218,12 @@ class GatedSession(RecognizerSession):
         decode, conclude = self.split_finish()
         return conclude(decode())
 
+    def cancel(self) -> None:
+        """Stop the engines' work at their next stage, where they can (`CombinedSession.cancel`)."""
+        stop = getattr(self.inner, "cancel", None)
+        if stop is not None:
+            stop()
+
     def split_finish(self) -> tuple[Callable[[], Any], Callable[[Any], Transcript]]:
         """`finish` in two: the engines' work, which reads nothing of the stream and may run on a worker thread
         (the loop's decode begun at a pause, loop/listen.py), and the gate's decision, run where the stream is
