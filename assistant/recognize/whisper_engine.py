@@ -14,10 +14,14 @@ one `generate` step after the text). The combined engine (combined.py) arbitrate
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import math
 import os
+import sys
 import threading
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +109,7 @@ class WhisperRecognizer(Recognizer):
         folder = check_whisper_model(folder, verify=verify)
         go_offline()
         calm_openmp()
+        _load_when_used("av")
         try:
             from faster_whisper import WhisperModel
             from faster_whisper.tokenizer import Tokenizer
@@ -257,6 +262,26 @@ class WhisperRecognizer(Recognizer):
             return Transcript(text="", confidence=0.0, engine=self.name)
         confidence = round(min(1.0, math.exp(best.score)), 3)
         return transcript_with_wake(texts, self.wake_phrase, mode, confidence, self.name)
+
+
+def _load_when_used(name: str) -> None:
+    """Import module `name` only at its first use. faster-whisper imports PyAV when it is imported, for
+    decoding audio files; Tandem hands it samples and never a file, and PyAV's libraries cost about 17 MB
+    resident (`import numpy, ctranslate2, tokenizers`: 44 MB, with av: 61 MB). A missing module is left for
+    the importer to report."""
+    if name in sys.modules or importlib.util.find_spec(name) is None:
+        return
+    sys.modules[name] = _OnFirstUse(name)
+
+
+class _OnFirstUse(types.ModuleType):
+    """A module's stand-in whose first attribute lookup imports the module and answers from it (the import
+    statement itself reads only `__spec__`, which is None here)."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attr)
 
 
 def collapse_repeats(text: str, min_tail: int = 3) -> str:
