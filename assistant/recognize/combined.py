@@ -151,7 +151,12 @@ class CombinedRecognizer(Recognizer):
     resumption test. Measured
     against decoding at the VAD's end (0.29 s of quiet), VAD-cut utterances in one process: barista 12 dB
     4 of 137 understood differently (3 of them now right, 1 now wrong), dev commands 12 dB (every third)
-    13 of 135 (6 better, 6 worse, 1 unclear)."""
+    13 of 135 (6 better, 6 worse, 1 unclear). Re-measured once a dropped decode is cancelled between stages
+    (`CombinedSession.cancel`), realtime on the latency session, load 8, 2 rounds each: reply median 1803 ms
+    off (n=10) against 2227 ms at 0.12 s (n=8, 2 of 10 cues unanswered), VAD wait 315 -> 896 ms. Letting
+    the loop open the next session as soon as pocketsphinx was free (the dropped Whisper pass left to end on
+    its own) did not move it (VAD wait 869 ms, reply 2100 -> 2573 ms, load 9): the decode begun at a pause
+    competes with the loop's own thread for two busy cores, so it stays off."""
     trusted_confidence = 0.2
     """Whisper's geometric-mean token probability of lowercase, unpunctuated words (the end-of-text token left
     out): on the corpus's dev wake commands at 12 dB, 37 of the 48 woken commands the matcher reads right
