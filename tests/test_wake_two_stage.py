@@ -3,6 +3,8 @@ words as an alternative; the neural VAD beside the band VAD."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from assistant.recognize.base import ListenMode
 from assistant.recognize.whisper_model import whisper_status
 from assistant.understand.intents import load_intents
 from assistant.wake.fused import FusedSettings, decide
-from assistant.wake.verify import rival_forms, verify_wake, wake_forms
+from assistant.wake.verify import rival_forms, rivals, sound_alikes, verify_wake, wake_forms
 
 CUES = ["hey tandem, start our hug timer", "hey tandem, how did we do this week", "hey tandem, let's breathe"]
 KITCHEN = ["hey, can you pass the salt", "we saw a tandem bicycle on the towpath",
@@ -53,11 +55,33 @@ def test_pay_tender_is_no_wake_even_when_the_model_vouches_for_it():
 
 def test_sound_alikes_replace_only_the_wake_phrase_and_only_for_a_phrase_that_has_them():
     forms = rival_forms("hey tandem start a hug", "hey tandem")
-    assert forms == {"hey tandem start a hug": ["pay tender start a hug", "hey tender start a hug",
-                                                "hey dan start a hug", "hey then start a hug",
-                                                "hey ten start a hug", "hey and then start a hug"]}
+    assert list(forms) == ["hey tandem start a hug"]
+    assert forms["hey tandem start a hug"] == [f"{rival} start a hug" for rival in rivals("hey tandem")]
+    assert {"pay tender start a hug", "hey dan start a hug"} <= set(forms["hey tandem start a hug"])
     assert rival_forms("start a hug", "hey jarvis") == {}
     assert verify_wake(lambda texts: [-5.0] * len(texts), ["start a hug"], "hey jarvis").rival_margin == float("inf")
+
+
+def test_every_rival_is_how_one_of_the_models_training_negatives_begins():
+    # the rivals are mined from the sound-alikes the model is trained on, kept in one data file beside it
+    alikes = sound_alikes("hey tandem")
+    negatives = [" ".join(re.sub(r"[^a-z' ]", " ", s.lower()).split()) for s in alikes["traps"] + alikes["hard_negatives"]]
+    assert len(alikes["hard_negatives"]) >= 100 and alikes["rivals"]
+    for rival in alikes["rivals"]:
+        assert rival != "hey tandem" and any(n == rival or n.startswith(rival + " ") for n in negatives), rival
+
+
+def test_a_broken_sound_alikes_file_leaves_the_wake_check_without_rivals(tmp_path, monkeypatch, caplog):
+    import assistant.wake.verify as verify
+
+    (tmp_path / "hey_tandem_alikes.yaml").write_text("rivals: [unclosed\n", encoding="utf-8")
+    monkeypatch.setattr(verify, "ALIKES_DIR", tmp_path)
+    verify.sound_alikes.cache_clear()
+    try:
+        assert rivals("hey tandem") == () and "hey_tandem_alikes.yaml" in caplog.text
+        assert rival_forms("hey tandem stop", "hey tandem") == {}
+    finally:
+        verify.sound_alikes.cache_clear()
 
 
 @pytest.fixture(scope="module")
