@@ -47,7 +47,7 @@ class FusedSettings:
     badly, -15 to -28 on some; kitchen talk the model vouched for scored -22 and below)."""
     rival_margin: float = -3.0
     """... and only when the phrase also beats its sound-alikes before the same words by this much (nats,
-    verify.py `RIVALS`): the model vouches for "pay tender" as readily as for the phrase. Dev at 12 dB,
+    wake/data/hey_tandem_alikes.yaml `rivals`): the model vouches for "pay tender" as readily as for the phrase. Dev at 12 dB,
     replayed on the same decodes: cues missed 1 -> 1 of 84; dev trap lines said by 11 voices that woke
     Tandem 5 -> 2 of 143; 16 sound-alike sentences written for this ("Pay tender at the till", "Hey
     Tanner, where's your coat?") 43 -> 32 of 176."""
@@ -64,6 +64,12 @@ class FusedSettings:
     pre-roll are dropped)."""
     hang: float = 0.5
     """Seconds the model keeps listening after the voice stops (a phrase's end is scored a little late)."""
+
+    def relaxed(self, nats: float) -> "FusedSettings":
+        """Every words' bar `nats` lower: what came that close to waking (bench/wake.py counts it on kitchen
+        talk, a finer measure of how near false wakes are than the few that happen)."""
+        return replace(self, sure_margin=self.sure_margin - nats, rival_margin=self.rival_margin - nats,
+                       margin=self.margin - nats, spotted_margin=self.spotted_margin - nats)
 
 
 def decide(peak: float, verdict: WakeVerdict | None, recognizer_woke: bool,
