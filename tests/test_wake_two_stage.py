@@ -3,6 +3,8 @@ words as an alternative; the neural VAD beside the band VAD."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from assistant.recognize.base import ListenMode
 from assistant.recognize.whisper_model import whisper_status
 from assistant.understand.intents import load_intents
 from assistant.wake.fused import FusedSettings, decide
-from assistant.wake.verify import rival_forms, verify_wake, wake_forms
+from assistant.wake.verify import WakeVerdict, rival_forms, rivals, sound_alikes, verify_wake, wake_forms
 
 CUES = ["hey tandem, start our hug timer", "hey tandem, how did we do this week", "hey tandem, let's breathe"]
 KITCHEN = ["hey, can you pass the salt", "we saw a tandem bicycle on the towpath",
@@ -53,11 +55,64 @@ def test_pay_tender_is_no_wake_even_when_the_model_vouches_for_it():
 
 def test_sound_alikes_replace_only_the_wake_phrase_and_only_for_a_phrase_that_has_them():
     forms = rival_forms("hey tandem start a hug", "hey tandem")
-    assert forms == {"hey tandem start a hug": ["pay tender start a hug", "hey tender start a hug",
-                                                "hey dan start a hug", "hey then start a hug",
-                                                "hey ten start a hug", "hey and then start a hug"]}
+    assert list(forms) == ["hey tandem start a hug"]
+    assert list(forms["hey tandem start a hug"]) == [f"{rival} start a hug" for rival in rivals("hey tandem")]
+    assert {"pay tender start a hug", "hey dan start a hug"} <= set(forms["hey tandem start a hug"])
     assert rival_forms("start a hug", "hey jarvis") == {}
     assert verify_wake(lambda texts: [-5.0] * len(texts), ["start a hug"], "hey jarvis").rival_margin == float("inf")
+
+
+def test_a_bare_wake_phrase_needs_a_surer_model_than_one_followed_by_a_command():
+    # "Pay tender." alone reads best as a bare "hey tandem" (nothing after it): the lenient margin a vouching
+    # model allows then needs the model surer than before a command
+    bare = WakeVerdict(False, -8.0, [("hey tandem", -9.0)], [("pay tender", -1.0)])
+    command = WakeVerdict(False, -8.0, [("hey tandem start a hug", -9.0)], [("pay tender start a hug", -1.0)])
+    settings = FusedSettings()
+    assert decide(settings.sure, command, False) and not decide(settings.sure, bare, False)
+    assert decide(settings.bare_sure, bare, False)
+    # the words' own margin, or pocketsphinx's spotter, still wakes a bare phrase at any peak past the gate
+    assert decide(0.3, WakeVerdict(False, -1.0, [("hey tandem", -3.0)], [("hey", -2.0)]), False)
+
+
+def test_every_rival_is_how_one_of_the_models_training_negatives_begins():
+    # the rivals are mined from the sound-alikes the model is trained on, kept in one data file beside it
+    alikes = sound_alikes("hey tandem")
+    negatives = [" ".join(re.sub(r"[^a-z' ]", " ", s.lower()).split()) for s in alikes["traps"] + alikes["hard_negatives"]]
+    assert len(alikes["hard_negatives"]) >= 100 and alikes["rivals"]
+    for rival in alikes["rivals"]:
+        assert rival != "hey tandem" and any(n == rival or n.startswith(rival + " ") for n in negatives), rival
+
+
+def test_a_handicapped_rival_must_win_by_more_than_its_handicap(tmp_path, monkeypatch):
+    # "say tandem" is also what Whisper tiny writes for some real "hey tandem"s: it keeps a wake out only
+    # when it beats the phrase by more than its handicap
+    import assistant.wake.verify as verify
+
+    (tmp_path / "hey_tandem_alikes.yaml").write_text('rivals:\n  - {words: "say tandem", handicap: 2.0}\n',
+                                                     encoding="utf-8")
+    monkeypatch.setattr(verify, "ALIKES_DIR", tmp_path)
+    verify.sound_alikes.cache_clear()
+    try:
+        def score(texts: list[str], rival_gain: float) -> list[float]:
+            return [-10.0 + (rival_gain if t.startswith("say tandem") else 0.0) for t in texts]
+
+        assert verify_wake(lambda t: score(t, 4.0), ["hey tandem start a hug"], "hey tandem").rival_margin == -2.0
+        assert verify_wake(lambda t: score(t, 6.0), ["hey tandem start a hug"], "hey tandem").rival_margin == -4.0
+    finally:
+        verify.sound_alikes.cache_clear()
+
+
+def test_a_broken_sound_alikes_file_leaves_the_wake_check_without_rivals(tmp_path, monkeypatch, caplog):
+    import assistant.wake.verify as verify
+
+    (tmp_path / "hey_tandem_alikes.yaml").write_text("rivals: [unclosed\n", encoding="utf-8")
+    monkeypatch.setattr(verify, "ALIKES_DIR", tmp_path)
+    verify.sound_alikes.cache_clear()
+    try:
+        assert rivals("hey tandem") == {} and "hey_tandem_alikes.yaml" in caplog.text
+        assert rival_forms("hey tandem stop", "hey tandem") == {}
+    finally:
+        verify.sound_alikes.cache_clear()
 
 
 @pytest.fixture(scope="module")

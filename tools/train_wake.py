@@ -52,7 +52,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.wake.tandem_model import FEATURES, MODEL_PATH, WINDOW, save_model  # noqa: E402
+from assistant.wake.tandem_model import FEATURES, MODEL_PATH, PHRASE, WINDOW, save_model  # noqa: E402
+from assistant.wake.verify import sound_alikes  # noqa: E402
 from bench.audio import RATE, _max_frame_energy, cache_dir, kitchen_noise, read16, write16  # noqa: E402
 from bench.corpus import load  # noqa: E402
 
@@ -67,55 +68,11 @@ FLITE_VOICES = ("slt", "rms", "awb", "kal16", "kal")
 FLITE_STRETCH = (0.8, 0.9, 1.1, 1.2, 1.3)
 PIPER_LENGTH = (0.8, 0.95, 1.05, 1.25, 1.35)
 WAKE_FORMS = ("hey tandem", "hey, tandem", "hey tandem!", "hey tandem?", "hay tandem", "hey tandem.")
-TRAPS = (
-    "hey random", "hey, random", "tandem bike", "a tandem bicycle", "hey, tender", "hey tender", "hand them",
-    "hand them the plates", "tan them", "tan them a bit", "hey ten of them", "hey Dan", "hey Dan, come here",
-    "hey, and then", "hey, and them", "hey Tanya", "hey tandoori", "hey, ten minutes", "hey can you hand them",
-    "Amsterdam", "we're in tandem", "they tend to", "attendance", "hey Sam", "hey man", "hey Tandy",
-    "hey tan", "hey there", "hey", "tandem", "random", "tender", "hang them up", "hey, tandoori tonight?",
-    "pay them", "say tandem", "hey Daniel", "hey damn it", "tandem kayak", "they ran them", "hey tempo",
-    "hey, take them", "hey, thank them", "hey London", "hey Landon", "okay tandem", "hi Tanya", "heated them",
-    "stay tandem", "hey, tandem bikes are fun",
-)
-HARD_NEGATIVES = (
-    # "hey" + a name or word that starts like "tandem", as people say them in a kitchen
-    "Hey Dan, are you hungry?", "Hey Dan, pass me the salt.", "Hey Dan, did you lock the car?",
-    "Hey, Dan, dinner's ready.", "Hey Dan, grab me a glass while you're up.", "Hey Dan, is that your phone?",
-    "Hey Danny, shoes off please.", "Hey Daniel, where are the keys?", "Hey Danielle, come and look at this.",
-    "Hey Tanya, the oven's hot.", "Hey Tammy, how was work?", "Hey Tom, can you help me?", "Hey Tim, it's raining.",
-    "Hey Andy, is the kettle on?", "Hey Annie, do you want tea?", "Hey Amber, five more minutes.",
-    "Hey Sandy, I'm home.", "Hey Randy, the game's on.", "Hey Brandon, feed the cat.", "Hey Landon, bath time.",
-    "Hey Damon, take the bins out.", "Hey Stan, how's your mum?", "Hey Ken, where's the charger?",
-    "Hey Ben, turn that down a bit.", "Hey Jen, did you call your sister?", "Hey Dad, can I have some juice?",
-    "Hey Dad, look at this.", "Hey mum, what's for tea?", "Hey man, how's it going?", "Hey man, that smells great.",
-    "Hey then, what's the plan?", "Hey, then what did she say?", "Hey, and then we can eat.",
-    "Hey, ten more minutes in the oven.", "Hey, ten past six already.", "Hey, ten of those is plenty.",
-    "Hey, tender enough yet?", "Hey, tender or crispy?", "Hey, the chicken's tender now.",
-    "Pay tender, it says on the screen.", "Is this legal tender?", "Pay the tenner you owe me.",
-    "Hey, a tenner for the pizza guy.", "Hand me a tenner, would you?", "That bartender was so slow.",
-    "The tenderloin needs another ten minutes.", "Pork tenderloin tonight, okay?", "Be tender with the dough.",
-    "The steak is really tender.", "My knee is still tender.", "A tandem bike for two, how fun.",
-    "They rode a tandem bike round the lake.", "We could hire a tandem on holiday.", "They work in tandem.",
-    "Let's do the dishes in tandem.", "Hey, random question, where's the tape?", "Hey, random thought.",
-    "That was random.", "Hand them the towels.", "Hand them over, please.", "Can you tan them on both sides?",
-    "Tan them in the pan first.", "Then them, then us.", "Thank them for the flowers.", "Tell them we're late.",
-    "Send them a photo.", "Did you ask them yet?", "Hey, ask them if they want cake.", "Hey, tell them dinner's ready.",
-    "Hey, can them beans go in the bin?", "Hey dad, them cookies are burnt.", "Hey, damn, I burnt the toast.",
-    "Hey, damn it, the milk's gone off.", "Oh damn, I forgot the bread.", "Hey Sam, what time is it?",
-    "Hey, tandoori chicken again?", "Hey, tandoori or korma tonight?", "Hey, ten dumplings each.",
-    "Hey, tan denim looks nice on you.", "Hey, hand him the ladle.", "Hey, can him come too?",
-    "Hey, Tandy, sit!", "Hey Tandy, good dog.", "Hey Tad, how's school?", "Hey Ted, want a coffee?",
-    "Hey Teddy, time for bed.", "Hey, Dennis called.", "Hey Denise, your bag's here.",
-    "Hey, attend to the sauce.", "Hey, they tend to burn.", "Hey, ten to seven.", "Hey, pay them back tomorrow.",
-    "Hey, paid them already.", "Hey, stay tender.", "Hey, okay, then.", "Okay then, bed.", "Hey, hey, hold on.",
-    "Hey, sit down a minute.", "Hey, did you eat?", "Hey, good morning.", "Hey you, come here.", "Hey, love.",
-    "Hey, hand in your homework.", "Hey, and another thing.", "Hey, Amanda rang.", "Hey, Aunt Edna's here.",
-    "Pandemic stories again?", "The pandemic changed everything.", "Hey, Panda's on the telly.",
-    "Hey Anton, the pan's hot.", "Hey Antonio, the tap's dripping.",
-    "Hey, tendons hurt after the run.", "Hey, ten demands, honestly.", "Hey, ten them up.",
-    "Hay and hand them to the horses.", "Eh, Dan, move your car.", "Hey, Dan and Emma are coming.",
-    "Hey Dan, them's the rules.", "Hey Dan, ten minutes.", "Hey tender loving care.",
-)
+ALIKES = sound_alikes(PHRASE)
+"""The sound-alikes (`assistant/wake/data/hey_tandem_alikes.yaml`), data beside the model: the second stage's
+rival openings are taken from the same negatives."""
+TRAPS: tuple[str, ...] = tuple(ALIKES["traps"])
+HARD_NEGATIVES: tuple[str, ...] = tuple(ALIKES["hard_negatives"])
 COMMANDS_EXTRA = ("start our hug timer", "gratitude time", "we need a breather", "stop", "how long is left",
                   "start a ninety second hug", "what's our week like", "pause", "cancel that", "yes please")
 

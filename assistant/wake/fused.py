@@ -47,10 +47,16 @@ class FusedSettings:
     badly, -15 to -28 on some; kitchen talk the model vouched for scored -22 and below)."""
     rival_margin: float = -3.0
     """... and only when the phrase also beats its sound-alikes before the same words by this much (nats,
-    verify.py `RIVALS`): the model vouches for "pay tender" as readily as for the phrase. Dev at 12 dB,
-    replayed on the same decodes: cues missed 1 -> 1 of 84; dev trap lines said by 11 voices that woke
-    Tandem 5 -> 2 of 143; 16 sound-alike sentences written for this ("Pay tender at the till", "Hey
-    Tanner, where's your coat?") 43 -> 32 of 176."""
+    wake/data/hey_tandem_alikes.yaml `rivals`): the model vouches for "pay tender" as readily as for the phrase.
+    Dev at 12 dB, replayed on the same decodes: cues missed 1 -> 1 of 84; dev trap lines said by 11 voices
+    that woke Tandem 5 -> 2 of 143; 16 sound-alike sentences written for this ("Pay tender at the till", "Hey
+    Tanner, where's your coat?") 43 -> 32 of 176; with "say tandem" (handicap 2) and `bare_sure` 32 -> 21."""
+    bare_sure: float = 0.9
+    """A vouching model's bar when nothing follows the phrase in the words' best reading (a bare "hey tandem",
+    `bare`): a lone sound-alike ("Pay tender.", "Hey, tan them.") is read that way as easily as a real phrase
+    cut off by a pause. Dev, replayed on the same decodes, with the old six rivals: sound-alike sentences woken
+    32 -> 25 of 176, trap lines 2 -> 2 of 143, cues missed at 12 dB 1 -> 1 and at 6 dB 14 -> 14 of 84 (the one
+    bare cue on this path at 12 dB had a peak of 0.90: at the bar)."""
     margin: float = -2.0
     """The words' margin enough on their own (after the gate; dev: "hey Dan, you want another beer" -2.2)."""
     spotted_margin: float = -6.0
@@ -65,6 +71,12 @@ class FusedSettings:
     hang: float = 0.5
     """Seconds the model keeps listening after the voice stops (a phrase's end is scored a little late)."""
 
+    def relaxed(self, nats: float) -> "FusedSettings":
+        """Every words' bar `nats` lower: what came that close to waking (bench/wake.py counts it on kitchen
+        talk, a finer measure of how near false wakes are than the few that happen)."""
+        return replace(self, sure_margin=self.sure_margin - nats, rival_margin=self.rival_margin - nats,
+                       margin=self.margin - nats, spotted_margin=self.spotted_margin - nats)
+
 
 def decide(peak: float, verdict: WakeVerdict | None, recognizer_woke: bool,
            settings: FusedSettings = FusedSettings()) -> bool:
@@ -75,10 +87,15 @@ def decide(peak: float, verdict: WakeVerdict | None, recognizer_woke: bool,
         return recognizer_woke
     if verdict.margin >= settings.margin or (verdict.spotted and verdict.margin >= settings.spotted_margin):
         return True
-    # the model vouches: a lenient margin will do, if no sound-alike explains the words better (asked last:
-    # it scores one more batch)
-    return (peak >= settings.sure and verdict.margin >= settings.sure_margin
+    # the model vouches: a lenient margin will do (a surer model when no command follows the phrase), if no
+    # sound-alike explains the words better (asked last: it scores one more batch)
+    return (peak >= (settings.bare_sure if bare(verdict) else settings.sure) and verdict.margin >= settings.sure_margin
             and verdict.rival_margin >= settings.rival_margin)
+
+
+def bare(verdict: WakeVerdict) -> bool:
+    """Nothing follows the wake phrase in the words' best reading with it."""
+    return bool(verdict.with_phrase) and len(verdict.with_phrase[0][0].split()) <= len(PHRASE.split())
 
 
 class WakeGate:

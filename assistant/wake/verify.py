@@ -12,10 +12,17 @@ you pass the salt" scores far lower as "hey tandem you pass the salt" than as it
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MARGIN = -4.5
 """Nats, when only Whisper judges. Measured on the corpus's dev wake commands and dev kitchen talk
@@ -26,14 +33,41 @@ CONFIRMED_MARGIN = -15.0
 """Nats, when the first stage's keyphrase spotter (pocketsphinx) also heard the phrase: flagged kitchen
 talk scored -22 and below (but for one trap line, "hey, tender or well done", at -3); a bare "hey tandem"
 cut off by a pause scored -8 to -12."""
-RIVALS: dict[str, tuple[str, ...]] = {
-    "hey tandem": ("pay tender", "hey tender", "hey dan", "hey then", "hey ten", "hey and then"),
-}
-"""What people say that sounds most like a wake phrase, scored in its place before the same words (the
-rival test, `WakeVerdict.rival_margin`). Whisper tiny often writes a synthetic voice's "hey tandem" as
-other words ("eight and a", "they tend"), so the margin against what it wrote must stay lenient; against
-these few sound-alikes the real phrase still wins: of the dev cues at 12 dB that woke, the worst lost to
-one by 2.8 nats, while "pay tender" and "hey, tender or well done" beat it by 2 to 10."""
+ALIKES_DIR = Path(__file__).parent / "data"
+"""Where a phrase's sound-alikes live, as data beside its model: `<phrase_with_underscores>_alikes.yaml`."""
+
+
+@lru_cache(maxsize=8)
+def sound_alikes(phrase: str) -> dict[str, Any]:
+    """The phrase's sound-alikes file: `rivals` (words -> handicap in nats, `rivals`), and the negatives the
+    model is trained on (`traps`, `hard_negatives`); empty when the phrase has none or the file cannot be read
+    (said in the log)."""
+    key = "_".join(phrase.lower().split())
+    path = ALIKES_DIR / f"{key}_alikes.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        found: dict[str, Any] = {name: tuple(" ".join(str(x).split()) for x in data.get(name) or ())
+                                 for name in ("traps", "hard_negatives")}
+        found["rivals"] = {" ".join(str(entry["words"] if isinstance(entry, dict) else entry).lower().split()):
+                           float(entry.get("handicap", 0.0)) if isinstance(entry, dict) else 0.0
+                           for entry in data.get("rivals") or ()}
+        return found
+    except (OSError, yaml.YAMLError, AttributeError, TypeError, KeyError, ValueError) as error:
+        # never stops the loop: the phrase is checked without rivals
+        log.warning("%s could not be read (%s): the wake phrase is checked without its sound-alikes "
+                    "(fix: reinstall Tandem, or restore the file from its source tree)", path, error)
+        return {}
+
+
+def rivals(phrase: str) -> dict[str, float]:
+    """What people say that sounds most like the wake phrase, scored in its place before the same words (the
+    rival test, `WakeVerdict.rival_margin`; `sound_alikes`' `rivals`), each with its handicap: nats its score
+    is lowered by, for a rival Whisper tiny also writes for a real phrase now and then ("say tandem"). Whisper
+    tiny often writes a synthetic voice's "hey tandem" as other words ("eight and a", "they tend"), so the
+    margin against what it wrote must stay lenient; against its sound-alikes the real phrase still wins."""
+    return sound_alikes(" ".join(phrase.lower().split())).get("rivals", {})
 
 
 @dataclass(frozen=True)
@@ -53,17 +87,18 @@ class WakeVerdict:
     @cached_property
     def rival_margin(self) -> float:
         """The phrase before the first hypothesis's words against its likeliest sound-alike before the same
-        words (`RIVALS`, nats; the best over where the phrase may end); infinite when it has no rivals."""
+        words (`rivals`, nats; the best over where the phrase may end); infinite when it has no rivals."""
         return math.inf if self.rival_test is None else self.rival_test()
 
 
-def rival_forms(text: str, phrase: str) -> dict[str, list[str]]:
-    """For each form of `text` with the phrase at its start: the same words after the phrase's rivals."""
-    rivals = RIVALS.get(" ".join(phrase.lower().split()), ())
-    if not rivals:
+def rival_forms(text: str, phrase: str) -> dict[str, dict[str, float]]:
+    """For each form of `text` with the phrase at its start: the same words after each of the phrase's rivals
+    (-> the rival's handicap)."""
+    alikes = rivals(phrase)
+    if not alikes:
         return {}
     wake = len(phrase.split())
-    return {form: [f"{rival} {' '.join(form.split()[wake:])}".strip() for rival in rivals]
+    return {form: {f"{rival} {' '.join(form.split()[wake:])}".strip(): handicap for rival, handicap in alikes.items()}
             for form in wake_forms(text, phrase)[0]}
 
 
@@ -101,7 +136,8 @@ def verify_wake(score: Callable[[list[str]], list[float]], hypotheses: Sequence[
     def rival_test() -> float:
         new = list(dict.fromkeys(t for forms in rivals.values() for t in forms if t not in scores))
         got = {**scores, **dict(zip(new, score(new)))} if new else scores
-        return max(got[form] - max(got[t] for t in forms) for form, forms in rivals.items())
+        return max(got[form] - max(got[t] - handicap for t, handicap in forms.items())
+                   for form, forms in rivals.items())
     ranked_with = sorted(((t, scores[t]) for t in withs), key=lambda p: p[1], reverse=True)
     ranked_without = sorted(((t, scores[t]) for t in withouts if t not in withs), key=lambda p: p[1], reverse=True)
     best_without = ranked_without[0][1] if ranked_without else -math.inf
