@@ -246,12 +246,7 @@ class CombinedRecognizer(Recognizer):
             return verdict
         own = self.hypotheses(unique(h.text for h in parts["whisper"]), parts["pocketsphinx"])
         scores: dict[str, float] = parts.setdefault("scores", {})
-
-        def score(texts: list[str]) -> list[float]:
-            new = [t for t in dict.fromkeys(texts) if t not in scores]
-            if new:
-                scores.update(zip(new, whisper.score(parts["encoded"], new, mode)))
-            return [scores[t] for t in texts]
+        score = memo_score(whisper, parts["encoded"], mode, scores)
 
         if enough is not None and own:
             first = own[0][0]
@@ -320,6 +315,24 @@ class CombinedRecognizer(Recognizer):
             return 0.0
         exact = self.settings.exact_bonus
         return exact if result.method == "exact" else exact * float(result.confidence)
+
+
+def memo_score(whisper: WhisperRecognizer, encoded: Any, mode: ListenMode, scores: dict[str, float],
+               timing: dict[str, float] | None = None) -> Callable[[list[str]], list[float]]:
+    """Whisper's forced score of texts on one utterance's encoding, each text scored once: `scores` keeps
+    what was scored (the session's arbitration and a later `tested_wake` share it), and `timing["score"]`,
+    when given, adds up the seconds spent scoring."""
+
+    def score(texts: list[str]) -> list[float]:
+        new = [t for t in dict.fromkeys(texts) if t not in scores]
+        if new:
+            began = time.perf_counter()
+            scores.update(zip(new, whisper.score(encoded, new, mode)))
+            if timing is not None:
+                timing["score"] = timing.get("score", 0.0) + time.perf_counter() - began
+        return [scores[t] for t in texts]
+
+    return score
 
 
 def cut_short(text: str, beam: list[str]) -> bool:
@@ -451,13 +464,7 @@ class CombinedSession(RecognizerSession):
         silent = encoded.no_speech > whisper.settings.no_speech and (not hyps or hyps[0].score < whisper.settings.min_logprob)
         whisper_texts = [] if silent else unique(h.text for h in hyps)
 
-        def score(texts: list[str]) -> list[float]:
-            new = [t for t in dict.fromkeys(texts) if t not in scores]
-            if new:
-                began = time.perf_counter()
-                scores.update(zip(new, whisper.score(encoded, new, self.mode)))
-                timing["score"] = timing.get("score", 0.0) + time.perf_counter() - began
-            return [scores[t] for t in texts]
+        score = memo_score(whisper, encoded, self.mode, scores, timing)
 
         own = owner.hypotheses(whisper_texts, sphinx)
         if self.mode.wake:
