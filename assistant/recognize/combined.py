@@ -101,6 +101,12 @@ class CombineSettings:
     and 7 / 7 / 9 near misses acted on; gaps 8 / 10 / 14 / 16 nats (0.25): 297 / 298 / 300 / 301 right."""
     rescue_gap: float = 12.0
     """See `rescue_spelling`."""
+    rescue_below: float = 1.5
+    """The winner's matcher bonus below which it counts as meaning little (half the exact bonus: a fuzzy
+    reading at most half sure), so that a reading spelled alike and understood better may be rescued
+    (`rescue_spelling`): "i'm feeling disconnected can we start a herd" (read as CheckIn, unsure) passes on
+    "... can we start the hug" (pocketsphinx's words spliced in, 10.7 nats below). Dev, replayed: right
+    299 -> 300, near misses acted on 7 -> 7; 2.0 and 2.5 the same."""
     wake_margin: float = DEFAULT_MARGIN
     """How much better the best form with the wake phrase must score than the best without (verify.py)."""
     wake_confirmed_margin: float = CONFIRMED_MARGIN
@@ -385,14 +391,15 @@ def number_said(best: Scored, scored: list[Scored], phrases: SlotPhrases, margin
     return max(near, key=lambda s: s.total) if near else None
 
 
-def spelled_alike(best: Scored, scored: list[Scored], spelling: float, gap: float) -> str | None:
-    """The best-scored reading the matcher understands (`bonus` > 0) that is spelled almost like `best` (at
-    most `spelling` normalised edit distance, spaces left out) and scored within `gap` nats of it, when `best`
-    itself means nothing; else None (`CombineSettings.rescue_spelling`)."""
-    if best.bonus > 0:
+def spelled_alike(best: Scored, scored: list[Scored], spelling: float, gap: float, weak: float) -> str | None:
+    """The best-scored reading the matcher understands better than `best` (its bonus higher by half a nat
+    or more) that is spelled almost like `best` (at most `spelling` normalised edit distance, spaces left
+    out) and scored within `gap` nats of it, when `best` itself means nothing or little (bonus below
+    `weak`); else None (`CombineSettings.rescue_spelling`)."""
+    if best.bonus >= weak:
         return None
     letters = best.text.replace(" ", "")
-    near = [s for s in scored if s.bonus > 0 and best.likelihood - s.likelihood <= gap
+    near = [s for s in scored if s.bonus > 0 and s.bonus >= best.bonus + 0.5 and best.likelihood - s.likelihood <= gap
             and Levenshtein.normalized_distance(letters, s.text.replace(" ", "")) <= spelling]
     return max(near, key=lambda s: s.total).text if near else None
 
@@ -552,7 +559,8 @@ class CombinedSession(RecognizerSession):
                 if best.total - s.total <= (owner.settings.margin if s.source not in MADE_UP else owner.settings.neighbour_margin)]
         kept = [t for t in kept if not sphinx_alone(t, best, scored, owner.settings.sphinx_alone_gap)]
         kept = with_numbers_heard(kept[: owner.settings.alternatives + 1], whisper_texts[:1], owner.phrases)
-        rescued = spelled_alike(best, scored, owner.settings.rescue_spelling, owner.settings.rescue_gap)
+        rescued = spelled_alike(best, scored, owner.settings.rescue_spelling, owner.settings.rescue_gap,
+                                owner.settings.rescue_below)
         if rescued is not None:
             kept = [kept[0], rescued, *[t for t in kept[1:] if t != rescued]]
         said = number_said(best, scored, owner.phrases, owner.settings.neighbour_margin)
