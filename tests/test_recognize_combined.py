@@ -157,3 +157,37 @@ def test_a_command_only_pocketsphinx_heard_far_below_a_winner_that_means_nothing
     assert not sphinx_alone("as the soul", winner, scored, 3.0)  # Whisper's own words are never dropped here
     understood = Scored("skip it", -9.0, 3.0, "whisper")
     assert not sphinx_alone("pass this all", understood, [understood, *scored[2:]], 3.0)  # the winner means something
+
+
+def test_a_reading_spelled_almost_like_a_winner_that_means_little_is_passed_on_as_its_first_alternative():
+    # "Hug timer, 75 seconds." in flite's voice at 12 dB: Whisper wrote "i hope time at seventy five seconds" and
+    # scores it 11 nats above "hug timer seventy five seconds" (pocketsphinx's words spliced in), which differs
+    # by a few letters; an unrelated reading the grammar forced, however well understood, is not rescued.
+    from assistant.recognize.combined import Scored, spelled_alike
+
+    winner = Scored("i hope time at seventy five seconds", -15.01, 0.0, "whisper")
+    hug = Scored("hug timer seventy five seconds", -25.99, 3.0, "splice")
+    forced = Scored("add time for five seconds", -17.0, 3.0, "pocketsphinx")
+    assert spelled_alike(winner, [winner, forced, hug], 0.25, 12.0, 1.5) == hug.text
+    assert spelled_alike(winner, [winner, forced, hug], 0.25, 10.0, 1.5) is None  # too far below what Whisper heard
+    assert spelled_alike(winner, [winner, forced], 0.25, 12.0, 1.5) is None  # spelled too differently
+    # a winner read unsure gives way to a reading spelled alike and understood better ...
+    herd = Scored("i'm feeling disconnected can we start a herd", -19.19, 1.35, "whisper")
+    spliced = Scored("i'm feeling disconnected can we start the hug", -29.85, 2.79, "splice")
+    assert spelled_alike(herd, [herd, spliced], 0.25, 12.0, 1.5) == spliced.text
+    # ... but not one understood well enough itself
+    understood = Scored("hug timer at seventy five seconds", -15.0, 3.0, "whisper")
+    assert spelled_alike(understood, [understood, hug], 0.25, 12.0, 1.5) is None
+
+
+def test_a_unit_heard_without_its_number_is_read_with_the_number_it_sounds_like_when_whisper_scores_it_close():
+    # "Paced breathing, 4 minutes." (flite, 12 dB): Whisper wrote "for", which would start the default length.
+    from assistant.recognize.combined import Scored, number_said
+    from assistant.recognize.neighbours import SlotPhrases
+
+    phrases = SlotPhrases(load_intents(intents_dir()))
+    heard = Scored("rest breathing for minutes", -10.97, 2.17, "whisper")
+    four = Scored("rest breathing four minutes", -12.41, 2.79, "neighbour")
+    assert number_said(heard, [heard, four], phrases, 2.0) == four
+    assert number_said(heard, [heard, replace(four, likelihood=-16.0)], phrases, 2.0) is None  # Whisper heard "for"
+    assert number_said(four, [four, heard], phrases, 2.0) is None  # a number said already

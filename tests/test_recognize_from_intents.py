@@ -34,3 +34,14 @@ def test_a_slot_value_heard_a_little_wrong_is_offered_as_the_listed_value():
     assert "can i get a double shot ice mocha with a bit of skim milk" in variants
     assert "can i get a triple shot ice mocha with a bit of skin milk" in variants
     assert all("for" not in v.split() or "four" not in v.split() for v in variants)
+
+
+def test_a_number_heard_as_its_homophone_before_a_unit_is_offered_as_the_number():
+    phrases = SlotPhrases(load_intents(intents_dir()))
+    assert {"minutes", "seconds", "stars"} <= phrases.units  # read from the templates, after their numbers
+    assert phrases.variants("rest breathing for minutes")[0] == "rest breathing four minutes"
+    assert "add two minutes" in phrases.variants("add to minutes")
+    # only where no number is said: "for five minutes" and "time for a minute" keep their "for"
+    assert phrases.numbers_before_units("go for five minutes".split()) == []
+    assert phrases.numbers_before_units("time for a minute".split()) == []
+    assert SlotPhrases(load_intents(BARISTA_INTENTS)).numbers_before_units("a latte for me".split()) == []

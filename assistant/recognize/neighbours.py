@@ -10,6 +10,7 @@ phrases and the spoken forms of every number a range list allows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -24,6 +25,7 @@ class SlotPhrases:
     def __init__(self, intent_set: Any) -> None:
         from hassil.intents import RangeSlotList, TextSlotList
 
+        self.intent_set = intent_set
         groups: dict[str, set[str]] = {}
         seen_lists: set[int] = set()
         for tpl in getattr(intent_set, "templates", []):
@@ -47,6 +49,21 @@ class SlotPhrases:
         self.by_phrase_text = {" ".join(p): keys for p, keys in self.by_phrase.items()}
         self.number_words = frozenset(w for phrase in self.groups.get("numbers", ()) for w in phrase.split())
         """Every word of a spoken number the intents' range lists allow ("ninety", "hundred")."""
+
+    @cached_property
+    def units(self) -> frozenset[str]:
+        """The words the intents say right after a number ("minutes", "seconds", "stars"): before one of them
+        a short word spelled like a number is a number misheard ("for minutes", "to stars", "ate seconds").
+        Read from the templates on first use (the Whisper prompt has expanded them by then)."""
+        from hassil.intents import RangeSlotList
+
+        units: set[str] = set()
+        for tpl, variant in getattr(self.intent_set, "skeletons", ()):
+            for slot, after in zip(variant, variant[1:]):
+                if (not isinstance(slot, str) and isinstance(after, str) and after.split()
+                        and isinstance(tpl.lists.get(getattr(slot, "list_name", "")), RangeSlotList)):
+                    units.add(_words(after).split()[0])
+        return frozenset(units)
 
     def numbers_in(self, text: str) -> frozenset[str]:
         """The number words said in `text`."""
@@ -89,10 +106,25 @@ class SlotPhrases:
         ranked = process.extract(phrase, sorted(pool), scorer=fuzz.ratio, limit=count)
         return [text for text, _, _ in ranked]
 
+    def numbers_before_units(self, words: list[str], cutoff: float = 75.0) -> list[tuple[int, str]]:
+        """(position, number) of the short words spelled like a number just before a unit, where no number
+        is said ("for minutes": four, "to stars": two, "ate seconds": eight). Whisper writes the commoner
+        word of a homophone; the spans' fuzzy search leaves words this short alone."""
+        numbers = [n for n in self.groups.get("numbers", ()) if " " not in n]
+        out = []
+        for i, (word, after) in enumerate(zip(words, words[1:])):
+            if (after in self.units and len(word) < 5 and word not in self.number_words
+                    and (i == 0 or words[i - 1] not in self.number_words)):
+                best = process.extractOne(word, numbers, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if best is not None:
+                    out.append((i, best[0]))
+        return out
+
     def variants(self, text: str, per_slot: int = 2, limit: int = 12) -> list[str]:
-        """Sentences like `text` with one slot phrase swapped for a near neighbour (at most `limit`)."""
+        """Sentences like `text` with one slot phrase swapped for a near neighbour (at most `limit`), a
+        number misheard before a unit first."""
         words = text.split()
-        out: list[str] = []
+        out = [" ".join([*words[:i], number, *words[i + 1:]]) for i, number in self.numbers_before_units(words)]
         for start, size, phrase in self.spans(words):
             said = " ".join(words[start:start + size])
             options = ([phrase] if said != phrase else []) + self.neighbours(phrase, per_slot)
