@@ -55,12 +55,6 @@ def test_a_doubtful_control_during_a_hug_neither_ends_it_nor_interrupts(couple):
     assert couple.dialog.running == "hug"
 
 
-def test_a_barely_understood_sentence_heard_by_a_recognizer_is_asked_about(couple):
-    reply = heard(couple, "i've been trying to do breathing exercises at work",
-                  "i have been trying to do breathing exercises at work")
-    assert reply.keys == ["clarify_ritual"] and couple.dialog.running is None
-
-
 def test_typed_text_is_never_doubted():
     u = IntentMatch("StartCheckIn", {}, 0.5, MISHEARD, "fuzzy")
     assert weigh(u, Transcript(MISHEARD, doubtful=(MISHEARD,))) is u

@@ -417,7 +417,8 @@ class SpeechLoop:
 
         phrase = getattr(self.wake_word, "phrase", "")
         texts = [split_wake(t, phrase).command for t in (transcript.text, *transcript.alternatives)]
-        return replace(transcript, text=texts[0], alternatives=tuple(t for t in texts[1:] if t), woke=True)
+        return replace(transcript, text=texts[0], alternatives=tuple(t for t in texts[1:] if t), woke=True,
+                       doubtful=tuple(split_wake(t, phrase).command for t in transcript.doubtful))
 
     def claim_wake(self, utterance: _Utterance, event: VadEvent, transcript: Transcript) -> bool:
         """Whether this loop answers a wake phrase it heard: alone, always; with several rooms
