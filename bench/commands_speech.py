@@ -179,7 +179,8 @@ def _section(quick: bool, split: str, snrs, results, near_results, names: list[s
         f"misses, each spoken by one voice family in turn ({', '.join(families)}; bench/voices.py), clean and mixed "
         "with the barista kitchen noise at each SNR, heard by every engine in one pass per clip and matched in the "
         "phrasing's context (bench/corpus.py). Right = acted on with the intent and every stated slot right; asked = "
-        "the match was unsure and the dialog would ask one short question first (`asked` rows count those whose "
+        "the match was unsure (or read from a reading the recognizer doubted, dialog/doubt.py) and the dialog would "
+        "ask one short question first (`asked` rows count those whose "
         "intent was the one meant); a near miss acted on (a sure match of any intent) is a false start. "
         "Durations: of the phrasings stating a duration whose intent was understood and acted on, the share "
         "with the duration right.")
