@@ -87,6 +87,11 @@ def test_one_unsure_word_after_the_wake_phrase_listens_on():
     assert listen_on(say, Transcript("is", 0.3, ("us", "say"), "pocketsphinx", woke=True))
 
 
+def test_one_word_read_only_approximately_after_the_wake_phrase_listens_on():
+    stray = IntentMatch("AskQuestion", {}, 0.54, "is", "fuzzy")
+    assert listen_on(stray, Transcript("is", 0.6, (), "pocketsphinx", woke=True))
+
+
 def test_an_unsure_sentence_or_a_sure_word_after_the_wake_phrase_is_answered():
     unsure = IntentMatch("StartHug", {}, 0.5, "could we maybe hug", "fuzzy", unsure=True)
     assert not listen_on(unsure, Transcript("could we maybe hug", 0.3, (), "pocketsphinx", woke=True))

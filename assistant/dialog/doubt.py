@@ -8,9 +8,10 @@ heard reading understood only approximately (a fuzzy match, not a template word 
 enough to act on: the understanding becomes `unsure`, and the dialog asks one short question
 ("The breathing pause?", dialog/clarify.py) or, for an intent with no question, lets it pass.
 
-One more case keeps the conversation open instead of closing it: a single unsure word right after the
-wake phrase ("hey tandem ... is", heard as "say") is most often the first piece of a command cut at a
-pause, so Tandem listens on rather than apologising (`listen_on`).
+One more case keeps the conversation open instead of closing it: a single word right after the wake
+phrase understood only unsurely or approximately ("hey tandem ... is", heard as "say" or read as "ask us
+a question") is most often the first piece of a command cut at a pause, so Tandem listens on rather than
+apologising or starting something (`listen_on`).
 
 The benchmarks apply the same `weigh` to what they hear, so their figures are the dialog's.
 """
@@ -29,7 +30,8 @@ class DoubtSettings:
     ask_doubtful: bool = True
     """Ask before acting on a fuzzy understanding of a reading the recognizer marked doubtful."""
     listen_on_words: int = 1
-    """An unsure understanding of at most this many words right after the wake phrase keeps listening."""
+    """An unsure or approximate understanding of at most this many words right after the wake phrase keeps
+    listening."""
 
 
 DEFAULT = DoubtSettings()
@@ -55,11 +57,12 @@ def weigh(u: Understanding, transcript: Transcript | None, settings: DoubtSettin
 
 
 def listen_on(u: Understanding, transcript: Transcript, settings: DoubtSettings = DEFAULT) -> bool:
-    """Whether a woken utterance should keep the listening window open instead of being answered: its
-    understanding is unsure (or doubtful) and the words after the wake phrase are at most
-    `listen_on_words` long. "Sorry, I didn't catch that" would close the window on a command the
-    voice activity detector merely cut at its comma."""
+    """Whether a woken utterance should keep the listening window open instead of being answered: the words
+    after the wake phrase are at most `listen_on_words` long and understood only unsurely, doubtfully or
+    approximately (no template word for word). "Sorry, I didn't catch that" would close the window on a
+    command the voice activity detector merely cut at its comma, and a stray word ("is", read as "ask us
+    a question" at 0.54) would start something nobody asked for."""
     u = weigh(u, transcript, settings)
-    if not isinstance(u, IntentMatch) or not u.unsure:
+    if not isinstance(u, IntentMatch) or not (u.unsure or u.method != "exact"):
         return False
     return len(transcript.text.split()) <= settings.listen_on_words
