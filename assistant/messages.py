@@ -44,6 +44,10 @@ class Transcript:
     engine: str = "text"
     woke: bool = False
     """True when the utterance began with the wake phrase (already stripped from `text`)."""
+    doubtful: tuple[str, ...] = ()
+    """Readings (of `text` and `alternatives`) the recognizer heard only weakly: its own ear preferred a reading
+    that means nothing, and this one led only by what the matcher made of it. Weak evidence: the dialog asks
+    before acting on an approximate understanding of one (dialog/doubt.py)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 from bench.audio import noisy_copies, read16
 from bench.corpus import ASKED, CONTEXT_ALLOWED, CONTEXT_LIKELY, RITUAL_CONTROLS, context_means, heard_as, load, slots_right
+from assistant.dialog.doubt import weigh
 from bench.engines import suppression_cost, suppression_note
 from bench.report import Row, Section, Table, Target, pct
 from bench.voices import FAMILIES, VoiceMissing, available, render, voice_for
@@ -51,8 +52,8 @@ def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, A
     from assistant.messages import IntentMatch
 
     context = case.get("context", "idle")
-    u = matcher.match_best([transcript.text, *transcript.alternatives], CONTEXT_ALLOWED.get(context),
-                           context_means(case), context in ASKED, CONTEXT_LIKELY.get(context))
+    u = weigh(matcher.match_best([transcript.text, *transcript.alternatives], CONTEXT_ALLOWED.get(context),
+                                 context_means(case), context in ASKED, CONTEXT_LIKELY.get(context)), transcript)
     if not isinstance(u, IntentMatch):
         return "missed", u
     intent = heard_as(case, u.intent)
@@ -90,7 +91,7 @@ def near_miss_kind(matcher: Any, transcript: Any, case: dict[str, Any]) -> str:
     from assistant.messages import IntentMatch
 
     allowed = RITUAL_CONTROLS if case.get("context") == "ritual" else None
-    u = matcher.match_best([transcript.text, *transcript.alternatives], allowed)
+    u = weigh(matcher.match_best([transcript.text, *transcript.alternatives], allowed), transcript)
     if not isinstance(u, IntentMatch):
         return "quiet"
     return "asked" if getattr(u, "unsure", False) else "acted"
@@ -178,7 +179,8 @@ def _section(quick: bool, split: str, snrs, results, near_results, names: list[s
         f"misses, each spoken by one voice family in turn ({', '.join(families)}; bench/voices.py), clean and mixed "
         "with the barista kitchen noise at each SNR, heard by every engine in one pass per clip and matched in the "
         "phrasing's context (bench/corpus.py). Right = acted on with the intent and every stated slot right; asked = "
-        "the match was unsure and the dialog would ask one short question first (`asked` rows count those whose "
+        "the match was unsure (or read from a reading the recognizer doubted, dialog/doubt.py) and the dialog would "
+        "ask one short question first (`asked` rows count those whose "
         "intent was the one meant); a near miss acted on (a sure match of any intent) is a false start. "
         "Durations: of the phrasings stating a duration whose intent was understood and acted on, the share "
         "with the duration right.")

@@ -149,3 +149,19 @@ def test_the_cache_key_changes_when_an_intents_file_changes(tmp_path):
     before = files_key([intents], [])
     intents.write_text("language: en\nintents: {}\n")
     assert files_key([intents], []) != before
+
+
+def test_an_utterance_gives_the_same_words_whatever_was_heard_before_it(recognizer):
+    # In a kitchen the utterance before a command is anything: Tandem's own voice, talk, a kettle. The words
+    # heard must not depend on it (the front end's dither stream and noise estimates ran on between utterances).
+    commands = ["start a two minute hug", "how much time is left", "pause the breathing", "skip this one"]
+    before = [audio_gen.speech(text, VOICE, snr_db=6, offset=3.0 + i) for i, text in
+              enumerate(["the pasta needs another minute", "did you feed the cat", "turn the music down"])]
+    for i, text in enumerate(commands):
+        samples = audio_gen.speech(text, VOICE, snr_db=12, offset=float(i))
+        heard = set()
+        for other in before:
+            recognizer.transcribe(other)
+            transcript = recognizer.transcribe(samples)
+            heard.add((transcript.text, transcript.alternatives))
+        assert len(heard) == 1, (text, heard)

@@ -19,6 +19,7 @@ from typing import Any
 
 from assistant.clock import Clock
 from assistant.dialog.clarify import Clarifier
+from assistant.dialog.doubt import DoubtSettings, weigh
 from assistant.config import Settings
 from assistant.dialog.offers import ANSWER_MEANS, OfferKeeper, offer_keys
 from assistant.dialog.summaries import streak_lines, today_lines, week_lines
@@ -74,6 +75,8 @@ class Dialog:
                        for name in settings.partners.names]
         self._offers = OfferKeeper(settings, journal, clock)
         self._clarify = Clarifier(voices, rituals, settings.durations, clock, self.rng)
+        self.doubt = DoubtSettings()
+        """When weak evidence from the recognizer is asked about rather than acted on (dialog/doubt.py)."""
         self._last_rating_ask: float | None = self._recent_rating()
 
     # ---- the contract --------------------------------------------------------------------
@@ -96,9 +99,10 @@ class Dialog:
             return Reply()
         if addressed is None:
             addressed = transcript.woke or transcript.engine == "text" or self.expecting().wake_needed
-        return self._hear_texts(texts, transcript.text, addressed)
+        return self._hear_texts(texts, transcript.text, addressed, transcript=transcript)
 
-    def _hear_texts(self, texts: list[str], text: str, addressed: bool, heard: bool = True) -> Reply:
+    def _hear_texts(self, texts: list[str], text: str, addressed: bool, heard: bool = True,
+                    transcript: Transcript | None = None) -> Reply:
         """Match what was heard; a partner's name in it says who speaks ("Sam's starting a hug",
         "it's Alex"), except in an answer (thanks name people freely)."""
         run = self.run
@@ -107,7 +111,7 @@ class Dialog:
         named = None if listening else self._partner_named(texts[0])
         if named is not None:
             name, rest = named
-            u = self._match([rest], allowed, heard, addressed) if rest else NoMatch(rest)
+            u = weigh(self._match([rest], allowed, heard, addressed), transcript, self.doubt) if rest else NoMatch(rest)
             short = len(rest.split()) <= NAME_ONLY_WORDS
             if isinstance(u, IntentMatch) and not (short and u.method != "exact"):
                 self._speaker = (name, self.clock.now())
@@ -115,12 +119,15 @@ class Dialog:
             if short:  # "it's Alex", "that was Sam": a few words around a name say who speaks
                 self._offers.heard()
                 return self._on_named(name)
-        return self.hear_understanding(self._match(texts, allowed, heard, addressed), text, addressed)
+        u = weigh(self._match(texts, allowed, heard, addressed), transcript, self.doubt)
+        return self.hear_understanding(u, text, addressed)
 
-    def understand(self, hypotheses: list[str], allowed: frozenset[str] | None) -> IntentMatch | NoMatch:
+    def understand(self, hypotheses: list[str], allowed: frozenset[str] | None,
+                   transcript: Transcript | None = None) -> IntentMatch | NoMatch:
         """What unwoken words heard now mean among `allowed` (the loop's answers to an offer, a question, a
-        ritual's controls), with what the dialog knows: an offered ritual named is yes, Tandem has just asked."""
-        return self._match(hypotheses, allowed)
+        ritual's controls), with what the dialog knows: an offered ritual named is yes, Tandem has just asked;
+        and, given the `transcript` they came from, how well they were heard (dialog/doubt.py)."""
+        return weigh(self._match(hypotheses, allowed), transcript, self.doubt)
 
     def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True,
                addressed: bool = False) -> IntentMatch | NoMatch:

@@ -28,6 +28,7 @@ import numpy as np
 from assistant.audio.sources import reopen_with_backoff
 from assistant.audio.vad import Vad, VadEvent
 from assistant.clock import Clock
+from assistant.dialog.doubt import listen_on
 from assistant.errors import DeviceLost, TandemError
 from assistant.loop.events import EventLog
 from assistant.messages import AudioChunk, Chime, IntentMatch, Reply, Say, Transcript
@@ -424,7 +425,8 @@ class SpeechLoop:
 
         phrase = getattr(self.wake_word, "phrase", "")
         texts = [split_wake(t, phrase).command for t in (transcript.text, *transcript.alternatives)]
-        return replace(transcript, text=texts[0], alternatives=tuple(t for t in texts[1:] if t), woke=True)
+        return replace(transcript, text=texts[0], alternatives=tuple(t for t in texts[1:] if t), woke=True,
+                       doubtful=tuple(split_wake(t, phrase).command for t in transcript.doubtful))
 
     def claim_wake(self, utterance: _Utterance, event: VadEvent, transcript: Transcript) -> bool:
         """Whether this loop answers a wake phrase it heard: alone, always; with several rooms
@@ -437,9 +439,11 @@ class SpeechLoop:
         self.events.emit("wake")
         unsure_words = transcript.confidence < self._command_bar() and not utterance.spotted_wake
         if (not transcript.text.strip() or unsure_words
-                or not isinstance(self.dialog.matcher.match_best(_hypotheses(transcript),
-                                                                 allowed=utterance.mode.intents), IntentMatch)):
-            # "hey tandem" alone, or with a pause after it that cut the command off: listen on.
+                or not isinstance(u := self.dialog.matcher.match_best(_hypotheses(transcript),
+                                                                      allowed=utterance.mode.intents), IntentMatch)
+                or listen_on(u, transcript)):
+            # "hey tandem" alone, or with a pause after it that cut the command off (leaving at most an unsure
+            # word, dialog/doubt.py): listen on.
             self._window_until = self.clock.now() + self.settings.listen_window
             self._play_chime("listening")
             return
@@ -468,7 +472,7 @@ class SpeechLoop:
             return
         if utterance.accepted is not None and not transcript.woke and not utterance.mode.free_text:
             # Inside a ritual, unwoken talk counts only when it is one of the answers the ritual expects.
-            understanding = self.dialog.understand(hypotheses, utterance.accepted)
+            understanding = self.dialog.understand(hypotheses, utterance.accepted, transcript)
             if not isinstance(understanding, IntentMatch):
                 return
             reply = self.dialog.hear_understanding(understanding, transcript.text, addressed=False)

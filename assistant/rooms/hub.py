@@ -109,10 +109,10 @@ class RoomDialog:
     def expecting(self) -> Expectation:
         return self.hub.expecting(self.room)
 
-    def understand(self, hypotheses: list[str], allowed: frozenset[str] | None) -> Any:
+    def understand(self, hypotheses: list[str], allowed: frozenset[str] | None, transcript: Transcript | None = None) -> Any:
         """Unwoken words heard in this room, read with what the one dialog knows (an offer made, a question)."""
         with self.hub.lock:
-            return self.hub.dialog.understand(hypotheses, allowed)
+            return self.hub.dialog.understand(hypotheses, allowed, transcript)
 
     def hear(self, text: str, addressed: bool = True) -> Reply:
         return self.hub.hear(self.room, lambda d: d.hear(text, addressed))
