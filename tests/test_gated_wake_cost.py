@@ -19,7 +19,7 @@ from assistant.recognize.base import ListenMode
 from assistant.recognize.whisper_model import whisper_status
 from assistant.understand.intents import load_intents
 from assistant.wake.fused import GatedRecognizer, WakeGate, decide
-from assistant.wake.verify import RIVALS
+from assistant.wake.verify import rivals as sound_alike_rivals
 
 pytestmark = pytest.mark.skipif(not whisper_status().usable, reason="the Whisper model package is not installed")
 WAKE = ListenMode(wake=True)
@@ -97,9 +97,10 @@ def heard_through_the_gate(combined, audio: np.ndarray, peak: float, monkeypatch
 def test_a_wake_both_engines_heard_costs_a_sure_gate_one_batch_of_forms_not_the_whole_test(combined, agreed_cue,
                                                                                               monkeypatch):
     (transcript, exact, full_test), (heard, scored) = heard_through_the_gate(combined, agreed_cue, 0.9, monkeypatch)
-    # A sure peak with a lenient margin also asks the sound-alikes (verify.py RIVALS, one batch of their own);
+    # A sure peak with a lenient margin also asks the sound-alikes (verify.py `rivals`, from the sound-alikes
+    # file beside the model: one batch of their own);
     # the forms with and without the phrase still take one batch, where the whole test takes two.
-    rivals = len(RIVALS["hey tandem"])
+    rivals = len(sound_alike_rivals("hey tandem"))
     assert combined.whisper.settings.score_batch < full_test
     assert scored <= combined.whisper.settings.score_batch + rivals < full_test + rivals
     assert (heard.text, heard.woke) == (transcript.text, transcript.woke) and heard.woke
