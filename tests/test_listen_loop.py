@@ -82,7 +82,8 @@ def test_no_microphone_at_all_is_a_clear_error_at_start(tmp_path, recognizer):
     journal.close()
 
 
-def test_an_extractor_fan_switching_on_does_not_stop_tandem_hearing_the_next_command(tmp_path, recognizer):
+def hug_command_after_a_fan_switches_on(tmp_path, recognizer) -> list[dict]:
+    """The loop's events for "hey tandem, start our hug timer" said while an extractor fan runs."""
     import audio_gen
     from assistant.audio.sources import WavSource
 
@@ -98,12 +99,24 @@ def test_an_extractor_fan_switching_on_does_not_stop_tandem_hearing_the_next_com
     loop, journal = make_loop(tmp_path, clock, recognizer)
     loop.follow_input = True
     loop.run(WavSource.from_samples(np.clip(audio, -32768, 32767).astype(np.int16)))
-
-    reasons = [e.get("reason") for e in loop.events.events if e["event"] == "speech_end"]
-    assert "noise" in reasons  # the fan opened the detector once...
-    assert loop.stats.errors == 0  # ...without breaking the recognizer
-    assert any(e["event"] == "ritual_start" and e["ritual"] == "hug" for e in loop.events.events)
+    assert loop.stats.errors == 0  # the fan never breaks the recognizer
     journal.close()
+    return loop.events.events
+
+
+def test_an_extractor_fan_switching_on_does_not_stop_tandem_hearing_the_next_command(tmp_path, recognizer):
+    events = hug_command_after_a_fan_switches_on(tmp_path, recognizer)
+    reasons = [e.get("reason") for e in events if e["event"] == "speech_end"]
+    assert "noise" in reasons  # the fan opened the detector once...
+    assert any(e["event"] == "ritual_start" and e["ritual"] == "hug" for e in events)  # ...and the hug still starts
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: pocketsphinx alone, its grammar forced onto 'start our hug timer' "
+                   "over the fan, hears 'our half hour hug timer' and the hug is planned for thirty minutes")
+def test_start_our_hug_timer_over_a_fan_plans_the_usual_hug_not_a_length_nobody_said(tmp_path, recognizer):
+    events = hug_command_after_a_fan_switches_on(tmp_path, recognizer)
+    (start,) = [e for e in events if e["event"] == "ritual_start"]
+    assert start["planned_seconds"] == 90
 
 
 def test_an_answered_command_says_where_its_reply_latency_went(tmp_path, recognizer):
