@@ -268,7 +268,8 @@ def _load_when_used(name: str) -> None:
     """Import module `name` only at its first use. faster-whisper imports PyAV when it is imported, for
     decoding audio files; Tandem hands it samples and never a file, and PyAV's libraries cost about 17 MB
     resident (`import numpy, ctranslate2, tokenizers`: 44 MB, with av: 61 MB). A missing module is left for
-    the importer to report."""
+    the importer to report. Not `importlib.util.LazyLoader`: tried, faster-whisper's import of PyAV's
+    submodules loads the whole of it at once (tests/test_whisper_footprint.py fails with it)."""
     if name in sys.modules or importlib.util.find_spec(name) is None:
         return
     sys.modules[name] = _OnFirstUse(name)
