@@ -73,7 +73,8 @@ def test_say_tandem_heard_by_the_spotter_too_is_no_wake_when_its_sound_alike_exp
 
     settings = FusedSettings()
     alike = verify_wake(lambda texts: score(texts, 5.0), [heard], "hey tandem", spotted=True)
-    assert settings.spotted_margin <= alike.margin < settings.margin and alike.rival_margin < settings.spotted_rival_margin
+    assert settings.spotted_margin <= alike.margin < settings.margin
+    assert alike.rival_margin < settings.spotted_rival_margin
     assert not decide(0.5, alike, True)
     phrase = verify_wake(lambda texts: score(texts, -4.0), [heard], "hey tandem", spotted=True)
     assert phrase.margin == alike.margin and decide(0.5, phrase, True)
