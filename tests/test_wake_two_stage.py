@@ -62,6 +62,26 @@ def test_sound_alikes_replace_only_the_wake_phrase_and_only_for_a_phrase_that_ha
     assert verify_wake(lambda texts: [-5.0] * len(texts), ["start a hug"], "hey jarvis").rival_margin == float("inf")
 
 
+def test_say_tandem_heard_by_the_spotter_too_is_no_wake_when_its_sound_alike_explains_the_words_better():
+    # pocketsphinx's spotter fires on "say, tandem, ..." as on the phrase: its word lets a lenient margin do,
+    # but only when the phrase also beats its sound-alikes before the same words, as on the model's path
+    heard = "say tandem bikes are hard"
+
+    def score(texts: list[str], rival_gain: float) -> list[float]:
+        return [-12.0 - len(t.split()) + (6.0 if t == heard else 0.0 if t.startswith("hey tandem") else rival_gain)
+                for t in texts]
+
+    settings = FusedSettings()
+    alike = verify_wake(lambda texts: score(texts, 5.0), [heard], "hey tandem", spotted=True)
+    assert settings.spotted_margin <= alike.margin < settings.margin
+    assert alike.rival_margin < settings.spotted_rival_margin
+    assert not decide(0.5, alike, True)
+    phrase = verify_wake(lambda texts: score(texts, -4.0), [heard], "hey tandem", spotted=True)
+    assert phrase.margin == alike.margin and decide(0.5, phrase, True)
+    # without the spotter the same margin is no wake at that peak, sound-alikes or not
+    assert not decide(0.5, verify_wake(lambda texts: score(texts, -4.0), [heard], "hey tandem"), False)
+
+
 def test_a_bare_wake_phrase_needs_a_surer_model_than_one_followed_by_a_command():
     # "Pay tender." alone reads best as a bare "hey tandem" (nothing after it): the lenient margin a vouching
     # model allows then needs the model surer than before a command
