@@ -252,6 +252,15 @@ class CombinedRecognizer(Recognizer):
         if self.whisper is not None:
             self.whisper.close()
 
+    def arbitrate(self, encoded: Any, hyps: list, sphinx: Transcript, mode: ListenMode, spotted: bool = False,
+                  timing: dict[str, float] | None = None, check: Callable[[], None] | None = None,
+                  scores: dict[str, float] | None = None) -> Transcript:
+        """The transcript from both engines' decodes of one utterance (Whisper's encoding and n-best,
+        pocketsphinx's transcript; `spotted`: its keyphrase spotter heard the wake phrase). A separate step
+        from decoding so that the arbitration can be replayed on stored decodes (tools/replay_commands.py);
+        `scores` holds the texts already forced-scored on this encoding."""
+        return _arbitrate(self, encoded, hyps, sphinx, mode, spotted, timing, check, scores)
+
     def hypotheses(self, whisper_texts: list[str], sphinx: Transcript) -> list[tuple[str, str]]:
         """(text, source): the engines' own hypotheses, Whisper's first (wake phrase written out when heard)."""
         wake = self.wake_phrase
@@ -587,80 +596,90 @@ class CombinedSession(RecognizerSession):
         if self.mode.free_text:
             return whisper.transcript(encoded, hyps, self.mode)
         sphinx = sphinx_result[0] if sphinx_result else empty
-        scores: dict[str, float] = {}
-        owner.last_parts = {"pocketsphinx": sphinx, "whisper": hyps, "encoded": encoded, "scores": scores}
-        silent = encoded.no_speech > whisper.settings.no_speech and (not hyps or hyps[0].score < whisper.settings.min_logprob)
-        whisper_texts = [] if silent else unique(h.text for h in hyps)
+        spotted = bool(getattr(self.sphinx, "spotted", False))
+        return owner.arbitrate(encoded, hyps, sphinx, self.mode, spotted, timing, check=lambda: self._check(None))
 
-        score = memo_score(whisper, encoded, self.mode, scores, timing, check=lambda: self._check(None),
-                           parts=owner.last_parts)
 
-        own = owner.hypotheses(whisper_texts, sphinx)
-        if self.mode.wake:
-            spotted = bool(getattr(self.sphinx, "spotted", False))
-            if spotted and owner.wake_agreed(whisper_texts):
-                verdict = agreed_wake([t for t, _ in own[: owner.settings.wake_hypotheses]], owner.wake_phrase)
-            else:
-                verdict = owner.wake_test(score, own, spotted)
-            owner.last_wake = verdict
-            if not verdict.woke:
-                return empty
-            wake = owner.wake_phrase.split()
-            own = [(t, "wake") for t, _ in verdict.with_phrase] + [(t, s) for t, s in own if t.split()[:len(wake)] == wake]
-        if owner.settings.agree_fast and whisper_texts and own and own[0][0] == _sphinx_first(sphinx, owner.wake_phrase):
-            # Two engines that fail differently wrote the same words (after a wake phrase too, once checked):
-            # no arbitration needed, and the words are as sure as Whisper's own reading of them.
-            owner.last = [Scored(own[0][0], 0.0, owner.bonus(own[0][0], self.mode), "agreed")]
-            texts = [t for t, _ in own[: owner.settings.alternatives + 1]]
-            return transcript_with_wake(texts, owner.wake_phrase, self.mode, round(min(1.0, math.exp(hyps[0].score)), 3),
-                                        owner.name)
-        if owner.settings.agree_meaning and whisper_texts and own:
-            texts = owner.same_meaning(own, _sphinx_first(sphinx, owner.wake_phrase), self.mode)
-            if texts:
-                owner.last = [Scored(own[0][0], 0.0, owner.bonus(own[0][0], self.mode), "same meaning")]
-                return transcript_with_wake(texts, owner.wake_phrase, self.mode,
-                                            round(min(1.0, math.exp(hyps[0].score)), 3), owner.name)
-        candidates = owner.with_variants(own)
-        if owner.settings.drop_cut_short:
-            candidates = [(t, src) for t, src in candidates if not cut_short(t, whisper_texts)] or candidates
-        if not candidates:
-            return empty
-        bonuses = [owner.bonus(t, self.mode) for t, _ in candidates]
-        # A made-up sentence the matcher cannot read can never be chosen for what it means: not scored.
-        keep = [i for i, (_, src) in enumerate(candidates) if src not in MADE_UP or bonuses[i] > 0]
-        candidates, bonuses = [candidates[i] for i in keep], [bonuses[i] for i in keep]
-        texts = [t for t, _ in candidates]
-        if owner.settings.bounded:
-            margins = [owner.bound_margin(src, b) for (_, src), b in zip(candidates, bonuses)]
-            found = bounded_scores(score, texts, [whisper.text_tokens(t) for t in texts], whisper.tokenizer.eot,
-                                   bonuses, margins, scores, owner.settings.bounded_first,
-                                   whisper.settings.score_batch)
-            owner.last_parts["unscored"] = [t for t, ll in zip(texts, found) if ll is None]
-            likelihoods = [-math.inf if ll is None else ll for ll in found]
+def _arbitrate(owner: CombinedRecognizer, encoded: Any, hyps: list, sphinx: Transcript, mode: ListenMode,
+               spotted: bool = False, timing: dict[str, float] | None = None,
+               check: Callable[[], None] | None = None, scores: dict[str, float] | None = None) -> Transcript:
+    """The transcript of one utterance from both engines' decodes (`CombinedRecognizer.arbitrate`)."""
+    whisper = owner.whisper
+    empty = Transcript(text="", confidence=0.0, engine=owner.name)
+    timing = {} if timing is None else timing
+    scores = {} if scores is None else scores
+    owner.last_parts = {"pocketsphinx": sphinx, "whisper": hyps, "encoded": encoded, "scores": scores}
+    silent = encoded.no_speech > whisper.settings.no_speech and (not hyps or hyps[0].score < whisper.settings.min_logprob)
+    whisper_texts = [] if silent else unique(h.text for h in hyps)
+
+    score = memo_score(whisper, encoded, mode, scores, timing, check=check,
+                       parts=owner.last_parts)
+
+    own = owner.hypotheses(whisper_texts, sphinx)
+    if mode.wake:
+        if spotted and owner.wake_agreed(whisper_texts):
+            verdict = agreed_wake([t for t, _ in own[: owner.settings.wake_hypotheses]], owner.wake_phrase)
         else:
-            likelihoods = score(texts)
-        scored = sorted((Scored(t, ll, b, src)
-                         for (t, src), ll, b in zip(candidates, likelihoods, bonuses) if ll > -math.inf),
-                        key=lambda s: s.total, reverse=True)
-        owner.last = scored
-        if not scored:
+            verdict = owner.wake_test(score, own, spotted)
+        owner.last_wake = verdict
+        if not verdict.woke:
             return empty
-        best = scored[0]
-        kept = [s.text for s in scored
-                if best.total - s.total <= (owner.settings.margin if s.source not in MADE_UP else owner.settings.neighbour_margin)]
-        kept = [t for t in kept if not sphinx_alone(t, best, scored, owner.settings.sphinx_alone_gap)]
-        kept = with_numbers_heard(kept[: owner.settings.alternatives + 1], whisper_texts[:1], owner.phrases)
-        rescued = spelled_alike(best, scored, owner.settings.rescue_spelling, owner.settings.rescue_gap,
-                                owner.settings.rescue_below)
-        if rescued is not None:
-            kept = [kept[0], rescued, *[t for t in kept[1:] if t != rescued]]
-        said = number_said(best, scored, owner.phrases, owner.settings.neighbour_margin)
-        if said is not None:
-            best, kept = said, [said.text, *[t for t in kept if t != said.text]]
-        per_token = whisper.token_logprobs.get(best.text) or [best.likelihood]
-        wake = owner.wake_phrase
-        skip = len(whisper.tokenizer.encode(" " + wake)) if wake and best.text.startswith(wake + " ") else 0
-        confidence = command_confidence(per_token, skip)
-        transcript = transcript_with_wake(kept, owner.wake_phrase, self.mode, confidence, owner.name)
-        weak = outheard(kept, scored, owner.settings.doubt_gap)
-        return replace(transcript, doubtful=tuple(owner._command(t) for t in weak)) if weak else transcript
+        wake = owner.wake_phrase.split()
+        own = [(t, "wake") for t, _ in verdict.with_phrase] + [(t, s) for t, s in own if t.split()[:len(wake)] == wake]
+    if owner.settings.agree_fast and whisper_texts and own and own[0][0] == _sphinx_first(sphinx, owner.wake_phrase):
+        # Two engines that fail differently wrote the same words (after a wake phrase too, once checked):
+        # no arbitration needed, and the words are as sure as Whisper's own reading of them.
+        owner.last = [Scored(own[0][0], 0.0, owner.bonus(own[0][0], mode), "agreed")]
+        texts = [t for t, _ in own[: owner.settings.alternatives + 1]]
+        return transcript_with_wake(texts, owner.wake_phrase, mode, round(min(1.0, math.exp(hyps[0].score)), 3),
+                                    owner.name)
+    if owner.settings.agree_meaning and whisper_texts and own:
+        texts = owner.same_meaning(own, _sphinx_first(sphinx, owner.wake_phrase), mode)
+        if texts:
+            owner.last = [Scored(own[0][0], 0.0, owner.bonus(own[0][0], mode), "same meaning")]
+            return transcript_with_wake(texts, owner.wake_phrase, mode,
+                                        round(min(1.0, math.exp(hyps[0].score)), 3), owner.name)
+    candidates = owner.with_variants(own)
+    if owner.settings.drop_cut_short:
+        candidates = [(t, src) for t, src in candidates if not cut_short(t, whisper_texts)] or candidates
+    if not candidates:
+        return empty
+    bonuses = [owner.bonus(t, mode) for t, _ in candidates]
+    # A made-up sentence the matcher cannot read can never be chosen for what it means: not scored.
+    keep = [i for i, (_, src) in enumerate(candidates) if src not in MADE_UP or bonuses[i] > 0]
+    candidates, bonuses = [candidates[i] for i in keep], [bonuses[i] for i in keep]
+    texts = [t for t, _ in candidates]
+    if owner.settings.bounded:
+        margins = [owner.bound_margin(src, b) for (_, src), b in zip(candidates, bonuses)]
+        found = bounded_scores(score, texts, [whisper.text_tokens(t) for t in texts], whisper.tokenizer.eot,
+                               bonuses, margins, scores, owner.settings.bounded_first,
+                               whisper.settings.score_batch)
+        owner.last_parts["unscored"] = [t for t, ll in zip(texts, found) if ll is None]
+        likelihoods = [-math.inf if ll is None else ll for ll in found]
+    else:
+        likelihoods = score(texts)
+    scored = sorted((Scored(t, ll, b, src)
+                     for (t, src), ll, b in zip(candidates, likelihoods, bonuses) if ll > -math.inf),
+                    key=lambda s: s.total, reverse=True)
+    owner.last = scored
+    if not scored:
+        return empty
+    best = scored[0]
+    kept = [s.text for s in scored
+            if best.total - s.total <= (owner.settings.margin if s.source not in MADE_UP else owner.settings.neighbour_margin)]
+    kept = [t for t in kept if not sphinx_alone(t, best, scored, owner.settings.sphinx_alone_gap)]
+    kept = with_numbers_heard(kept[: owner.settings.alternatives + 1], whisper_texts[:1], owner.phrases)
+    rescued = spelled_alike(best, scored, owner.settings.rescue_spelling, owner.settings.rescue_gap,
+                            owner.settings.rescue_below)
+    if rescued is not None:
+        kept = [kept[0], rescued, *[t for t in kept[1:] if t != rescued]]
+    said = number_said(best, scored, owner.phrases, owner.settings.neighbour_margin)
+    if said is not None:
+        best, kept = said, [said.text, *[t for t in kept if t != said.text]]
+    per_token = whisper.token_logprobs.get(best.text) or [best.likelihood]
+    wake = owner.wake_phrase
+    skip = len(whisper.tokenizer.encode(" " + wake)) if wake and best.text.startswith(wake + " ") else 0
+    confidence = command_confidence(per_token, skip)
+    transcript = transcript_with_wake(kept, owner.wake_phrase, mode, confidence, owner.name)
+    weak = outheard(kept, scored, owner.settings.doubt_gap)
+    return replace(transcript, doubtful=tuple(owner._command(t) for t in weak)) if weak else transcript
