@@ -374,3 +374,18 @@ def test_declining_by_what_cannot_be_done_is_never_a_yes(matcher, text):
 def test_whose_go_and_hang_about_are_said_for_whose_turn_and_hang_on(matcher):
     assert matcher.reader.read("whose go is it tonight").words == matcher.reader.read("whose turn is it tonight").words
     assert understood(matcher.match("hang about, the phone", CONTROLS)) == ("Pause", {})
+
+
+# -- memory talk: the past tense tells, it does not ask (round 8) --------------------------------
+
+def test_the_past_tense_is_not_folded_into_the_verb_and_is_never_respelt_into_it():
+    from assistant.understand.features import english_past, english_stem
+
+    assert english_stem("hugging") == english_stem("hugs") == "hug"
+    assert english_stem("hugged") != "hug"
+    assert english_past("cuddled") and not english_past("need") and not english_past("bed")
+
+
+@pytest.mark.parametrize("text", ["we hugged earlier", "we cuddled earlier"])
+def test_a_ritual_told_in_the_past_is_not_asked_for(matcher, text):
+    assert understood(matcher.match(text)) is None

@@ -33,7 +33,7 @@ from assistant.understand.cache import cached, cached_arrays
 from assistant.understand.classifier import NONE, LinearModel
 from assistant.understand.embeddings import WordVectors
 from assistant.understand.expand import SlotRef
-from assistant.understand.features import FREE, features, stemmer
+from assistant.understand.features import FREE, features, past_tense, stemmer
 from assistant.understand.intents import IntentSet, Template
 from assistant.understand.language import base_language
 from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
@@ -142,8 +142,10 @@ class Matcher:
         synonyms_only = Reader(intent_set.numbers, Lexicon({}, intent_set.numbers, {}), intent_set.synonyms, ())
         self.lexicon = Lexicon(lists, intent_set.numbers, intent_set.hassil.expansion_rules,
                                rewrite=lambda words: synonyms_only.plain(words, strip=False))
+        past = past_tense(intent_set.language)
+        vectors = self.vectors
         self.reader = Reader(intent_set.numbers, self.lexicon, intent_set.synonyms, fillers,
-                             is_word=self.vectors.is_word if self.vectors is not None else None)
+                             is_word=lambda w: past(w) or (vectors is not None and vectors.is_word(w)))
         self.skeletons = self._skeletons()
         self.stem = stemmer(self.language)
         self._units: dict[str, set[str | None]] = {}
