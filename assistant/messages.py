@@ -48,6 +48,10 @@ class Transcript:
     """Readings (of `text` and `alternatives`) the recognizer heard only weakly: its own ear preferred a reading
     that means nothing, and this one led only by what the matcher made of it. Weak evidence: the dialog asks
     before acting on an approximate understanding of one (dialog/doubt.py)."""
+    heard: tuple[str, ...] = ()
+    """Each engine's own best reading (wake phrase left out) when the recognizer arbitrates between engines,
+    () otherwise. An intent none of them gives is read only from a runner-up or a reading the arbitration
+    made up: the dialog asks before acting on it (dialog/doubt.py, `unheard`)."""
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,11 @@ def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, A
     from assistant.messages import IntentMatch
 
     context = case.get("context", "idle")
-    u = weigh(matcher.match_best([transcript.text, *transcript.alternatives], CONTEXT_ALLOWED.get(context),
-                                 context_means(case), context in ASKED, CONTEXT_LIKELY.get(context)), transcript)
+    def match(texts: Any) -> Any:
+        return matcher.match_best(list(texts), CONTEXT_ALLOWED.get(context), context_means(case), context in ASKED,
+                                  CONTEXT_LIKELY.get(context))
+
+    u = weigh(match([transcript.text, *transcript.alternatives]), transcript, reread=match)
     if not isinstance(u, IntentMatch):
         return "missed", u
     intent = heard_as(case, u.intent)
@@ -91,7 +94,8 @@ def near_miss_kind(matcher: Any, transcript: Any, case: dict[str, Any]) -> str:
     from assistant.messages import IntentMatch
 
     allowed = RITUAL_CONTROLS if case.get("context") == "ritual" else None
-    u = weigh(matcher.match_best([transcript.text, *transcript.alternatives], allowed), transcript)
+    u = weigh(matcher.match_best([transcript.text, *transcript.alternatives], allowed), transcript,
+              reread=lambda texts: matcher.match_best(list(texts), allowed))
     if not isinstance(u, IntentMatch):
         return "quiet"
     return "asked" if getattr(u, "unsure", False) else "acted"

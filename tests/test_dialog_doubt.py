@@ -21,9 +21,10 @@ def couple(tmp_path):
     return Couple(tmp_path)
 
 
-def heard(couple: Couple, *hypotheses: str, doubtful: tuple[str, ...] = ()):
-    """The couple speaks; the combined recognizer hands over its readings and the ones it doubts."""
-    transcript = Transcript(hypotheses[0], 0.3, hypotheses[1:], "combined", doubtful=doubtful)
+def heard(couple: Couple, *hypotheses: str, doubtful: tuple[str, ...] = (), own: tuple[str, ...] = ()):
+    """The couple speaks; the combined recognizer hands over its readings, the ones it doubts and each
+    engine's own best reading (`own`)."""
+    transcript = Transcript(hypotheses[0], 0.3, hypotheses[1:], "combined", doubtful=doubtful, heard=own)
     return couple._keep(couple.dialog.hear_transcript(transcript))
 
 
@@ -53,6 +54,22 @@ def test_a_doubtful_control_during_a_hug_neither_ends_it_nor_interrupts(couple):
     couple.say("start a hug")
     assert heard(couple, "pass this", "cast the salt", doubtful=("pass this",)).keys == []
     assert couple.dialog.running == "hug"
+
+
+def test_a_ritual_only_a_runner_up_names_is_asked_about_not_started(couple):
+    reply = heard(couple, "pass the salt please", "start a hug", own=("pass the salt please", "pass this all"))
+    assert reply.keys == ["clarify_ritual"]
+    assert couple.dialog.running is None and couple.moments() == []
+
+
+def test_a_ritual_an_engine_heard_as_its_best_reading_is_started(couple):
+    reply = heard(couple, "pass the salt please", "start a hug", own=("pass the salt please", "start a hug"))
+    assert reply.keys[:2] == ["hug_intro", "[start]"]
+
+
+def test_a_runner_up_meaning_what_the_winner_means_is_acted_on(couple):
+    reply = heard(couple, "start the hug timer", "start a hug", own=("start a hog", "start a hug timer"))
+    assert reply.keys[:2] == ["hug_intro", "[start]"]
 
 
 def test_typed_text_is_never_doubted():

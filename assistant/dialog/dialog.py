@@ -111,7 +111,8 @@ class Dialog:
         named = None if listening else self._partner_named(texts[0])
         if named is not None:
             name, rest = named
-            u = weigh(self._match([rest], allowed, heard, addressed), transcript, self.doubt) if rest else NoMatch(rest)
+            u = weigh(self._match([rest], allowed, heard, addressed), transcript, self.doubt,
+                      lambda t: self._match(list(t), allowed, heard, addressed)) if rest else NoMatch(rest)
             short = len(rest.split()) <= NAME_ONLY_WORDS
             if isinstance(u, IntentMatch) and not (short and u.method != "exact"):
                 self._speaker = (name, self.clock.now())
@@ -119,7 +120,8 @@ class Dialog:
             if short:  # "it's Alex", "that was Sam": a few words around a name say who speaks
                 self._offers.heard()
                 return self._on_named(name)
-        u = weigh(self._match(texts, allowed, heard, addressed), transcript, self.doubt)
+        u = weigh(self._match(texts, allowed, heard, addressed), transcript, self.doubt,
+                  lambda t: self._match(list(t), allowed, heard, addressed))
         return self.hear_understanding(u, text, addressed)
 
     def understand(self, hypotheses: list[str], allowed: frozenset[str] | None,
@@ -127,7 +129,7 @@ class Dialog:
         """What unwoken words heard now mean among `allowed` (the loop's answers to an offer, a question, a
         ritual's controls), with what the dialog knows: an offered ritual named is yes, Tandem has just asked;
         and, given the `transcript` they came from, how well they were heard (dialog/doubt.py)."""
-        return weigh(self._match(hypotheses, allowed), transcript, self.doubt)
+        return weigh(self._match(hypotheses, allowed), transcript, self.doubt, lambda t: self._match(list(t), allowed))
 
     def _match(self, texts: list[str], allowed: frozenset[str] | None, heard: bool = True,
                addressed: bool = False) -> IntentMatch | NoMatch:

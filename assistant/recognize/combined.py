@@ -616,6 +616,8 @@ def _arbitrate(owner: CombinedRecognizer, encoded: Any, hyps: list, sphinx: Tran
                        parts=owner.last_parts)
 
     own = owner.hypotheses(whisper_texts, sphinx)
+    firsts = [t for t in (whisper_texts[:1] + [_sphinx_first(sphinx, owner.wake_phrase)]) if t]
+    heard = tuple(dict.fromkeys(c for c in (owner._command(t) for t in firsts) if c))
     if mode.wake:
         if spotted and owner.wake_agreed(whisper_texts):
             verdict = agreed_wake([t for t, _ in own[: owner.settings.wake_hypotheses]], owner.wake_phrase)
@@ -631,14 +633,14 @@ def _arbitrate(owner: CombinedRecognizer, encoded: Any, hyps: list, sphinx: Tran
         # no arbitration needed, and the words are as sure as Whisper's own reading of them.
         owner.last = [Scored(own[0][0], 0.0, owner.bonus(own[0][0], mode), "agreed")]
         texts = [t for t, _ in own[: owner.settings.alternatives + 1]]
-        return transcript_with_wake(texts, owner.wake_phrase, mode, round(min(1.0, math.exp(hyps[0].score)), 3),
-                                    owner.name)
+        return replace(transcript_with_wake(texts, owner.wake_phrase, mode, round(min(1.0, math.exp(hyps[0].score)), 3),
+                                            owner.name), heard=heard)
     if owner.settings.agree_meaning and whisper_texts and own:
         texts = owner.same_meaning(own, _sphinx_first(sphinx, owner.wake_phrase), mode)
         if texts:
             owner.last = [Scored(own[0][0], 0.0, owner.bonus(own[0][0], mode), "same meaning")]
-            return transcript_with_wake(texts, owner.wake_phrase, mode,
-                                        round(min(1.0, math.exp(hyps[0].score)), 3), owner.name)
+            return replace(transcript_with_wake(texts, owner.wake_phrase, mode,
+                                                round(min(1.0, math.exp(hyps[0].score)), 3), owner.name), heard=heard)
     candidates = owner.with_variants(own)
     if owner.settings.drop_cut_short:
         candidates = [(t, src) for t, src in candidates if not cut_short(t, whisper_texts)] or candidates
@@ -680,6 +682,7 @@ def _arbitrate(owner: CombinedRecognizer, encoded: Any, hyps: list, sphinx: Tran
     wake = owner.wake_phrase
     skip = len(whisper.tokenizer.encode(" " + wake)) if wake and best.text.startswith(wake + " ") else 0
     confidence = command_confidence(per_token, skip)
-    transcript = transcript_with_wake(kept, owner.wake_phrase, mode, confidence, owner.name)
+    transcript = replace(transcript_with_wake(kept, owner.wake_phrase, mode, confidence, owner.name),
+                         heard=heard)
     weak = outheard(kept, scored, owner.settings.doubt_gap)
     return replace(transcript, doubtful=tuple(owner._command(t) for t in weak)) if weak else transcript
