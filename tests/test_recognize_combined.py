@@ -217,7 +217,7 @@ def test_a_hug_pocketsphinx_heard_where_whisper_wrote_words_that_mean_nothing_is
 
     winner = Scored("the whole time mark", -17.3, 0.0, "whisper")
     hug = Scored("hug timer start the whole time mark", -31.4, 2.9, "splice")
-    assert key_word_heard(winner, [winner, hug], arbiter.distinctive, 16.0, 4) == hug.text
+    assert key_word_heard(winner, [winner, hug], arbiter.distinctive, 16.0, 4, arbiter.glue) == hug.text
     assert key_word_heard(winner, [winner, hug], arbiter.distinctive, 12.0, 4) is None  # too far below Whisper's
     assert key_word_heard(winner, [winner, hug], arbiter.distinctive, 0.0, 4) is None  # off
     assert outheard([winner.text, hug.text], [winner, hug], 0.0) == [hug.text]  # doubtful: the dialog asks first
@@ -234,6 +234,11 @@ def test_a_command_the_grammar_made_of_the_whole_utterance_or_of_a_number_is_not
     ritual = Scored("have a ritual please", -11.2, 0.0, "whisper")
     three = Scored("have the ritual three", -21.8, 1.0, "pocketsphinx")
     assert key_word_heard(ritual, [ritual, three], words, 16.0, 4) is None
+    # "thanks for dinner mom": Whisper's "the" alone, kept in pocketsphinx's "finish the question", is no context
+    number = Scored("thanks for to the number", -12.0, 0.0, "whisper")
+    finish = Scored("finish the question", -24.0, 2.0, "pocketsphinx")
+    assert key_word_heard(number, [number, finish], words, 16.0, 4, arbiter.glue) is None
+    assert key_word_heard(number, [number, finish], words, 16.0, 4) == finish.text  # were "the" context
     # a winner pocketsphinx wrote, or one that means something, leaves nothing to rescue
     some = Scored("some one", -15.1, 0.0, "pocketsphinx")
     assert key_word_heard(some, [some, Scored("some walk", -22.5, 3.0, "pocketsphinx")], words, 16.0, 4) is None

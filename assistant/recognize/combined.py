@@ -35,7 +35,7 @@ from assistant.messages import SAMPLE_RATE, IntentMatch, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.recognize.bounds import StepWatcher, bounded_scores
 from assistant.recognize.neighbours import SlotPhrases, unique
-from assistant.recognize.prompt import distinctive_words
+from assistant.recognize.prompt import distinctive_words, glue_words
 from assistant.recognize.splice import Splicer
 from assistant.recognize.whisper_engine import WhisperRecognizer, command_confidence, transcript_with_wake
 from assistant.wake.verify import CONFIRMED_MARGIN, DEFAULT_MARGIN, WakeVerdict, verify_wake, wake_forms
@@ -138,9 +138,10 @@ class CombineSettings:
     that leads only by meaning, it is doubtful (`doubt_gap`): the dialog asks before acting on a fuzzy
     understanding of it. Whisper's words must stay around the key word, and numbers are no key words.
     Measured by replaying the arbitration on the same decodes (every stored dev clip at 12 dB: 353
-    phrasings, 63 near misses): right 232 -> 232, asked right 38 -> 43, asked wrong 12 -> 13, wrong 24 -> 24,
-    missed 47 -> 41, near misses acted on 2 -> 2 (asked 2 -> 2); 14 / 18 / 20 nats: asked right 41 / 44 / 45,
-    asked wrong 13 / 14 / 15, near misses asked 2 / 3 / 4. Bounded scoring scores such readings within this
+    phrasings, 63 near misses): right 232 -> 232, asked right 38 -> 43, asked wrong 12 -> 12, wrong 24 -> 24,
+    missed 47 -> 42, near misses acted on 2 -> 2 (asked 2 -> 2); 14 / 18 / 20 nats (before Whisper's kept
+    words had to be more than glue): asked right 41 / 44 / 45, asked wrong 13 / 14 / 15, near misses asked
+    2 / 3 / 4; stretches of 2 words: asked right 40, of 6: as 4. Bounded scoring scores such readings within this
     gap too (`bound_margin`)."""
     key_span: int = 4
     """See `key_gap`."""
@@ -235,7 +236,9 @@ class CombinedRecognizer(Recognizer):
         self.splicer = Splicer(intent_set)
         distinctive = distinctive_words(intent_set) if intent_set is not None else {}
         self.distinctive = {w: i for w, i in distinctive.items() if w not in self.phrases.number_words}
-        """Words distinctive of an intent (numbers left out: those the slot neighbours and their margin weigh)."""
+        self.glue = glue_words(intent_set) if intent_set is not None else frozenset()
+        """Words distinctive of an intent (numbers left out: those the slot neighbours and their margin weigh);
+        `glue`: words most intents use."""
         self.last: list[Scored] = []
         """The scored candidates of the last utterance, best first (benchmarks and n-best dumps read them)."""
         self.last_wake: WakeVerdict | None = None
@@ -489,13 +492,14 @@ def spelled_alike(best: Scored, scored: list[Scored], spelling: float, gap: floa
 
 
 def key_word_heard(best: Scored, scored: list[Scored], distinctive: dict[str, str], gap: float,
-                   span: int) -> str | None:
+                   span: int, glue: frozenset[str] = frozenset()) -> str | None:
     """The best-scored reading pocketsphinx's words brought (source "pocketsphinx" or "splice") that the matcher
     understands, scored within `gap` nats of `best`, Whisper's own reading that means nothing, that keeps some
-    of Whisper's words and differs from it only in stretches of at most `span` words each side, one of them
-    bringing a word of `distinctive` that `best` lacks; else None (`CombineSettings.key_gap`). Whisper's words
-    around the key word must stay: a reading pocketsphinx's grammar made of the whole utterance ("pass" for
-    "time time") is the grammar's guess, not a word it heard where Whisper heard another."""
+    of Whisper's words (one of three letters or more, not of `glue`: "the" alone is no context) and differs
+    from it only in stretches of at most `span` words each side, one of them bringing a word of `distinctive`
+    that `best` lacks; else None (`CombineSettings.key_gap`). Whisper's words around the key word must stay:
+    a reading pocketsphinx's grammar made of the whole utterance ("pass" for "time time") is the grammar's
+    guess, not a word it heard where Whisper heard another."""
     if gap <= 0 or best.bonus > 0 or best.source not in ("whisper", "wake"):
         return None
     ours = best.text.split()
@@ -504,7 +508,9 @@ def key_word_heard(best: Scored, scored: list[Scored], distinctive: dict[str, st
         theirs = text.split()
         codes = SequenceMatcher(None, ours, theirs, autojunk=False).get_opcodes()
         edits = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in codes if tag != "equal"]
-        return (any(tag == "equal" for tag, *_ in codes) and bool(edits)
+        kept = [w for tag, i1, i2, *_ in codes if tag == "equal"
+                for w in ours[i1:i2] if len(w) >= 3 and w not in glue]
+        return (bool(kept) and bool(edits)
                 and all(i2 - i1 <= span and j2 - j1 <= span for i1, i2, j1, j2 in edits)
                 and any(w in distinctive and w not in ours for *_, j1, j2 in edits for w in theirs[j1:j2]))
 
@@ -722,7 +728,8 @@ def _arbitrate(owner: CombinedRecognizer, encoded: Any, hyps: list, sphinx: Tran
     rescued = spelled_alike(best, scored, owner.settings.rescue_spelling, owner.settings.rescue_gap,
                             owner.settings.rescue_below)
     if rescued is None:
-        rescued = key_word_heard(best, scored, owner.distinctive, owner.settings.key_gap, owner.settings.key_span)
+        rescued = key_word_heard(best, scored, owner.distinctive, owner.settings.key_gap, owner.settings.key_span,
+                                 owner.glue)
     if rescued is not None:
         kept = [kept[0], rescued, *[t for t in kept[1:] if t != rescued]]
     said = number_said(best, scored, owner.phrases, owner.settings.neighbour_margin)

@@ -56,6 +56,18 @@ def slot_values(intent_set: Any) -> list[str]:
     return out
 
 
+def glue_words(intent_set: Any) -> frozenset[str]:
+    """Template words more than half the intents use ("the", "you", "please"): they say nothing of which."""
+    by_word: dict[str, set[str]] = {}
+    for tpl, variant in intent_set.skeletons:
+        for seg in variant:
+            if isinstance(seg, str):
+                for word in seg.lower().split():
+                    by_word.setdefault(word, set()).add(tpl.intent)
+    half = max(1, len(getattr(intent_set, "names", ())) // 2)
+    return frozenset(w for w, i in by_word.items() if len(i) > half)
+
+
 def key_words(intent_set: Any) -> list[str]:
     """Template words of three letters or more that at most half the intents share, the most used first
     (an assistant's core nouns and verbs; glue words every intent uses are left out)."""
