@@ -191,3 +191,57 @@ def test_a_unit_heard_without_its_number_is_read_with_the_number_it_sounds_like_
     assert number_said(heard, [heard, four], phrases, 2.0) == four
     assert number_said(heard, [heard, replace(four, likelihood=-16.0)], phrases, 2.0) is None  # Whisper heard "for"
     assert number_said(four, [four, heard], phrases, 2.0) is None  # a number said already
+
+
+@pytest.fixture(scope="module")
+def arbiter():
+    """The combination's arbitration data from the intents folder alone (no engine loaded)."""
+    from assistant.recognize.combined import CombinedRecognizer
+
+    intent_set = load_intents(intents_dir())
+    return CombinedRecognizer(None, None, intent_set, Matcher(intent_set), wake_phrase="hey tandem")
+
+
+def test_the_words_distinctive_of_an_intent_are_its_own_not_the_words_every_command_shares(arbiter):
+    assert arbiter.distinctive["hug"] == "StartHug"
+    assert arbiter.distinctive["gratitude"] == "StartGratitude"
+    assert not {"time", "start", "can", "the", "please"} & set(arbiter.distinctive)
+    assert "three" not in arbiter.distinctive  # a number is weighed against its neighbours, never rescued this way
+
+
+def test_a_hug_pocketsphinx_heard_where_whisper_wrote_words_that_mean_nothing_is_passed_on_to_be_asked_about(arbiter):
+    # "HUG TIMER. Start the hug timer." in flite's voice at 12 dB: Whisper wrote "the whole time mark" and scores it
+    # 14 nats above the same words with pocketsphinx's "hug timer start" put in front, beyond the spelled-alike
+    # rescue; pocketsphinx heard the one word that says which ritual.
+    from assistant.recognize.combined import Scored, key_word_heard, outheard
+
+    winner = Scored("the whole time mark", -17.3, 0.0, "whisper")
+    hug = Scored("hug timer start the whole time mark", -31.4, 2.9, "splice")
+    assert key_word_heard(winner, [winner, hug], arbiter.distinctive, 16.0, 4, arbiter.glue) == hug.text
+    assert key_word_heard(winner, [winner, hug], arbiter.distinctive, 12.0, 4) is None  # too far below Whisper's
+    assert key_word_heard(winner, [winner, hug], arbiter.distinctive, 0.0, 4) is None  # off
+    assert outheard([winner.text, hug.text], [winner, hug], 0.0) == [hug.text]  # doubtful: the dialog asks first
+
+
+def test_a_command_the_grammar_made_of_the_whole_utterance_or_of_a_number_is_not_rescued_for_its_key_word(arbiter):
+    from assistant.recognize.combined import Scored, key_word_heard
+
+    words = arbiter.distinctive
+    # "tart a hug": "let us hug" shares no word with Whisper's "time to burn": the grammar's guess, not a word heard
+    burn = Scored("time to burn", -15.0, 0.0, "whisper")
+    assert key_word_heard(burn, [burn, Scored("let us hug", -27.0, 3.0, "pocketsphinx")], words, 16.0, 4) is None
+    # "epair ritual please": pocketsphinx's "three" is a number (read as a rating), not an intent's key word
+    ritual = Scored("have a ritual please", -11.2, 0.0, "whisper")
+    three = Scored("have the ritual three", -21.8, 1.0, "pocketsphinx")
+    assert key_word_heard(ritual, [ritual, three], words, 16.0, 4) is None
+    # "thanks for dinner mom": Whisper's "the" alone, kept in pocketsphinx's "finish the question", is no context
+    number = Scored("thanks for to the number", -12.0, 0.0, "whisper")
+    finish = Scored("finish the question", -24.0, 2.0, "pocketsphinx")
+    assert key_word_heard(number, [number, finish], words, 16.0, 4, arbiter.glue) is None
+    assert key_word_heard(number, [number, finish], words, 16.0, 4) == finish.text  # were "the" context
+    # a winner pocketsphinx wrote, or one that means something, leaves nothing to rescue
+    some = Scored("some one", -15.1, 0.0, "pocketsphinx")
+    assert key_word_heard(some, [some, Scored("some walk", -22.5, 3.0, "pocketsphinx")], words, 16.0, 4) is None
+    understood = Scored("start the timer", -10.0, 2.0, "whisper")
+    hug = Scored("start the hug timer", -20.0, 3.0, "splice")
+    assert key_word_heard(understood, [understood, hug], words, 16.0, 4) is None

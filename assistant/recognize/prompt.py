@@ -56,6 +56,18 @@ def slot_values(intent_set: Any) -> list[str]:
     return out
 
 
+def glue_words(intent_set: Any) -> frozenset[str]:
+    """Template words more than half the intents use ("the", "you", "please"): they say nothing of which."""
+    by_word: dict[str, set[str]] = {}
+    for tpl, variant in intent_set.skeletons:
+        for seg in variant:
+            if isinstance(seg, str):
+                for word in seg.lower().split():
+                    by_word.setdefault(word, set()).add(tpl.intent)
+    half = max(1, len(getattr(intent_set, "names", ())) // 2)
+    return frozenset(w for w, i in by_word.items() if len(i) > half)
+
+
 def key_words(intent_set: Any) -> list[str]:
     """Template words of three letters or more that at most half the intents share, the most used first
     (an assistant's core nouns and verbs; glue words every intent uses are left out)."""
@@ -69,6 +81,27 @@ def key_words(intent_set: Any) -> list[str]:
     half = max(1, len(getattr(intent_set, "names", ())) // 2)
     uses = Counter({w: len(i) for w, i in by_word.items() if len(i) <= half})
     return sorted(uses, key=lambda w: (-uses[w], w))
+
+
+def distinctive_words(intent_set: Any, share: float = 0.7, least: int = 5) -> dict[str, str]:
+    """Word -> the intent it is distinctive of: template words of three letters or more that one intent uses
+    in at least `share` of their uses (counted over the templates' expansions) and `least` times. "hug" is
+    StartHug's (the other intents name the ritual only in passing: "stop the hug"), "gratitude" StartGratitude's;
+    "time", "start", "can" belong to no intent. Used to trust what pocketsphinx's grammar heard only where it
+    heard such a word (combined.py `key_word_heard`)."""
+    by_word: dict[str, Counter] = {}
+    for tpl, variant in intent_set.skeletons:
+        for seg in variant:
+            if isinstance(seg, str):
+                for word in seg.lower().split():
+                    if len(word) >= 3 and word.isalpha():
+                        by_word.setdefault(word, Counter())[tpl.intent] += 1
+    out: dict[str, str] = {}
+    for word, uses in by_word.items():
+        intent, n = uses.most_common(1)[0]
+        if n >= least and n >= share * sum(uses.values()):
+            out[word] = intent
+    return out
 
 
 def vocabulary_prompt(intent_set: Any, wake_phrase: str = "", max_words: int = MAX_WORDS) -> str:
