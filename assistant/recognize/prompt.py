@@ -9,6 +9,7 @@ particular intents folder: distinctive words are those few intents use, longest 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 MAX_WORDS = 90
@@ -56,14 +57,20 @@ def slot_values(intent_set: Any) -> list[str]:
     return out
 
 
-def glue_words(intent_set: Any) -> frozenset[str]:
-    """Template words more than half the intents use ("the", "you", "please"): they say nothing of which."""
-    by_word: dict[str, set[str]] = {}
+def _template_words(intent_set: Any) -> Iterator[tuple[str, str]]:
+    """Every literal word of the templates' expansions (lowercased), with the intent it belongs to."""
     for tpl, variant in intent_set.skeletons:
         for seg in variant:
             if isinstance(seg, str):
                 for word in seg.lower().split():
-                    by_word.setdefault(word, set()).add(tpl.intent)
+                    yield word, tpl.intent
+
+
+def glue_words(intent_set: Any) -> frozenset[str]:
+    """Template words more than half the intents use ("the", "you", "please"): they say nothing of which."""
+    by_word: dict[str, set[str]] = {}
+    for word, intent in _template_words(intent_set):
+        by_word.setdefault(word, set()).add(intent)
     half = max(1, len(getattr(intent_set, "names", ())) // 2)
     return frozenset(w for w, i in by_word.items() if len(i) > half)
 
@@ -72,12 +79,9 @@ def key_words(intent_set: Any) -> list[str]:
     """Template words of three letters or more that at most half the intents share, the most used first
     (an assistant's core nouns and verbs; glue words every intent uses are left out)."""
     by_word: dict[str, set[str]] = {}
-    for tpl, variant in intent_set.skeletons:
-        for seg in variant:
-            if isinstance(seg, str):
-                for word in seg.lower().split():
-                    if len(word) >= 3 and (word.isalpha() or "'" in word):
-                        by_word.setdefault(word, set()).add(tpl.intent)
+    for word, intent in _template_words(intent_set):
+        if len(word) >= 3 and (word.isalpha() or "'" in word):
+            by_word.setdefault(word, set()).add(intent)
     half = max(1, len(getattr(intent_set, "names", ())) // 2)
     uses = Counter({w: len(i) for w, i in by_word.items() if len(i) <= half})
     return sorted(uses, key=lambda w: (-uses[w], w))
@@ -90,12 +94,9 @@ def distinctive_words(intent_set: Any, share: float = 0.7, least: int = 5) -> di
     "time", "start", "can" belong to no intent. Used to trust what pocketsphinx's grammar heard only where it
     heard such a word (combined.py `key_word_heard`)."""
     by_word: dict[str, Counter] = {}
-    for tpl, variant in intent_set.skeletons:
-        for seg in variant:
-            if isinstance(seg, str):
-                for word in seg.lower().split():
-                    if len(word) >= 3 and word.isalpha():
-                        by_word.setdefault(word, Counter())[tpl.intent] += 1
+    for word, intent in _template_words(intent_set):
+        if len(word) >= 3 and word.isalpha():
+            by_word.setdefault(word, Counter())[intent] += 1
     out: dict[str, str] = {}
     for word, uses in by_word.items():
         intent, n = uses.most_common(1)[0]
