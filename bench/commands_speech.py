@@ -91,14 +91,29 @@ FAILURES = ("right", "asked", "misheard words", "matcher misses the words typed 
 
 
 def near_miss_kind(matcher: Any, transcript: Any, case: dict[str, Any]) -> str:
+    """quiet | asked | acted (a sure match of any intent: a false action)."""
+    return near_miss_outcome(matcher, transcript, case)[0]
+
+
+def near_miss_outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, Any]:
     from assistant.messages import IntentMatch
 
     allowed = RITUAL_CONTROLS if case.get("context") == "ritual" else None
     u = weigh(matcher.match_best([transcript.text, *transcript.alternatives], allowed), transcript,
               reread=lambda texts: matcher.match_best(list(texts), allowed))
     if not isinstance(u, IntentMatch):
-        return "quiet"
-    return "asked" if getattr(u, "unsure", False) else "acted"
+        return "quiet", u
+    return ("asked" if getattr(u, "unsure", False) else "acted"), u
+
+
+def only_answers(case: dict[str, Any], u: Any) -> bool:
+    """Whether a near miss acted on only got an answer that nothing is running: a control or a yes/no with
+    no ritual running (dialog.py `_idle`: "Nothing's running right now."). A rating still changes the
+    journal (it rates the latest finished moment), forgetting too; in a ritual a control changes it."""
+    from assistant.dialog.dialog import RITUAL_ANSWERS
+    from assistant.rituals.engine import CONTROLS
+
+    return case.get("context", "idle") != "ritual" and u.intent in (CONTROLS | RITUAL_ANSWERS) - {"Rate", "ForgetThat"}
 
 
 def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] | None = None,
@@ -145,7 +160,9 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
                         if engine == default:
                             failures[snr].append((family, failure(kind, typed[id(case)], transcript)))
                     else:
-                        near_results[engine, snr].append((case, family, near_miss_kind(matcher, transcript, case)))
+                        kind, u = near_miss_outcome(matcher, transcript, case)
+                        kind = "answered" if kind == "acted" and only_answers(case, u) else kind
+                        near_results[engine, snr].append((case, family, kind))
                 if (i + 1) % 50 == 0:
                     print(f"   commands {snr or 'clean'} {group}: {i + 1}/{len(items)}", file=sys.stderr, flush=True)
     engines.close()
@@ -185,7 +202,9 @@ def _section(quick: bool, split: str, snrs, results, near_results, names: list[s
         "phrasing's context (bench/corpus.py). Right = acted on with the intent and every stated slot right; asked = "
         "the match was unsure (or read from a reading the recognizer doubted, dialog/doubt.py) and the dialog would "
         "ask one short question first (`asked` rows count those whose "
-        "intent was the one meant); a near miss acted on (a sure match of any intent) is a false start. "
+        "intent was the one meant); a near miss acted on (a sure match of any intent) is a false start, counted "
+        "in all and apart from those that only got the answer that nothing is running (a control or a yes with "
+        "no ritual running). "
         "Durations: of the phrasings stating a duration whose intent was understood and acted on, the share "
         "with the duration right.")
     section = Section("commands", TITLE, method, mode="quick" if quick else "full")
@@ -202,9 +221,14 @@ def _section(quick: bool, split: str, snrs, results, near_results, names: list[s
         section.rows.append(Row(f"{label}: durations right when the intent is, {_cond(at)}", rate, "%",
                                 DURATIONS_TARGET if engine == default else None, f"n={count}"))
         near = near_results[engine, at]
-        section.rows.append(Row(f"{label}: near misses acted on, {_cond(at)}", _rate(near, "acted"), "%",
+        acted = [it for it in near if it[2] in ("acted", "answered")]
+        section.rows.append(Row(f"{label}: near misses acted on, {_cond(at)}", pct(len(acted), len(near)), "%",
                                 FALSE_START_TARGET if engine == default else None,
                                 f"n={len(near)}; asked {_rate(near, 'asked')} %"))
+        section.rows.append(Row(f"{label}: near misses that started or changed something, {_cond(at)}",
+                                _rate(near, "acted"), "%", None,
+                                f"the rest of those acted on only heard that nothing is running: "
+                                f"{_rate(near, 'answered')} %"))
     if vosk_missing:
         section.rows.append(Row("vosk: acceptance", None, "%", note=f"skipped: {vosk_missing}"))
     if seconds:
