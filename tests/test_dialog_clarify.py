@@ -98,3 +98,20 @@ def test_an_unsure_answer_with_no_question_to_ask_is_not_acted_on(couple):
     unsure = IntentMatch("TodayStatus", {}, 0.4, "today?", "fuzzy", runner_up="WeekSummary", margin=0.1, unsure=True)
     reply = couple._keep(couple.dialog.hear_understanding(unsure, "today?"))
     assert reply.keys == ["didnt_catch"]
+
+
+def test_an_unsure_stop_with_nothing_running_asks_nothing(couple):
+    """ "Stop the kettle" half heard as a stop: with nothing running there is nothing to ask about."""
+    unsure = IntentMatch("Stop", {}, 0.5, "stop the get it", "fuzzy", runner_up="Pause", margin=0.1, unsure=True)
+    reply = couple._keep(couple.dialog.hear_understanding(unsure, "stop the get it"))
+    assert reply.keys == ["didnt_catch"]
+
+
+def test_an_unsure_stop_during_a_hug_is_asked_about_and_yes_stops_it(couple):
+    couple.say("start our hug")
+    couple.wait(10)
+    unsure = IntentMatch("Stop", {}, 0.5, "stop the get it", "fuzzy", runner_up="Pause", margin=0.1, unsure=True)
+    reply = couple._keep(couple.dialog.hear_understanding(unsure, "stop the get it"))
+    assert reply.keys == ["clarify_Stop"]
+    assert couple.say("yes").keys != ["clarify_Stop"]
+    assert couple.last("hug").status == "partial"

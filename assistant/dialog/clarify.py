@@ -14,7 +14,8 @@ A duration heard by a recognizer (one with `choices`) that is too short to be me
 ritual (under a quarter of its usual length: a "nineteen-second hug") is also asked about,
 offering a sound-alike that fits ("ninety") when the matcher found one. Typed numbers are
 meant as typed. Intents with no question phrasing in the voices are never guessed: an unsure
-match of theirs is treated as not understood.
+match of theirs is treated as not understood. Nor is a control asked about with nothing running ("Stop
+now?" after kitchen talk would stop nothing; a yes could only hear that nothing is running).
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class Clarifier:
         ritual = self.rituals.by_intent(u.intent)
         if ritual is not None and running is None:
             return self._ritual_question(u, ritual)
-        if u.unsure and self.voices.has(f"clarify_{u.intent}"):
+        if u.unsure and running is not None and self.voices.has(f"clarify_{u.intent}"):
             noun = self.voices.noun(running) if running else ""
             seconds = u.slots.get("seconds")
             duration = self.voices.spoken_duration(seconds) if _whole(seconds) else ""
