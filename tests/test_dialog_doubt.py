@@ -72,6 +72,21 @@ def test_a_runner_up_meaning_what_the_winner_means_is_acted_on(couple):
     assert reply.keys[:2] == ["hug_intro", "[start]"]
 
 
+def test_a_weak_runner_up_matched_word_for_word_over_a_winner_meaning_something_else_is_asked(couple):
+    """ "Current streak?": Whisper's "good streak" won, pocketsphinx's weakly heard "let's breathe" is a
+    template word for word; Tandem asks about the breathing pause instead of starting it."""
+    reply = heard(couple, "good streak", "let's breathe", "and steve", doubtful=("let's breathe",),
+                  own=("and steve", "let's breathe"))
+    assert reply.keys == ["clarify_ritual"] and couple.dialog.running is None
+
+
+def test_a_weak_runner_up_matched_word_for_word_over_a_winner_meaning_nothing_is_acted_on(couple):
+    reply = heard(couple, "hope time at seventy five seconds", "hug timer seventy five seconds",
+                  doubtful=("hug timer seventy five seconds",),
+                  own=("hope time at seventy five seconds", "hug timer seventy five seconds"))
+    assert reply.keys[:2] == ["hug_intro", "[start]"]
+
+
 def test_typed_text_is_never_doubted():
     u = IntentMatch("StartCheckIn", {}, 0.5, MISHEARD, "fuzzy")
     assert weigh(u, Transcript(MISHEARD, doubtful=(MISHEARD,))) is u
