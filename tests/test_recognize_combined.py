@@ -117,6 +117,23 @@ def test_a_reading_cut_short_is_the_first_words_of_a_longer_one_the_beam_ranked_
     assert not cut_short("thanks a lot", beam)  # another sentence, not the same one stopped early
 
 
+def test_whisper_saying_dinners_ready_over_and_over_does_not_cut_its_own_dinners_ready_short():
+    from assistant.recognize.combined import cut_short
+
+    assert not cut_short("dinner's ready", ["dinner's ready dinner's ready dinner's ready", "dinner's ready"])
+    assert cut_short("dinner's", ["dinner's ready dinner's ready"])  # a sentence still stopped early
+
+
+def test_a_reading_that_is_the_end_of_a_longer_one_the_beam_ranked_above_it_is_cut_short_too():
+    from assistant.recognize.combined import cut_short
+
+    beam = ["but we may be good method if it's not a bad time", "if it's not a bad time"]
+    assert cut_short("if it's not a bad time", beam, tail_head=2)
+    assert not cut_short("if it's not a bad time", beam)  # tails only when asked for
+    assert not cut_short("start a hug", ["hey tandem start a hug"], tail_head=2, wake_phrase="hey tandem")
+    assert not cut_short("a pass", ["a pass a pass"], tail_head=2)  # a loop, not a longer sentence
+
+
 @needs_model
 def test_thanks_for_dinner_is_not_heard_as_thanks_though_forced_scoring_favours_the_shorter_reading(combined,
                                                                                                     monkeypatch):

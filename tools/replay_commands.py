@@ -127,7 +127,7 @@ class StoredWhisper:
 
 
 def replay(snr: int, show: set[str], diff: bool, near: bool, verbose: bool, manifest: Path | None,
-           settings: dict[str, Any], recollapse: bool = False) -> None:
+           settings: dict[str, Any], recollapse: bool = False, outcomes: Path | None = None) -> None:
     from assistant.datafiles import intents_dir
     from assistant.messages import Transcript
     from assistant.recognize.base import ListenMode
@@ -151,6 +151,7 @@ def replay(snr: int, show: set[str], diff: bool, near: bool, verbose: bool, mani
     near_results: dict[str, Counter] = defaultdict(Counter)
     lines: list[str] = []
     changed = 0
+    per_clip: list[tuple[str, str, str]] = []
     began = time.perf_counter()
     paths = sorted(folder.glob("*.pkl"))
     if manifest is not None:  # the same clips as an earlier replay (the store grows while decoding)
@@ -194,6 +195,8 @@ def replay(snr: int, show: set[str], diff: bool, near: bool, verbose: bool, mani
             got = {"combined": transcript, "whisper": real.transcript(encoded, hyps, mode), "pocketsphinx": sphinx}
         if whisper.new:
             path.write_bytes(pickle.dumps(record))
+        per_clip.append((path.name, near_miss_kind(matcher, got["combined"], case) if record["group"] == "near"
+                         else outcome(matcher, got["combined"], case)[0], got["combined"].text))
         if record["group"] == "near":
             for engine, t in got.items():
                 near_results[engine][near_miss_kind(matcher, t, case)] += 1
@@ -213,6 +216,8 @@ def replay(snr: int, show: set[str], diff: bool, near: bool, verbose: bool, mani
         lost = diff and kinds["whisper"][0] == "right" and kinds["combined"][0] != "right"
         if (want and kinds["combined"][0] != "right") or lost:
             lines.append(_explain(case, family, got, kinds, combined, "LOST " if lost else ""))
+    if outcomes is not None:  # one line per clip: compare two replays with `diff`
+        outcomes.write_text("".join(f"{name}\t{kind}\t{text!r}\n" for name, kind, text in sorted(per_clip)))
     for line in lines:
         print(line)
     print(f"\nreplayed in {time.perf_counter() - began:.0f} s; combined transcript changed on {changed} phrasings")
@@ -257,6 +262,7 @@ def main() -> None:
     parser.add_argument("--diff", action="store_true", help="replay: phrasings Whisper alone had right, lost")
     parser.add_argument("-v", "--verbose", action="store_true", help="replay: near misses acted on or asked")
     parser.add_argument("--set", nargs="*", default=[], help="replay: CombineSettings overrides, name=value")
+    parser.add_argument("--outcomes", type=Path, help="replay: write each clip's combined outcome and text here")
     parser.add_argument("--recollapse", action="store_true", help="replay: Whisper's raw text normalised anew")
     parser.add_argument("--near-only", action="store_true", help="decode: near misses only")
     parser.add_argument("--every", type=int, default=1, help="decode: every n-th near miss")
@@ -266,7 +272,7 @@ def main() -> None:
         decode(args.snr, args.near or args.near_only, set(args.first) if args.first else None, args.near_only, args.every)
     else:
         replay(args.snr, set(args.show), args.diff, args.near, args.verbose, args.manifest,
-               {k: eval(v) for k, v in (kv.split('=', 1) for kv in args.set)}, args.recollapse)
+               {k: eval(v) for k, v in (kv.split('=', 1) for kv in args.set)}, args.recollapse, args.outcomes)
 
 
 if __name__ == "__main__":

@@ -297,12 +297,12 @@ def collapse_repeats(text: str, min_tail: int = 3) -> str:
     words = text.split()
     n = len(words)
     for i in range(2, n - min_tail + 1):
-        if _made_of(words[:i], words[i:], min_tail):
+        if made_of(words[:i], words[i:], min_tail):
             return " ".join(words[:i])
     return text
 
 
-def _made_of(said: list[str], tail: list[str], min_piece: int) -> bool:
+def made_of(said: list[str], tail: list[str], min_piece: int) -> bool:
     """Whether `tail` is a run of pieces of `said` (greedy longest pieces; only the last may be short)."""
     j = 0
     while j < len(tail):
