@@ -389,3 +389,13 @@ def test_the_past_tense_is_not_folded_into_the_verb_and_is_never_respelt_into_it
 @pytest.mark.parametrize("text", ["we hugged earlier", "we cuddled earlier"])
 def test_a_ritual_told_in_the_past_is_not_asked_for(matcher, text):
     assert understood(matcher.match(text)) is None
+
+
+# -- how people say words: a dropped g (round 9) ---------------------------------------------------
+
+def test_whose_turn_with_a_dropped_g_still_asks_whose_turn(matcher):
+    assert matcher.reader.read("whose turn to get the walk goin").words == \
+        matcher.reader.read("whose turn to get the walk going").words
+    assert matcher.reader.read("we're doin it").words[1] == "doing"
+    # only ever a word the intents use: "cabin" is no "cabing", and it stays a word of its own
+    assert matcher.reader.read("the cabin").words == ["the", "cabin"]

@@ -41,6 +41,10 @@ FILLERS = {
            "would you", "will you"),
 }
 """Hesitations and politeness that never carry meaning, per language, on top of the intents' skip words."""
+SPOKEN_ENDINGS = {"en": ((re.compile(r"([a-z]*[aeiouy][a-z]*)in"), r"\1ing"),)}
+"""Word endings as people say them and write what they say, against how the intents spell them, per language:
+(whole-word pattern, replacement). "goin'", "doin'" are "going", "doing" (the apostrophe went with the
+punctuation); "thin", "skin" are not (no vowel before the ending). Only ever read as a word the intents use."""
 REFERENCES = {"en": frozenset({"that", "it", "this", "those", "these"})}
 """Words that point back at something said before, per language: free text of these alone says nothing of its
 own ("I appreciate that, thanks" answers a person; "I appreciate you" is an appreciation)."""

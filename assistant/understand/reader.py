@@ -11,6 +11,7 @@ Templates go through the same steps (without the guessing), so both sides speak 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -52,8 +53,11 @@ class Reader:
     """Turns text into `Said`, for one intents folder."""
 
     def __init__(self, numbers: NumberWords, lexicon: Lexicon, synonyms: dict[str, str],
-                 fillers: Iterable[str], is_word: Callable[[str], bool] | None = None) -> None:
+                 fillers: Iterable[str], is_word: Callable[[str], bool] | None = None,
+                 endings: Iterable[tuple[re.Pattern[str], str]] = ()) -> None:
         self.numbers = numbers
+        self.endings = tuple(endings)
+        """(pattern, replacement) of word endings as said: "goin" is the known "going", though a word of its own."""
         self.is_word = is_word
         """Whether an unknown word is a real word of the language ("movie"): then it is never respelt
         into a known word ("move"): it was said, it is just not a word the intents use."""
@@ -174,8 +178,10 @@ class Reader:
 
     def _nearest(self, word: str) -> str | None:
         if word not in self._memo:
-            near = None
-            if len(word) >= SPELLING_MIN_LETTERS and not (self.is_word is not None and self.is_word(word)):
+            near = next((w for said, spelt in self.endings
+                         if said.fullmatch(word) and (w := said.sub(spelt, word)) in self._spellable), None)
+            if near is None and len(word) >= SPELLING_MIN_LETTERS and not (self.is_word is not None
+                                                                           and self.is_word(word)):
                 found = process.extractOne(word, self._known_list, scorer=fuzz.ratio, score_cutoff=SPELLING)
                 near = found[0] if found else None
             if len(self._memo) > 10_000:
