@@ -39,16 +39,20 @@ def test_pay_tender_is_no_wake_even_when_the_model_vouches_for_it():
     # phrase is taken to end
     heard = "pay tender or well done"
 
-    def score(texts: list[str], rival_gain: float) -> list[float]:
+    def score(texts: list[str], rival_gain: float, heard: str = heard) -> list[float]:
         """A nat a word; what Whisper wrote 6 better; any other opening than the phrase `rival_gain` better."""
         return [-12.0 - len(t.split()) + (6.0 if t == heard else 0.0 if t.startswith("hey tandem") else rival_gain)
                 for t in texts]
 
     verdict = verify_wake(lambda texts: score(texts, 4.0), [heard], "hey tandem")
-    assert verdict.margin == -5.0 and verdict.rival_margin == -4.0
+    # the phrase's best form ("hey tandem well done") against the likeliest sound-alike form at any split:
+    # what Whisper wrote, "pay tender" before "or well done"
+    assert verdict.margin == -5.0 and verdict.rival_margin == -5.0
     assert not decide(0.9, verdict, False)
-    # the same margin with the phrase beating every sound-alike is a wake
-    verdict = verify_wake(lambda texts: score(texts, -4.0), [heard], "hey tandem")
+    # the same margin with the phrase beating every sound-alike is a wake (Whisper wrote the phrase as other
+    # words, none of them a sound-alike)
+    other = "eight and or well done"
+    verdict = verify_wake(lambda texts: score(texts, -4.0, other), [other], "hey tandem")
     assert verdict.margin == -5.0 and verdict.rival_margin == 4.0 and decide(0.9, verdict, False)
     assert not decide(0.9, verdict, False, FusedSettings(rival_margin=5.0))
 

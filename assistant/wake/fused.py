@@ -45,12 +45,16 @@ class FusedSettings:
     sure_margin: float = -18.0
     """The words' margin enough when the model vouches (dev cues: Whisper tiny hears synthetic voices' phrase
     badly, -15 to -28 on some; kitchen talk the model vouched for scored -22 and below)."""
-    rival_margin: float = -3.0
+    rival_margin: float = -4.0
     """... and only when the phrase also beats its sound-alikes before the same words by this much (nats,
     wake/data/hey_tandem_alikes.yaml `rivals`): the model vouches for "pay tender" as readily as for the phrase.
     Dev at 12 dB, replayed on the same decodes: cues missed 1 -> 1 of 84; dev trap lines said by 11 voices
     that woke Tandem 5 -> 2 of 143; 16 sound-alike sentences written for this ("Pay tender at the till", "Hey
-    Tanner, where's your coat?") 43 -> 32 of 176; with "say tandem" (handicap 2) and `bare_sure` 32 -> 21."""
+    Tanner, where's your coat?") 43 -> 32 of 176; with "say tandem" (handicap 2) and `bare_sure` 32 -> 21.
+    -3 -> -4 when the rival test became the phrase's best form against the best sound-alike form at any split
+    (verify.py): the stricter test at -3 cost a cue ("hey tandem... it's gratitude time bestie", flite, -3.1);
+    at -4, replayed on the same dev decodes: cues at 12 dB missed 2 -> 2 of 84, sound-alike sentences x 3
+    voices woken 4 -> 3 of 48 (exchange/wake/alikes_dev.txt) and 10 -> 9 of 78 (alikes_dev2.txt, new)."""
     bare_sure: float = 0.9
     """A vouching model's bar when nothing follows the phrase in the words' best reading (a bare "hey tandem",
     `bare`): a lone sound-alike ("Pay tender.", "Hey, tan them.") is read that way as easily as a real phrase

@@ -87,7 +87,8 @@ class WakeVerdict:
     @cached_property
     def rival_margin(self) -> float:
         """The phrase before the first hypothesis's words against its likeliest sound-alike before the same
-        words (`rivals`, nats; the best over where the phrase may end); infinite when it has no rivals."""
+        words (`rivals`, nats): its best form against the best sound-alike form, wherever the phrase is taken to
+        end; infinite when it has no rivals."""
         return math.inf if self.rival_test is None else self.rival_test()
 
 
@@ -134,10 +135,13 @@ def verify_wake(score: Callable[[list[str]], list[float]], hypotheses: Sequence[
     rivals = rival_forms(hypotheses[0], phrase)
 
     def rival_test() -> float:
+        # the phrase's best form against the likeliest sound-alike wherever the phrase is taken to end, not
+        # form by form: a form that splits the words badly ("hey tandem hey tanner your lunch") beats its own
+        # rivals ("hey tanner hey tanner your lunch") and used to pass for the phrase (dev replay in FusedSettings)
         new = list(dict.fromkeys(t for forms in rivals.values() for t in forms if t not in scores))
         got = {**scores, **dict(zip(new, score(new)))} if new else scores
-        return max(got[form] - max(got[t] - handicap for t, handicap in forms.items())
-                   for form, forms in rivals.items())
+        return (max(got[form] for form in rivals)
+                - max(got[t] - handicap for forms in rivals.values() for t, handicap in forms.items()))
     ranked_with = sorted(((t, scores[t]) for t in withs), key=lambda p: p[1], reverse=True)
     ranked_without = sorted(((t, scores[t]) for t in withouts if t not in withs), key=lambda p: p[1], reverse=True)
     best_without = ranked_without[0][1] if ranked_without else -math.inf
