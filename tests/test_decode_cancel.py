@@ -36,7 +36,7 @@ def test_a_dropped_speculative_decode_is_told_to_stop():
     from assistant.loop.listen import _Speculation
 
     session = _Session()
-    speculation = _Speculation(session)
+    speculation = _Speculation(session, cut=16_000)
     error = speculation.drop().dropped()
     assert session.cancelled.is_set() and isinstance(error, RuntimeError)
 

@@ -200,6 +200,37 @@ def test_speech_resuming_after_a_short_pause_is_not_cut(tmp_path, recognizer):
     assert [(s["ritual"], s["planned_seconds"]) for s in started] == [("hug", 120)]
 
 
+def _heard(tmp_path: Path, recognizer, audio: np.ndarray, **settings) -> tuple[SpeechLoop, list[tuple]]:
+    from dataclasses import replace
+
+    from assistant.audio.sources import WavSource
+
+    clock = VirtualClock()
+    loop, journal = make_loop(tmp_path, clock, recognizer)
+    loop.settings = replace(loop.settings, **settings)
+    loop.follow_input = True
+    loop.run(WavSource.from_samples(audio))
+    journal.close()
+    return loop, [(e["text"], e["confidence"]) for e in loop.events.events if e["event"] == "transcript"]
+
+
+@pytest.mark.parametrize("words", [("hey tandem, start a hug for two minutes",),
+                                   ("hey tandem, start a hug", 0.22, "for two minutes")])
+def test_a_decode_begun_at_the_pause_hears_what_a_decode_at_the_end_hears(tmp_path, recognizer, words):
+    import audio_gen
+
+    if not audio_gen.available("flite:rms"):
+        pytest.skip("flite and sox are needed to make test speech")
+    audio = _spoken(*words)
+    early, heard_early = _heard(tmp_path / "early", recognizer, audio, speculate_after=0.06)
+    late, heard_late = _heard(tmp_path / "late", recognizer, audio, speculate_after=0.06, speculate=False)
+
+    assert early.stats.speculative_used == 1 and late.stats.speculative == 0
+    assert heard_early and heard_early == heard_late  # the same samples, so the same words and confidence
+    if len(words) > 1:
+        assert early.stats.speculative > 1  # a decode begun at the pause between the words was dropped
+
+
 class _LateModel:
     """A wake model whose score for the phrase comes only `delay` seconds after the last word (a real model's
     view ends a little after the sound it scores), one score per 80 ms."""
@@ -270,3 +301,35 @@ def test_a_wake_heard_from_a_recording_does_not_depend_on_how_busy_the_cpu_is(tm
         started[eager] = [(e["ritual"], e["planned_seconds"])
                           for e in loop.events.events if e["event"] == "ritual_start"]
     assert started[True] == started[False] == [("hug", 120)]
+
+
+class _PulseModel(_LateModel):
+    """A wake model that scores the phrase only just after it was said (0.3 s), as a real one does."""
+
+    def feed(self, samples: np.ndarray, t: float) -> list[tuple[float, float]]:
+        end = t + len(samples) / 16_000
+        return [(end, 0.9 if self.fires_at <= end <= self.fires_at + 0.3 else 0.0)]
+
+
+def test_a_wake_phrase_at_the_start_still_counts_when_a_decode_begun_at_a_later_pause_is_dropped(tmp_path, recognizer):
+    import audio_gen
+    from dataclasses import replace
+
+    from assistant.audio.sources import WavSource
+    from assistant.wake.fused import GatedRecognizer, WakeGate
+
+    if not audio_gen.available("flite:rms"):
+        pytest.skip("flite and sox are needed to make test speech")
+    audio = _spoken("hey tandem, start a hug", 0.22, "for two minutes")
+    wake_end = (np.flatnonzero(np.abs(_spoken("hey tandem").astype(np.int32)) > 300)[-1] + 1) / 16_000
+    gate = WakeGate(scorer=_PulseModel(fires_at=wake_end))
+    clock = VirtualClock()
+    loop, journal = make_loop(tmp_path, clock, GatedRecognizer(recognizer, gate))
+    loop.wake_gate, loop.follow_input = gate, True
+    loop.settings = replace(loop.settings, speculate_after=0.06)
+    loop.run(WavSource.from_samples(audio))
+    journal.close()
+
+    assert loop.stats.speculative > loop.stats.speculative_used  # the utterance was decoded again after a pause
+    assert [(e["ritual"], e["planned_seconds"]) for e in loop.events.events
+            if e["event"] == "ritual_start"] == [("hug", 120)]

@@ -126,6 +126,16 @@ class _Framed:
             return 0.0
         return max(0, self._index - 1 - self._last_speech) * self._size / self.rate
 
+    @property
+    def speech_until(self) -> float:
+        """Input time where the last speech heard ends (the `t` a speech_end would carry now). It depends only on
+        the frames, never on how the input was chunked, so a listener can cut an utterance there (plus a tail)
+        and get the same samples whether it cuts at a pause or at the end of speech."""
+        return self._time(self._last_speech + 1)
+
+    def _time(self, index: int) -> float:
+        raise NotImplementedError
+
     def _restart(self) -> None:
         """Forget the partial state of the stream (a new input begins); learned background may stay."""
 

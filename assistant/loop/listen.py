@@ -7,11 +7,12 @@ speaks. Recognition runs incrementally while the person speaks, so little is lef
 the utterance; it never runs in the audio callback (sources only queue frames there).
 
 The VAD waits out `end_silence` of quiet before it calls an utterance over; that wait is part of
-every reply. So at a shorter pause (`LoopSettings.speculate_after`, or the recognizer's own: the
-combined engine's 0.12 s) the recognizer begins on what
-was said, on a worker thread, as production assistants' endpointers do: when the quiet lasts to the
-end of speech, its transcript is the utterance's (decoded on all the words, less some of the
-silence after them); when the person speaks on, it is dropped and the whole utterance decoded.
+every reply. So at a shorter pause (`LoopSettings.speculate_after`, or the recognizer's own) the
+recognizer begins on what was said, on a worker thread, as production assistants' endpointers do:
+when the quiet lasts to the end of speech, its transcript is the utterance's; when the person speaks
+on, it is dropped and the utterance decoded again at its next pause or end. Either way the recognizer
+hears the utterance up to that much quiet after its last speech (never the rest of the VAD's wait),
+so a decode begun at the pause and one made at the end hear the same samples: the same transcript.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from assistant.clock import Clock
 from assistant.dialog.doubt import listen_on
 from assistant.errors import DeviceLost, TandemError
 from assistant.loop.events import EventLog
-from assistant.messages import AudioChunk, Chime, IntentMatch, Reply, Say, Transcript
+from assistant.messages import SAMPLE_RATE, AudioChunk, Chime, IntentMatch, Reply, Say, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.speak.output import AudioOutput, PlayHandle
 from assistant.speak.speaker import Speaker
@@ -59,15 +60,17 @@ class LoopSettings:
     barge_in_confidence: float = 0.9
     """How sure the recognizer must be of a "stop" heard over Tandem's own voice."""
     speculate_after: float | None = None
-    """Quiet (seconds) inside an utterance after which the recognizer begins on what was said, before the
-    VAD's end of speech (0: only at the end; None: the recognizer's own `speculate_after`, 0 when it has
-    none). The words are then decoded with less of the silence after them: measured neutral to better for
-    the combined engine, but pocketsphinx alone heard nothing in a short "yes" (tests/test_offers.py), so
-    only engines that measured it say so. Shorter than a pause between words more often starts work that
-    is dropped; on two cores that work delays the next decode. Measured for the combined engine (dev spoken
-    commands, 12 dB): at 0.12 s, 155 decodes begun and dropped inside 499 commands; with the tail of quiet such
-    a decode gets, 11 of 70 outcomes moved (right 54 -> 55; the same audio decoded twice moves 3 of 56) and
-    Whisper sometimes loops on a phrase. Why it stays off is in `CombinedRecognizer.speculate_after`."""
+    """Quiet (seconds) after the last speech that the recognizer hears of an utterance, and after which it
+    begins decoding, before the VAD's end of speech (0: the whole utterance, decoded at the end; None: the
+    recognizer's own `speculate_after`, 0 when it has none). The words are decoded with less of the
+    silence after them: pocketsphinx alone heard nothing in a short "yes" with a short tail
+    (tests/test_offers.py), so only engines that measured it say so. Shorter than a pause between words
+    more often starts work that is dropped; on two cores that work competes with the next decode.
+    Measured for the combined engine (dev spoken commands, 12 dB): at 0.12 s, 155 decodes begun and
+    dropped inside 499 commands."""
+    speculate: bool = True
+    """With a `speculate_after` tail, begin decoding at the pause (on a worker thread) rather than at the VAD's
+    end. Off, the same samples are decoded at the end (the same transcript, later): for comparing."""
 
 
 class _Speculation:
@@ -78,9 +81,14 @@ class _Speculation:
     end of the utterance, so the answer never depends on how far the worker had got when the stream moved
     on (from a recording, a busy CPU must not change what was heard)."""
 
-    def __init__(self, session: RecognizerSession) -> None:
+    def __init__(self, session: RecognizerSession, cut: int) -> None:
+        self.cut = cut
+        """Samples of the utterance it decodes (to its pause plus the tail): its transcript is the utterance's
+        only when the utterance ends with the same cut."""
         self.began = time.perf_counter()
         self.seconds = 0.0
+        self.cpu = 0.0
+        """Process CPU seconds while it ran (its own work, plus whatever else ran beside it)."""
         self._cancel: Callable[[], None] | None = getattr(session, "cancel", None)
         split = getattr(session, "split_finish", None)
         work, self._then = split() if split is not None else (session.finish, None)
@@ -89,11 +97,17 @@ class _Speculation:
         self._thread.start()
 
     def _run(self, work: Callable[[], Any]) -> None:
+        cpu = time.process_time()
         try:
             self._outcome = (work(), None)
         except BaseException as error:  # handed to the loop, which treats it as any recognizer failure
             self._outcome = (None, error)
         self.seconds = time.perf_counter() - self.began
+        self.cpu = time.process_time() - cpu
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
     def drop(self) -> "_Speculation":
         """Nobody will use this decode: stop it at its next stage where the session can (it still holds the
@@ -127,9 +141,18 @@ class _Utterance:
     self_heard: bool
     spotted_wake: bool = False
     """The wake word is the spotter's to hear (openWakeWord): the recognizer decodes a command."""
+    audio_start: float = 0.0
+    """Input time of the utterance's first sample (the VAD's pre-roll included)."""
     audio: list[np.ndarray] = field(default_factory=list)
     """Everything accepted, so a session can be rebuilt when a speculative decode is dropped."""
+    held: list[np.ndarray] = field(default_factory=list)
+    """Accepted samples not yet given to the session (past the cut, or while a speculative decode has it)."""
+    fed: int = 0
+    """Samples given to the session (the current one, or the one a speculative decode has)."""
+    received: int = 0
     speculation: _Speculation | None = None
+    first: RecognizerSession | None = None
+    """The session opened at speech start (a rebuilt one is made like it: `renewed`, when it can)."""
 
 
 @dataclass
@@ -145,6 +168,8 @@ class LoopStats:
     """Decodes begun at a pause inside an utterance..."""
     speculative_used: int = 0
     """...and those whose pause was the end (the others were dropped: the person spoke on)."""
+    dropped_seconds: float = 0.0
+    """Wall seconds the dropped decodes ran (work that competed with the one that counted)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -291,7 +316,8 @@ class SpeechLoop:
             if session is None:
                 return
             spotted = mode is _SPOTTER_MODE
-            self._utterance = _Utterance(session, mode, accepted, event.t, self_heard, spotted_wake=spotted)
+            self._utterance = _Utterance(session, mode, accepted, event.t, self_heard, spotted_wake=spotted,
+                                         audio_start=event.start, first=session)
             self.stats.utterances += 1
             self._accept(event.audio)
         elif event.kind == "speech_end":
@@ -301,7 +327,7 @@ class SpeechLoop:
                 return
             if event.reason == "noise":  # a fan switching on is not an utterance: close the session unheard
                 if utterance.speculation is not None:
-                    self._dropped.append(utterance.speculation.drop())
+                    self._drop(utterance)
                 elif utterance.session is not None:
                     self._guarded(utterance.session.finish)
                 return
@@ -311,52 +337,92 @@ class SpeechLoop:
 
     def _accept(self, samples: np.ndarray) -> None:
         assert self._utterance is not None
-        self._utterance.audio.append(samples)
-        session = self._utterance.session
-        if session is None:  # a speculative decode has it, or it is rebuilt when needed
+        utterance = self._utterance
+        samples = np.asarray(samples, dtype=np.int16).reshape(-1)
+        utterance.audio.append(samples)
+        utterance.held.append(samples)
+        utterance.received += len(samples)
+        self._feed(utterance, self._cut(utterance, getattr(self.vad, "speech_until", None)))
+
+    def _tail(self) -> float:
+        """Quiet after the last speech the recognizer hears (0: all of the utterance; `speculate_after`)."""
+        after = self.settings.speculate_after
+        if after is None:
+            after = float(getattr(self.recognizer, "speculate_after", 0.0))
+        return max(0.0, after)
+
+    def _cut(self, utterance: _Utterance, speech_until: float | None) -> int | None:
+        """How many of the utterance's samples the recognizer hears: to `_tail` after the last speech (None: all).
+        Computed from the VAD's frames, so the same whatever the chunking and whenever it is asked."""
+        tail = self._tail()
+        if tail <= 0 or speech_until is None:
+            return None
+        return max(0, round((speech_until + tail - utterance.audio_start) * SAMPLE_RATE))
+
+    def _feed(self, utterance: _Utterance, cut: int | None) -> None:
+        """Give the session the held samples up to the cut (all of them without one)."""
+        session = utterance.session
+        if session is None or not utterance.held:  # a speculative decode has it, or it is rebuilt when needed
             return
+        held = np.concatenate(utterance.held) if len(utterance.held) > 1 else utterance.held[0]
+        n = len(held) if cut is None else max(0, min(len(held), cut - utterance.fed))
+        if n == 0:
+            return
+        utterance.held = [held[n:]] if n < len(held) else []
+        utterance.fed += n
         begun = time.perf_counter()
         try:
-            session.accept(samples)
+            session.accept(held[:n])
         except Exception as error:  # a failing engine costs this utterance, never the session
-            self._utterance = None
+            if self._utterance is utterance:
+                self._utterance = None
+            utterance.session = None
             self._error(error if isinstance(error, TandemError)
                         else TandemError(f"the speech recognizer failed on one utterance ({error!r})"))
         self.stats.decode_seconds += time.perf_counter() - begun
 
     def _speculate(self, utterance: _Utterance) -> None:
-        """At a pause inside the utterance, begin decoding what was said; drop that when speech resumes."""
-        after = self.settings.speculate_after
-        if after is None:
-            after = float(getattr(self.recognizer, "speculate_after", 0.0))
-        if after <= 0 or not self.vad.in_speech:
+        """Once the utterance is in up to its tail of quiet, begin decoding it; drop that when speech resumes
+        (the cut moves on) and begin again at the next pause."""
+        if not self.settings.speculate or not self.vad.in_speech:
             return
-        quiet = getattr(self.vad, "quiet_seconds", 0.0)
+        cut = self._cut(utterance, getattr(self.vad, "speech_until", None))
+        if cut is None:
+            return
         if utterance.speculation is not None:
-            if quiet < after:  # the person spoke on: that decode was of part of the utterance
-                self._dropped.append(utterance.speculation.drop())
-                utterance.speculation = None
+            if utterance.speculation.cut != cut:  # the person spoke on: that decode was of part of the utterance
+                self._drop(utterance)
             return
-        if quiet < after:
-            return
+        if utterance.received < cut or any(d.running for d in self._dropped):
+            return  # not quiet long enough yet; or a dropped decode still holds the recognizer (never waited on here)
         session = utterance.session or self._rebuilt(utterance)
         if session is None:
             return
+        self._feed(utterance, cut)
+        if utterance.fed != cut or utterance.session is None:
+            return
         utterance.session = None
-        utterance.speculation = _Speculation(session)
+        utterance.speculation = _Speculation(session, cut)
         self.stats.speculative += 1
+
+    def _drop(self, utterance: _Utterance) -> None:
+        assert utterance.speculation is not None
+        self._dropped.append(utterance.speculation.drop())
+        utterance.speculation = None
 
     def _rebuilt(self, utterance: _Utterance) -> RecognizerSession | None:
         """A new session for the utterance, fed everything heard so far (after a dropped speculative decode)."""
         self._settle()
 
         def build() -> RecognizerSession:
-            session = self.recognizer.session(utterance.mode)
-            if utterance.audio:
-                session.accept(np.concatenate(utterance.audio))
+            renew = getattr(utterance.first, "renewed", None)  # (the wake gate's session keeps where it looks from)
+            session = renew() if renew is not None else self.recognizer.session(utterance.mode)
+            if utterance.fed:
+                session.accept(np.concatenate(utterance.audio)[:utterance.fed])
             return session
 
-        return self._guarded(build)
+        utterance.session = self._guarded(build)
+        return utterance.session
 
     def _settle(self) -> None:
         """Wait for dropped speculative decodes (they hold the recognizer: pocketsphinx has one decoder)."""
@@ -365,6 +431,7 @@ class SpeechLoop:
             if error is not None:  # its utterance went on; its failure is nobody's business now
                 log.debug("dropped speculative decode failed", exc_info=error)
             self.stats.decode_seconds += speculation.seconds
+            self.stats.dropped_seconds += speculation.seconds
         self._dropped = []
 
     def _guarded(self, call: Callable[[], Any]) -> Any:
@@ -380,7 +447,11 @@ class SpeechLoop:
 
     def _finish(self, utterance: _Utterance, event: VadEvent) -> None:
         begun, cpu = time.perf_counter(), time.process_time()
+        cut = self._cut(utterance, event.t)
         speculation = utterance.speculation
+        if speculation is not None and speculation.cut != cut:  # (the end came elsewhere: max_length, a gap)
+            self._drop(utterance)
+            speculation = None
         if speculation is not None:  # the pause it began at was the end: its transcript is ready or nearly
             transcript = self._guarded(speculation.result)
             self.stats.decode_seconds += speculation.seconds
@@ -388,6 +459,9 @@ class SpeechLoop:
             head_start = {"head_start": begun - speculation.began}
         else:
             session = utterance.session or self._rebuilt(utterance)
+            if session is not None:
+                self._feed(utterance, cut)
+            session = utterance.session
             transcript = self._guarded(session.finish) if session is not None else None
             self.stats.decode_seconds += time.perf_counter() - begun
             head_start = {}

@@ -233,6 +233,14 @@ class GatedSession(RecognizerSession):
         self.buffer: list[np.ndarray] = []
         self.inner: RecognizerSession | None = None
 
+    def renewed(self) -> "GatedSession":
+        """A fresh session for the same utterance, watching the gate from the same moment (the listen loop
+        decodes an utterance again when a decode begun at a pause is dropped: a session opened then would look
+        for the wake phrase only after it, and never hear the one said at the start)."""
+        session = GatedSession(self.owner, self.mode)
+        session.since = self.since
+        return session
+
     def _open_if_flagged(self) -> None:
         gate = self.owner.gate
         if self.inner is None and (gate.failed or gate.peak(self.since) >= gate.settings.gate):
