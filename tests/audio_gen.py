@@ -56,7 +56,7 @@ def _key(*parts: object) -> str:
 def speak(text: str, voice: str = "en-us", speed: int = 160, pad: float = 0.3) -> np.ndarray:
     """`text` spoken by espeak-ng (or flite, for a voice named "flite:slt") as int16 16 kHz, with
     `pad` seconds of silence each side."""
-    path = _CACHE / f"tts-{_key(text, voice, speed, pad)}.wav"
+    path = _CACHE / f"tts-{_key(text, voice, speed, pad, 'undithered')}.wav"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
@@ -68,7 +68,9 @@ def speak(text: str, voice: str = "en-us", speed: int = 160, pad: float = 0.3) -
                 subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
                                check=True, capture_output=True)
             out = Path(tmp) / "out.wav"
-            subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
+            # -D: sox dithers with random noise by default, so every checkout cached a different render
+            # and a test near a bar passed or failed by the draw.
+            subprocess.run(["sox", "-D", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
                             "pad", str(pad), str(pad)], check=True, capture_output=True)
             shutil.move(str(out), str(path))
     return read_wav16(path)
