@@ -311,7 +311,9 @@ class _PulseModel(_LateModel):
         return [(end, 0.9 if self.fires_at <= end <= self.fires_at + 0.3 else 0.0)]
 
 
-def test_a_wake_phrase_at_the_start_still_counts_when_a_decode_begun_at_a_later_pause_is_dropped(tmp_path, recognizer):
+def _speculating_wake_loop(tmp_path, recognizer, audio: np.ndarray, lead: float = 0.0):
+    """The loop, decoding at 0.06 s pauses, over `audio` (`lead` seconds of quiet, then speech beginning with
+    "hey tandem") with a wake model that fires just after the phrase: it has run when returned."""
     import audio_gen
     from dataclasses import replace
 
@@ -320,15 +322,18 @@ def test_a_wake_phrase_at_the_start_still_counts_when_a_decode_begun_at_a_later_
 
     if not audio_gen.available("flite:rms"):
         pytest.skip("flite and sox are needed to make test speech")
-    audio = _spoken("hey tandem, start a hug", 0.22, "for two minutes")
-    wake_end = (np.flatnonzero(np.abs(_spoken("hey tandem").astype(np.int32)) > 300)[-1] + 1) / 16_000
+    wake_end = lead + (np.flatnonzero(np.abs(_spoken("hey tandem").astype(np.int32)) > 300)[-1] + 1) / 16_000
     gate = WakeGate(scorer=_PulseModel(fires_at=wake_end))
-    clock = VirtualClock()
-    loop, journal = make_loop(tmp_path, clock, GatedRecognizer(recognizer, gate))
+    loop, journal = make_loop(tmp_path, VirtualClock(), GatedRecognizer(recognizer, gate))
     loop.wake_gate, loop.follow_input = gate, True
     loop.settings = replace(loop.settings, speculate_after=0.06)
     loop.run(WavSource.from_samples(audio))
     journal.close()
+    return loop
+
+
+def test_a_wake_phrase_at_the_start_still_counts_when_a_decode_begun_at_a_later_pause_is_dropped(tmp_path, recognizer):
+    loop = _speculating_wake_loop(tmp_path, recognizer, _spoken("hey tandem, start a hug", 0.22, "for two minutes"))
 
     assert loop.stats.speculative > loop.stats.speculative_used  # the utterance was decoded again after a pause
     assert [(e["ritual"], e["planned_seconds"]) for e in loop.events.events
@@ -336,24 +341,9 @@ def test_a_wake_phrase_at_the_start_still_counts_when_a_decode_begun_at_a_later_
 
 
 def test_no_decode_begins_at_the_pause_right_after_the_wake_phrase(tmp_path, recognizer):
-    import audio_gen
-    from dataclasses import replace
-
-    from assistant.audio.sources import WavSource
-    from assistant.wake.fused import GatedRecognizer, WakeGate
-
-    if not audio_gen.available("flite:rms"):
-        pytest.skip("flite and sox are needed to make test speech")
     lead = np.zeros(4 * 16_000, dtype=np.int16)  # the model hears a few seconds before a voice, as in a kitchen
     audio = np.concatenate([lead, _spoken("hey tandem", 0.25, "start a hug for two minutes")])
-    wake_end = 4 + (np.flatnonzero(np.abs(_spoken("hey tandem").astype(np.int32)) > 300)[-1] + 1) / 16_000
-    gate = WakeGate(scorer=_PulseModel(fires_at=wake_end))
-    clock = VirtualClock()
-    loop, journal = make_loop(tmp_path, clock, GatedRecognizer(recognizer, gate))
-    loop.wake_gate, loop.follow_input = gate, True
-    loop.settings = replace(loop.settings, speculate_after=0.06)
-    loop.run(WavSource.from_samples(audio))
-    journal.close()
+    loop = _speculating_wake_loop(tmp_path, recognizer, audio, lead=4.0)
 
     assert loop.stats.speculative == loop.stats.speculative_used == 1  # only at the end of the command
     assert [(e["ritual"], e["planned_seconds"]) for e in loop.events.events
