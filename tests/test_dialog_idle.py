@@ -25,6 +25,19 @@ def test_other_controls_with_nothing_running(tmp_path):
         assert couple.say(text).keys == [key], text  # each answered for what it is, never a bare "no"
 
 
+def test_a_stop_half_heard_with_nothing_running_is_let_pass_in_silence(tmp_path):
+    """ "Stop the kettle, I'll make it" after a false wake, heard as an approximate stop: nothing to stop, and
+    no answer to kitchen talk. Said word for word, or typed, it still gets its brief answer."""
+    couple = Couple(tmp_path)
+    heard = "stop the get it all i will make it"
+    assert couple.dialog.hear_transcript(Transcript(heard, engine="whisper", woke=True)).actions == ()
+    assert couple.dialog.hear_transcript(Transcript("stop", engine="whisper", woke=True)).keys == ["idle_stop"]
+    assert couple.say(heard).keys == ["idle_stop"]
+    couple.say("start our hug")
+    couple.dialog.hear_transcript(Transcript(heard, engine="whisper", woke=True))
+    assert couple.dialog.running is None  # during a ritual the same words still stop it
+
+
 def test_kitchen_talk_gets_a_short_sorry_only_when_addressed(tmp_path):
     couple = Couple(tmp_path)
     assert couple.say("pass the salt please").keys == ["didnt_catch"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.clock import Clock
 from assistant.dialog.clarify import Clarifier
-from assistant.dialog.doubt import DoubtSettings, weigh
+from assistant.dialog.doubt import DoubtSettings, idle_talk, weigh
 from assistant.config import Settings
 from assistant.dialog.offers import ANSWER_MEANS, OfferKeeper, offer_keys
 from assistant.dialog.summaries import streak_lines, today_lines, week_lines
@@ -37,6 +37,8 @@ ANSWER_CONTROL_CONFIDENCE = 0.92
 """While listening for free answers, a fuzzy control match must be this sure (and short) to count."""
 ANSWER_CONTROL_WORDS = 4
 RITUAL_ANSWERS = frozenset({"Skip", "Rate", "Yes", "No", "ForgetThat"})
+IDLE_ANSWERED = (CONTROLS | RITUAL_ANSWERS) - {"Rate", "ForgetThat"}
+"""With nothing running, these change nothing: they only get an answer ("Nothing's running right now.")."""
 MAX_RITUAL_SECONDS = 3 * 3600
 """The longest a ritual can last (config durations cap): how far back a rated moment may have started."""
 SPEAKER_SECONDS = 90.0
@@ -116,13 +118,13 @@ class Dialog:
             short = len(rest.split()) <= NAME_ONLY_WORDS
             if isinstance(u, IntentMatch) and not (short and u.method != "exact"):
                 self._speaker = (name, self.clock.now())
-                return self.hear_understanding(u, text, addressed)
+                return self.hear_understanding(u, text, addressed, transcript)
             if short:  # "it's Alex", "that was Sam": a few words around a name say who speaks
                 self._offers.heard()
                 return self._on_named(name)
         u = weigh(self._match(texts, allowed, heard, addressed), transcript, self.doubt,
                   lambda t: self._match(list(t), allowed, heard, addressed))
-        return self.hear_understanding(u, text, addressed)
+        return self.hear_understanding(u, text, addressed, transcript)
 
     def understand(self, hypotheses: list[str], allowed: frozenset[str] | None,
                    transcript: Transcript | None = None) -> IntentMatch | NoMatch:
@@ -169,8 +171,10 @@ class Dialog:
         name, pattern = found[0]
         return name, " ".join(pattern.sub(" ", text).split())
 
-    def hear_understanding(self, u: IntentMatch | NoMatch, text: str, addressed: bool = True) -> Reply:
-        """Act on an understanding (the loop may have matched it already, e.g. from an n-best list)."""
+    def hear_understanding(self, u: IntentMatch | NoMatch, text: str, addressed: bool = True,
+                           transcript: Transcript | None = None) -> Reply:
+        """Act on an understanding (the loop may have matched it already, e.g. from an n-best list); `transcript`:
+        what it was heard from, None for typed text."""
         now = self.clock.now()
         run = self.run
         self._offers.heard()
@@ -205,7 +209,7 @@ class Dialog:
                 return reply + self._after(run.control(u.intent, dict(u.slots), now))
             if self.rituals.by_intent(u.intent):
                 return reply + self._say("ritual_busy", ritual=self.voices.noun(run.name))
-        return reply + self._idle(u, addressed)
+        return reply + self._idle(u, addressed, transcript)
 
     def tick(self) -> Reply:
         """Whatever is due now: cues, a timer's end, a timeout, a heartbeat."""
@@ -497,9 +501,11 @@ class Dialog:
         allowed = self.run.expecting().intents if self.run else None
         return isinstance(u, IntentMatch) and allowed is not None and u.intent in allowed
 
-    def _idle(self, u: IntentMatch | NoMatch, addressed: bool) -> Reply:
+    def _idle(self, u: IntentMatch | NoMatch, addressed: bool, transcript: Transcript | None = None) -> Reply:
         if isinstance(u, NoMatch):
             return self._say("didnt_catch") if addressed else Reply()
+        if self.run is None and u.intent in IDLE_ANSWERED and idle_talk(u, transcript):
+            return Reply()  # "stop the kettle" half heard as a stop: nothing to stop, and no answer to kitchen talk
         ritual = self.rituals.by_intent(u.intent)
         if ritual is not None:
             seconds = u.slots.get("seconds")
