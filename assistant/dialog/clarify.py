@@ -101,6 +101,16 @@ class Clarifier:
             return NoMatch(u.text, u.intent, u.confidence), None
         return u, None
 
+    def would_ask(self, u: Understanding, running: str | None = None) -> IntentMatch | None:
+        """What a question would be about were `u` heard now with no question waiting (`running`: the ritual in
+        progress), asking nothing and keeping nothing: None when `u` is acted on as it is or, unsure with no
+        question for it, let pass as not understood. The benchmarks count questions with it, so they count
+        only the questions Tandem really asks."""
+        if not isinstance(u, IntentMatch):
+            return None
+        question = self._question(u, running)
+        return question.match if question is not None else None
+
     def expecting(self) -> Expectation | None:
         """While a question waits: listen without the wake phrase for the answer."""
         q = self.pending
