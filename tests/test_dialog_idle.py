@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from assistant.journal.records import Moment
-from assistant.messages import NoMatch, Transcript
+from assistant.messages import IntentMatch, NoMatch, Transcript
 
 from dialog_harness import Couple
 
@@ -30,9 +30,14 @@ def test_a_stop_half_heard_with_nothing_running_is_let_pass_in_silence(tmp_path)
     no answer to kitchen talk. Said word for word, or typed, it still gets its brief answer."""
     couple = Couple(tmp_path)
     heard = "stop the get it all i will make it"
-    assert couple.dialog.hear_transcript(Transcript(heard, engine="whisper", woke=True)).actions == ()
+    silent = couple.dialog.hear_transcript(Transcript(heard, engine="whisper", woke=True))
+    assert silent.actions == () and [e.details["intent"] for e in silent.events] == ["Stop"]  # still hushes Tandem
     assert couple.dialog.hear_transcript(Transcript("stop", engine="whisper", woke=True)).keys == ["idle_stop"]
     assert couple.say(heard).keys == ["idle_stop"]
+    unsure = IntentMatch("Stop", {}, 0.5, "stop the get it", "fuzzy", runner_up="Pause", margin=0.1, unsure=True)
+    from_speech = Transcript("stop the get it", engine="whisper", woke=True)
+    assert couple.dialog.hear_understanding(unsure, "stop the get it", transcript=from_speech).actions == ()
+    assert couple.dialog.hear_understanding(unsure, "stop the get it").keys == ["didnt_catch"]  # typed
     couple.say("start our hug")
     couple.dialog.hear_transcript(Transcript(heard, engine="whisper", woke=True))
     assert couple.dialog.running is None  # during a ritual the same words still stop it

@@ -178,6 +178,11 @@ class Dialog:
         now = self.clock.now()
         run = self.run
         self._offers.heard()
+        if (run is None and not self._asked() and isinstance(u, IntentMatch) and u.intent in IDLE_ANSWERED
+                and idle_talk(u, transcript)):
+            # "stop the kettle" half heard as a stop: nothing to stop, and no answer to kitchen talk (the intent is
+            # still told, so a stop said over Tandem's own voice still silences it)
+            return Reply((), (Event("intent", self._intent_details(u, text)),))
         u, asked = self._clarify.settle(u, run.name if run else None, bool(run and run.state is RunState.LISTENING))
         if asked is not None:  # one short question instead of a guess, or the answer to one
             self._remember(asked)
@@ -209,7 +214,7 @@ class Dialog:
                 return reply + self._after(run.control(u.intent, dict(u.slots), now))
             if self.rituals.by_intent(u.intent):
                 return reply + self._say("ritual_busy", ritual=self.voices.noun(run.name))
-        return reply + self._idle(u, addressed, transcript)
+        return reply + self._idle(u, addressed)
 
     def tick(self) -> Reply:
         """Whatever is due now: cues, a timer's end, a timeout, a heartbeat."""
@@ -501,11 +506,9 @@ class Dialog:
         allowed = self.run.expecting().intents if self.run else None
         return isinstance(u, IntentMatch) and allowed is not None and u.intent in allowed
 
-    def _idle(self, u: IntentMatch | NoMatch, addressed: bool, transcript: Transcript | None = None) -> Reply:
+    def _idle(self, u: IntentMatch | NoMatch, addressed: bool) -> Reply:
         if isinstance(u, NoMatch):
             return self._say("didnt_catch") if addressed else Reply()
-        if self.run is None and u.intent in IDLE_ANSWERED and idle_talk(u, transcript):
-            return Reply()  # "stop the kettle" half heard as a stop: nothing to stop, and no answer to kitchen talk
         ritual = self.rituals.by_intent(u.intent)
         if ritual is not None:
             seconds = u.slots.get("seconds")

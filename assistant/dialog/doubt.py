@@ -16,7 +16,8 @@ that overrides a winning reading meaning something else (`outvoted`).
 With nothing running, a control or a yes/no heard only approximately ("Stop the kettle, I'll make it", "dinner's
 ready" heard as "finish ready") is let pass in silence (`idle_talk`): there is nothing to stop, pause or answer,
 and such words near the speaker are far likelier kitchen talk after a false wake than a request; "Nothing's running
-right now" would answer it. Said word for word ("stop"), or typed, it still gets its brief answer.
+right now" would answer it, and so would "Sorry, I didn't catch that" to one too unsure to act on. Said word for
+word ("stop"), or typed, it still gets its brief answer.
 
 One more case keeps the conversation open instead of closing it: a single word right after the wake
 phrase understood only unsurely or approximately ("hey tandem ... is", heard as "say" or read as "ask us
@@ -118,16 +119,18 @@ def weigh(u: Understanding, transcript: Transcript | None, settings: DoubtSettin
     return u
 
 
-def idle_talk(u: IntentMatch, transcript: Transcript | None) -> bool:
-    """Whether `u`, a control or a yes/no heard while nothing is running (the caller knows it is one), is let pass
-    in silence: the recognizer heard it (typed text is meant) and no template matched it word for word. Stop, Pause
-    or yes with nothing running changes nothing, so the only cost of silence is an answer; the cost of answering is
-    a speaker that talks back to the kitchen.
+def idle_talk(u: Understanding, transcript: Transcript | None) -> bool:
+    """Whether `u`, a control or a yes/no (or, not understood, nearest one) heard while nothing is running (the caller
+    knows it is one), is let pass in silence: the recognizer heard it (typed text is meant) and no template matched it
+    word for word, or it was unsure (no "Stop now?" with nothing to stop, nor a "Sorry, I didn't catch that"). Stop,
+    Pause or yes with nothing running changes nothing, so the only cost of silence is an answer; the cost of
+    answering is a speaker that talks back to the kitchen.
 
     Dev commands at 12 dB (exchange/near, 250 near misses, 353 phrasings): near misses answered "nothing is running"
     2 -> 0 ("Stop the kettle, I'll make it" at 0.87, "dinner's ready" read as "finish ready" at 0.65); no phrasing
     says a control with nothing running, so none changes."""
-    return transcript is not None and transcript.engine != "text" and (u.unsure or u.method != "exact")
+    heard = transcript is not None and transcript.engine != "text"
+    return heard and (not isinstance(u, IntentMatch) or u.unsure or u.method != "exact")
 
 
 def listen_on(u: Understanding, transcript: Transcript, settings: DoubtSettings = DEFAULT) -> bool:
