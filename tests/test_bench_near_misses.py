@@ -26,12 +26,20 @@ def test_a_stop_with_nothing_running_only_gets_an_answer(matcher: Matcher) -> No
 
 
 def test_a_stop_heard_only_approximately_with_nothing_running_is_let_pass(matcher: Matcher) -> None:
-    """ "Stop the kettle, I'll make it", heard as below: the dialog says nothing (dialog/doubt.py `idle_talk`); typed, it answers."""
+    """ "Stop the kettle, I'll make it", heard as below: the dialog says nothing (dialog/doubt.py `idle_talk`);
+    typed, it answers."""
     said = "stop the get it all i will make it"  # as Whisper heard it
     assert matcher.match(said).intent == "Stop" and matcher.match(said).method != "exact"
     assert effect(matcher, said, "idle", engine="whisper") == "quiet"
     assert effect(matcher, said, "idle") == "answered"
     assert effect(matcher, "stop", "idle", engine="whisper") == "answered"
+
+
+def test_a_stop_read_word_for_word_only_further_down_the_list_is_let_pass(matcher: Matcher) -> None:
+    """ "Please switch off the geyser": Whisper's best reading means nothing, "please switch off" lower down is a stop."""
+    heard = Transcript("please switch off the guys", alternatives=("please switch off",), engine="whisper")
+    kind, u = near_miss_outcome(matcher, heard, {"text": "please switch off the geyser", "context": "idle"})
+    assert (kind, u.intent, u.method) == ("quiet", "Stop", "exact")
 
 
 def test_a_stop_while_a_ritual_runs_changes_it(matcher: Matcher) -> None:
@@ -78,7 +86,8 @@ def test_an_unsure_match_with_no_question_is_a_miss_and_a_too_short_hug_a_questi
             return self.u
 
     phrasing = {"text": "whose turn is it", "intent": "WhoseTurn", "context": "idle"}
-    assert outcome(Hears(_unsure("WhoseTurn")), Transcript("whose turn is it", engine="whisper"), phrasing)[0] == "missed"
+    heard = Transcript("whose turn is it", engine="whisper")
+    assert outcome(Hears(_unsure("WhoseTurn")), heard, phrasing)[0] == "missed"
     hug = {"text": "a ninety second hug", "intent": "StartHug", "slots": {"seconds": 90}, "context": "idle"}
     nineteen = IntentMatch("StartHug", {"seconds": 19}, 1.0, "a nineteen second hug", choices={"seconds": (19, 90)})
     assert outcome(Hears(nineteen), Transcript("a nineteen second hug", engine="whisper"), hug)[0] == "asked_right"

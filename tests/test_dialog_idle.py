@@ -34,6 +34,8 @@ def test_a_stop_half_heard_with_nothing_running_is_let_pass_in_silence(tmp_path)
     assert silent.actions == () and [e.details["intent"] for e in silent.events] == ["Stop"]  # still hushes Tandem
     assert couple.dialog.hear_transcript(Transcript("stop", engine="whisper", woke=True)).keys == ["idle_stop"]
     assert couple.say(heard).keys == ["idle_stop"]
+    lower_down = Transcript("please switch off the guys", alternatives=("please switch off",), engine="whisper", woke=True)
+    assert couple.dialog.hear_transcript(lower_down).actions == ()  # "the geyser": a stop only further down the list
     unsure = IntentMatch("Stop", {}, 0.5, "stop the get it", "fuzzy", runner_up="Pause", margin=0.1, unsure=True)
     from_speech = Transcript("stop the get it", engine="whisper", woke=True)
     assert couple.dialog.hear_understanding(unsure, "stop the get it", transcript=from_speech).actions == ()
