@@ -65,12 +65,15 @@ def _clarifier() -> tuple[Any, str]:
     return Clarifier(voices, book, Durations(), VirtualClock(), random.Random(0)), next(iter(book.rituals))
 
 
-def asked_about(case: dict[str, Any], u: Any) -> Any:
-    """The match Tandem would ask one short question about, heard in the case's context (a ritual runs during
-    a ritual and at its rating question), or None: acted on as it is or, unsure with no question for it (an
-    unsure yes, a "Stop now?" with nothing to stop), let pass as not understood (`Clarifier.would_ask`)."""
+def asked_about(case: dict[str, Any], u: Any, transcript: Any = None) -> Any:
+    """The match Tandem would ask one short question about, heard (from `transcript`; None: typed) in the case's
+    context (a ritual runs during a ritual and at its rating question; idle: nothing runs and nothing was asked),
+    or None: acted on as it is or, unsure with no question for it (an unsure yes, a "Stop now?" with nothing to
+    stop), let pass as not understood (`Clarifier.would_ask`)."""
     clarifier, ritual = _clarifier()
-    return clarifier.would_ask(u, ritual if case.get("context") in ("ritual", "rating") else None)
+    context = case.get("context", "idle")
+    heard_idle = context == "idle" and transcript is not None and transcript.engine != "text"
+    return clarifier.would_ask(u, ritual if context in ("ritual", "rating") else None, heard_idle)
 
 
 def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, Any]:
@@ -87,7 +90,7 @@ def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, A
     u = weigh(match([transcript.text, *transcript.alternatives]), transcript, reread=match)
     if not isinstance(u, IntentMatch):
         return "missed", u
-    question = asked_about(case, u)
+    question = asked_about(case, u, transcript)
     if question is not None:
         return ("asked_right" if heard_as(case, question.intent) == case["intent"] else "asked_wrong"), u
     if getattr(u, "unsure", False):
@@ -137,7 +140,7 @@ def near_miss_outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tu
               reread=lambda texts: matcher.match_best(list(texts), allowed))
     if not isinstance(u, IntentMatch):
         return "quiet", u
-    if asked_about(case, u) is not None:
+    if asked_about(case, u, transcript) is not None:
         return "asked", u
     if getattr(u, "unsure", False):
         return "quiet", u

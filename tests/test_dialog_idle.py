@@ -126,6 +126,21 @@ def test_rate_gives_the_last_moment_a_rating(tmp_path):
     assert couple.last("hug").rating == 5
 
 
+def test_a_number_heard_with_nothing_asked_is_asked_back_before_it_rates(tmp_path):
+    """ "Too loud, turn it down" heard as "two and a half": a rating word for word, but near a kitchen speaker a
+    number is likelier talk than a late rating. One short question; "yes" rates, "no" leaves the moment as it was."""
+    couple = Couple(tmp_path)
+    couple.say("start our hug")
+    couple.wait(200)  # the hug and its unanswered rating question are over
+    heard = Transcript("two and a half", engine="whisper", woke=True)
+    asked = couple.dialog.hear_transcript(heard)
+    assert asked.keys == ["clarify_Rate"] and asked.said[0].lower().startswith("two out of five")
+    assert couple.last("hug").rating is None
+    assert couple.say("no").keys == ["clarify_declined"] and couple.last("hug").rating is None
+    couple.dialog.hear_transcript(heard)
+    assert couple.say("yes").keys == ["rating_thanks"] and couple.last("hug").rating == 2
+
+
 def test_forget_that_with_nothing_to_forget(tmp_path):
     assert Couple(tmp_path).say("forget that").keys == ["forget_nothing"]
 

@@ -183,7 +183,9 @@ class Dialog:
             # "stop the kettle" half heard as a stop: nothing to stop, and no answer to kitchen talk (the intent is
             # still told, so a stop said over Tandem's own voice still silences it)
             return Reply((), (Event("intent", self._intent_details(u, text)),))
-        u, asked = self._clarify.settle(u, run.name if run else None, bool(run and run.state is RunState.LISTENING))
+        heard_idle = run is None and transcript is not None and transcript.engine != "text" and not self._asked()
+        u, asked = self._clarify.settle(u, run.name if run else None, bool(run and run.state is RunState.LISTENING),
+                                        heard_idle)
         if asked is not None:  # one short question instead of a guess, or the answer to one
             self._remember(asked)
             return asked
