@@ -151,7 +151,7 @@ class Clarifier:
         ritual = self.rituals.by_intent(u.intent)
         if ritual is not None and running is None:
             return self._ritual_question(u, ritual)
-        if u.unsure and running is not None and self.voices.has(f"clarify_{u.intent}"):
+        if u.unsure and running is not None and u.intent not in CONFIRMED_IDLE and self.voices.has(f"clarify_{u.intent}"):
             noun = self.voices.noun(running) if running else ""
             seconds = u.slots.get("seconds")
             duration = self.voices.spoken_duration(seconds) if _whole(seconds) else ""
