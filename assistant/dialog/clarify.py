@@ -16,8 +16,9 @@ offering a sound-alike that fits ("ninety") when the matcher found one. Typed nu
 meant as typed. A rating heard with nothing running or asked (no rating question waiting) is asked
 back too ("Two out of five for the last one?"): a number near a kitchen speaker ("two and a half", said
 "too loud, turn it down") would otherwise rate the latest moment. Typed, it rates. Intents with no question
-phrasing in the voices are never guessed: an unsure match of theirs is treated as not understood. Nor is a control asked about with nothing running ("Stop
-now?" after kitchen talk would stop nothing; a yes could only hear that nothing is running).
+phrasing in the voices are never guessed: an unsure match of theirs is treated as not understood. Nor
+is a control asked about with nothing running ("Stop now?" after kitchen talk would stop nothing; a yes
+could only hear that nothing is running).
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ class Clarifier:
         ritual = self.rituals.by_intent(u.intent)
         if ritual is not None and running is None:
             return self._ritual_question(u, ritual)
-        if u.unsure and running is not None and u.intent not in CONFIRMED_IDLE and self.voices.has(f"clarify_{u.intent}"):
+        asks = self.voices.has(f"clarify_{u.intent}") and u.intent not in CONFIRMED_IDLE
+        if u.unsure and running is not None and asks:
             noun = self.voices.noun(running) if running else ""
             seconds = u.slots.get("seconds")
             duration = self.voices.spoken_duration(seconds) if _whole(seconds) else ""
