@@ -145,7 +145,9 @@ def near_miss_outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tu
     if getattr(u, "unsure", False):
         return "quiet", u
     if only_answers(case, u):  # heard only approximately, the dialog lets it pass in silence (doubt.idle_talk)
-        return ("quiet" if idle_talk(u, transcript) else "answered"), u
+        from assistant.dialog.dialog import IDLE_SILENT
+
+        return ("quiet" if u.intent in IDLE_SILENT and idle_talk(u, transcript) else "answered"), u
     return "acted", u
 
 

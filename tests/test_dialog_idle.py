@@ -40,6 +40,8 @@ def test_a_stop_half_heard_with_nothing_running_is_let_pass_in_silence(tmp_path)
     from_speech = Transcript("stop the get it", engine="whisper", woke=True)
     assert couple.dialog.hear_understanding(unsure, "stop the get it", transcript=from_speech).actions == ()
     assert couple.dialog.hear_understanding(unsure, "stop the get it").keys == ["didnt_catch"]  # typed
+    again = Transcript("can you say that one more time please", engine="whisper", woke=True)  # approximate
+    assert couple.dialog.hear_transcript(again).keys == ["didnt_catch"]  # still repeats Tandem's last line
     couple.say("start our hug")
     couple.dialog.hear_transcript(Transcript(heard, engine="whisper", woke=True))
     assert couple.dialog.running is None  # during a ritual the same words still stop it

@@ -39,6 +39,9 @@ ANSWER_CONTROL_WORDS = 4
 RITUAL_ANSWERS = frozenset({"Skip", "Rate", "Yes", "No", "ForgetThat"})
 IDLE_ANSWERED = (CONTROLS | RITUAL_ANSWERS) - {"Rate", "ForgetThat"}
 """With nothing running, these change nothing: they only get an answer ("Nothing's running right now.")."""
+IDLE_SILENT = IDLE_ANSWERED - {"Repeat"}
+"""Of those, the ones let pass in silence when heard only half (doubt.idle_talk): "say that again" still repeats
+Tandem's last line."""
 MAX_RITUAL_SECONDS = 3 * 3600
 """The longest a ritual can last (config durations cap): how far back a rated moment may have started."""
 SPEAKER_SECONDS = 90.0
@@ -178,7 +181,7 @@ class Dialog:
         now = self.clock.now()
         run = self.run
         self._offers.heard()
-        if (run is None and not self._asked() and isinstance(u, IntentMatch) and u.intent in IDLE_ANSWERED
+        if (run is None and not self._asked() and isinstance(u, IntentMatch) and u.intent in IDLE_SILENT
                 and idle_talk(u, transcript)):
             # "stop the kettle" half heard as a stop: nothing to stop, and no answer to kitchen talk (the intent is
             # still told, so a stop said over Tandem's own voice still silences it)
