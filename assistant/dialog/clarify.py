@@ -28,7 +28,7 @@ from typing import Any
 
 from assistant.clock import Clock
 from assistant.config import Durations
-from assistant.dialog.voices import Voices
+from assistant.dialog.voices import Voices, slots_of
 from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say, Understanding
 from assistant.rituals.engine import Expectation
 from assistant.rituals.script import Ritual, RitualBook
@@ -146,9 +146,11 @@ class Clarifier:
     # -- questions ----------------------------------------------------------------------------
 
     def _question(self, u: IntentMatch, running: str | None, heard_idle: bool = False) -> Question | None:
-        if heard_idle and u.intent in CONFIRMED_IDLE and self.voices.has(f"clarify_{u.intent}"):
-            words = {k: self.voices.number(v) if _whole(v) else v for k, v in u.slots.items()}
-            return self._ask(u, None, f"clarify_{u.intent}", **words)
+        key = f"clarify_{u.intent}"
+        if heard_idle and u.intent in CONFIRMED_IDLE and self.voices.has(key):
+            words = {k: self.voices.number(v) if _whole(v) else v for k, v in u.slots.items() if v is not None}
+            if all(slots_of(text) <= set(words) for text in self.voices.responses[key]):  # a rating with no number
+                return self._ask(u, None, key, **words)
         ritual = self.rituals.by_intent(u.intent)
         if ritual is not None and running is None:
             return self._ritual_question(u, ritual)
