@@ -11,6 +11,8 @@ that must start nothing) are spoken the same way.
 
 from __future__ import annotations
 
+import functools
+import random
 import statistics
 import sys
 from collections import Counter, defaultdict
@@ -18,7 +20,7 @@ from typing import Any
 
 from bench.audio import noisy_copies, read16
 from bench.corpus import ASKED, CONTEXT_ALLOWED, CONTEXT_LIKELY, RITUAL_CONTROLS, context_means, heard_as, load, slots_right
-from assistant.dialog.doubt import weigh
+from assistant.dialog.doubt import idle_talk, weigh
 from bench.engines import suppression_cost, suppression_note
 from bench.report import Row, Section, Table, Target, pct
 from bench.voices import FAMILIES, VoiceMissing, available, render, voice_for
@@ -47,8 +49,37 @@ def clips(cases: list[dict[str, Any]], offset: int = 0) -> list[tuple[dict[str, 
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _clarifier() -> tuple[Any, str]:
+    """The dialog's own question rules (dialog/clarify.py) over the shipped voices and rituals and the default
+    lengths, and the name of a ritual to stand for the one running."""
+    from assistant.clock import VirtualClock
+    from assistant.config import Durations
+    from assistant.datafiles import voices_dir
+    from assistant.dialog.clarify import Clarifier
+    from assistant.dialog.voices import Voices
+    from assistant.rituals.script import load_rituals
+
+    voices = Voices.load(voices_dir())
+    book = load_rituals(voices_dir(), voices)
+    return Clarifier(voices, book, Durations(), VirtualClock(), random.Random(0)), next(iter(book.rituals))
+
+
+def asked_about(case: dict[str, Any], u: Any, transcript: Any = None) -> Any:
+    """The match Tandem would ask one short question about, heard (from `transcript`; None: typed) in the case's
+    context (a ritual runs during a ritual and at its rating question; idle: nothing runs and nothing was asked),
+    or None: acted on as it is or, unsure with no question for it (an unsure yes, a "Stop now?" with nothing to
+    stop), let pass as not understood (`Clarifier.would_ask`)."""
+    clarifier, ritual = _clarifier()
+    context = case.get("context", "idle")
+    heard_idle = context == "idle" and transcript is not None and transcript.engine != "text"
+    return clarifier.would_ask(u, ritual if context in ("ritual", "rating") else None, heard_idle)
+
+
 def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, Any]:
-    """right | asked_right | asked_wrong | wrong | missed, as bench/corpus.py counts typed text."""
+    """right | asked_right | asked_wrong | wrong | missed, as bench/corpus.py counts typed text, with the
+    questions the dialog really asks: an unsure match it has no question for is not understood (missed), and
+    a sure one it asks about (a "nineteen-second hug" heard where "ninety" fits) is asked."""
     from assistant.messages import IntentMatch
 
     context = case.get("context", "idle")
@@ -59,9 +90,12 @@ def outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, A
     u = weigh(match([transcript.text, *transcript.alternatives]), transcript, reread=match)
     if not isinstance(u, IntentMatch):
         return "missed", u
-    intent = heard_as(case, u.intent)
+    question = asked_about(case, u, transcript)
+    if question is not None:
+        return ("asked_right" if heard_as(case, question.intent) == case["intent"] else "asked_wrong"), u
     if getattr(u, "unsure", False):
-        return ("asked_right" if intent == case["intent"] else "asked_wrong"), u
+        return "missed", u
+    intent = heard_as(case, u.intent)
     good = intent == case["intent"] and slots_right(case.get("slots") or {}, u.slots)
     return ("right" if good else "wrong"), u
 
@@ -91,11 +125,14 @@ FAILURES = ("right", "asked", "misheard words", "matcher misses the words typed 
 
 
 def near_miss_kind(matcher: Any, transcript: Any, case: dict[str, Any]) -> str:
-    """quiet | asked | acted (a sure match of any intent: a false action)."""
+    """quiet | asked | answered | acted: see `near_miss_outcome`."""
     return near_miss_outcome(matcher, transcript, case)[0]
 
 
 def near_miss_outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tuple[str, Any]:
+    """What the dialog does with a near miss: quiet (nothing understood, or unsure with no question for it),
+    asked (one short question), answered (only told that nothing is running: `only_answers`) or acted (a sure
+    match that starts or changes something: a false action)."""
     from assistant.messages import IntentMatch
 
     allowed = RITUAL_CONTROLS if case.get("context") == "ritual" else None
@@ -103,17 +140,24 @@ def near_miss_outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tu
               reread=lambda texts: matcher.match_best(list(texts), allowed))
     if not isinstance(u, IntentMatch):
         return "quiet", u
-    return ("asked" if getattr(u, "unsure", False) else "acted"), u
+    if asked_about(case, u, transcript) is not None:
+        return "asked", u
+    if getattr(u, "unsure", False):
+        return "quiet", u
+    if only_answers(case, u):  # heard only approximately, the dialog lets it pass in silence (doubt.idle_talk)
+        from assistant.dialog.dialog import IDLE_SILENT
+
+        return ("quiet" if u.intent in IDLE_SILENT and idle_talk(u, transcript) else "answered"), u
+    return "acted", u
 
 
 def only_answers(case: dict[str, Any], u: Any) -> bool:
     """Whether a near miss acted on only got an answer that nothing is running: a control or a yes/no with
     no ritual running (dialog.py `_idle`: "Nothing's running right now."). A rating still changes the
     journal (it rates the latest finished moment), forgetting too; in a ritual a control changes it."""
-    from assistant.dialog.dialog import RITUAL_ANSWERS
-    from assistant.rituals.engine import CONTROLS
+    from assistant.dialog.dialog import IDLE_ANSWERED
 
-    return case.get("context", "idle") != "ritual" and u.intent in (CONTROLS | RITUAL_ANSWERS) - {"Rate", "ForgetThat"}
+    return case.get("context", "idle") != "ritual" and u.intent in IDLE_ANSWERED
 
 
 def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] | None = None,
@@ -160,8 +204,7 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
                         if engine == default:
                             failures[snr].append((family, failure(kind, typed[id(case)], transcript)))
                     else:
-                        kind, u = near_miss_outcome(matcher, transcript, case)
-                        kind = "answered" if kind == "acted" and only_answers(case, u) else kind
+                        kind, _ = near_miss_outcome(matcher, transcript, case)
                         near_results[engine, snr].append((case, family, kind))
                 if (i + 1) % 50 == 0:
                     print(f"   commands {snr or 'clean'} {group}: {i + 1}/{len(items)}", file=sys.stderr, flush=True)
@@ -200,11 +243,13 @@ def _section(quick: bool, split: str, snrs, results, near_results, names: list[s
         f"misses, each spoken by one voice family in turn ({', '.join(families)}; bench/voices.py), clean and mixed "
         "with the barista kitchen noise at each SNR, heard by every engine in one pass per clip and matched in the "
         "phrasing's context (bench/corpus.py). Right = acted on with the intent and every stated slot right; asked = "
-        "the match was unsure (or read from a reading the recognizer doubted, dialog/doubt.py) and the dialog would "
-        "ask one short question first (`asked` rows count those whose "
-        "intent was the one meant); a near miss acted on (a sure match of any intent) is a false start, counted "
-        "in all and apart from those that only got the answer that nothing is running (a control or a yes with "
-        "no ritual running). "
+        "the dialog asks one short question first, counted with its own rules (dialog/clarify.py: an unsure ritual, "
+        "a length too short for it, an unsure Stop or Pause while a ritual runs, a rating heard with nothing asked; "
+        "`asked` rows count those whose "
+        "intent was the one meant); an unsure match it has no question for is let pass as not understood (missed). "
+        "A near miss acted on (a sure match of any intent) is a false start, counted "
+        "in all and apart from those that only got the answer that nothing is running (a control or a yes said word "
+        "for word with no ritual running; heard only approximately, it is let pass in silence, dialog/doubt.py). "
         "Durations: of the phrasings stating a duration whose intent was understood and acted on, the share "
         "with the duration right.")
     section = Section("commands", TITLE, method, mode="quick" if quick else "full")

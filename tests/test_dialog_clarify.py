@@ -107,6 +107,23 @@ def test_an_unsure_stop_with_nothing_running_asks_nothing(couple):
     assert reply.keys == ["didnt_catch"]
 
 
+def test_an_unsure_rating_at_the_rating_question_is_not_asked_back(couple):
+    """The rating's question back is for a number heard with nothing asked; at the rating question itself an
+    unsure rating is as before: not acted on, and not asked about."""
+    couple.say("start our hug")
+    couple.wait(95)
+    unsure = IntentMatch("Rate", {"rating": 4}, 0.5, "for", "fuzzy", runner_up="Skip", margin=0.1, unsure=True)
+    reply = couple._keep(couple.dialog.hear_understanding(unsure, "for", addressed=False))
+    assert "clarify_Rate" not in reply.keys and couple.last("hug").rating is None
+
+
+def test_a_rating_heard_with_no_number_is_not_asked_back_with_a_blank(couple):
+    heard = Transcript("rate it", engine="whisper", woke=True)
+    reply = couple._keep(couple.dialog.hear_understanding(IntentMatch("Rate", {}, 0.9, "rate it", "fuzzy"), "rate it",
+                                                          transcript=heard))
+    assert "clarify_Rate" not in reply.keys
+
+
 def test_an_unsure_stop_during_a_hug_is_asked_about_and_yes_stops_it(couple):
     couple.say("start our hug")
     couple.wait(10)

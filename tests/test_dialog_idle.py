@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from assistant.journal.records import Moment
-from assistant.messages import NoMatch, Transcript
+from assistant.messages import IntentMatch, NoMatch, Transcript
 
 from dialog_harness import Couple
 
@@ -23,6 +23,28 @@ def test_other_controls_with_nothing_running(tmp_path):
     for text, key in (("pause", "idle_pause"), ("resume", "idle_resume"), ("how much time is left", "idle_timeleft"),
                       ("add thirty seconds", "idle_addtime"), ("next", "idle_next")):
         assert couple.say(text).keys == [key], text  # each answered for what it is, never a bare "no"
+
+
+def test_a_stop_half_heard_with_nothing_running_is_let_pass_in_silence(tmp_path):
+    """ "Stop the kettle, I'll make it" after a false wake, heard as an approximate stop: nothing to stop, and
+    no answer to kitchen talk. Said word for word, or typed, it still gets its brief answer."""
+    couple = Couple(tmp_path)
+    heard = "stop the get it all i will make it"
+    silent = couple.dialog.hear_transcript(Transcript(heard, engine="whisper", woke=True))
+    assert silent.actions == () and [e.details["intent"] for e in silent.events] == ["Stop"]  # still hushes Tandem
+    assert couple.dialog.hear_transcript(Transcript("stop", engine="whisper", woke=True)).keys == ["idle_stop"]
+    assert couple.say(heard).keys == ["idle_stop"]
+    lower_down = Transcript("please switch off the guys", alternatives=("please switch off",), engine="whisper", woke=True)
+    assert couple.dialog.hear_transcript(lower_down).actions == ()  # "the geyser": a stop only further down the list
+    unsure = IntentMatch("Stop", {}, 0.5, "stop the get it", "fuzzy", runner_up="Pause", margin=0.1, unsure=True)
+    from_speech = Transcript("stop the get it", engine="whisper", woke=True)
+    assert couple.dialog.hear_understanding(unsure, "stop the get it", transcript=from_speech).actions == ()
+    assert couple.dialog.hear_understanding(unsure, "stop the get it").keys == ["didnt_catch"]  # typed
+    again = Transcript("can you say that one more time please", engine="whisper", woke=True)  # approximate
+    assert couple.dialog.hear_transcript(again).keys == ["didnt_catch"]  # still repeats Tandem's last line
+    couple.say("start our hug")
+    couple.dialog.hear_transcript(Transcript(heard, engine="whisper", woke=True))
+    assert couple.dialog.running is None  # during a ritual the same words still stop it
 
 
 def test_kitchen_talk_gets_a_short_sorry_only_when_addressed(tmp_path):
@@ -104,6 +126,21 @@ def test_rate_gives_the_last_moment_a_rating(tmp_path):
     couple.wait(100)
     assert couple.say("rate it five").keys == ["rating_thanks"]
     assert couple.last("hug").rating == 5
+
+
+def test_a_number_heard_with_nothing_asked_is_asked_back_before_it_rates(tmp_path):
+    """ "Too loud, turn it down" heard as "two and a half": a rating word for word, but near a kitchen speaker a
+    number is likelier talk than a late rating. One short question; "yes" rates, "no" leaves the moment as it was."""
+    couple = Couple(tmp_path)
+    couple.say("start our hug")
+    couple.wait(200)  # the hug and its unanswered rating question are over
+    heard = Transcript("two and a half", engine="whisper", woke=True)
+    asked = couple.dialog.hear_transcript(heard)
+    assert asked.keys == ["clarify_Rate"] and asked.said[0].lower().startswith("two out of five")
+    assert couple.last("hug").rating is None
+    assert couple.say("no").keys == ["clarify_declined"] and couple.last("hug").rating is None
+    couple.dialog.hear_transcript(heard)
+    assert couple.say("yes").keys == ["rating_thanks"] and couple.last("hug").rating == 2
 
 
 def test_forget_that_with_nothing_to_forget(tmp_path):

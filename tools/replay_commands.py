@@ -230,7 +230,7 @@ def replay(snr: int, show: set[str], diff: bool, near: bool, verbose: bool, mani
               + f"  per family right {fam}")
         if near and near_results[engine]:
             nr = near_results[engine]
-            print(f"{'':13s} near misses n={sum(nr.values())}: acted {nr['acted']} asked {nr['asked']}")
+            print(f"{'':13s} near misses n={sum(nr.values())}: acted {nr['acted']} answered {nr['answered']} asked {nr['asked']}")
     by_intent: dict[str, Counter] = defaultdict(Counter)
     for case, _, kind in results["combined"]:
         by_intent[case["intent"]][kind] += 1

@@ -13,9 +13,12 @@ match becomes one question, and the next words answer it:
 A duration heard by a recognizer (one with `choices`) that is too short to be meant for the
 ritual (under a quarter of its usual length: a "nineteen-second hug") is also asked about,
 offering a sound-alike that fits ("ninety") when the matcher found one. Typed numbers are
-meant as typed. Intents with no question phrasing in the voices are never guessed: an unsure
-match of theirs is treated as not understood. Nor is a control asked about with nothing running ("Stop
-now?" after kitchen talk would stop nothing; a yes could only hear that nothing is running).
+meant as typed. A rating heard with nothing running or asked (no rating question waiting) is asked
+back too ("Two out of five for the last one?"): a number near a kitchen speaker ("two and a half", said
+"too loud, turn it down") would otherwise rate the latest moment. Typed, it rates. Intents with no question
+phrasing in the voices are never guessed: an unsure match of theirs is treated as not understood. Nor
+is a control asked about with nothing running ("Stop now?" after kitchen talk would stop nothing; a yes
+could only hear that nothing is running).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 from assistant.clock import Clock
 from assistant.config import Durations
-from assistant.dialog.voices import Voices
+from assistant.dialog.voices import Voices, slots_of
 from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say, Understanding
 from assistant.rituals.engine import Expectation
 from assistant.rituals.script import Ritual, RitualBook
@@ -37,6 +40,9 @@ SHORTEST_SHARE = 0.25
 TWO_WAY_MARGIN = 0.25
 """Two ritual intents closer than this (probability) are both offered: "Hug or breathing pause?"."""
 YES, NO = "Yes", frozenset({"No", "Stop"})
+CONFIRMED_IDLE = frozenset({"Rate"})
+"""Intents that change the journal heard with nothing running or asked: asked back (`clarify_<Intent>`, with their
+slots in words) when heard, not typed."""
 REPEAT = "Repeat"
 
 KEYS: dict[str, frozenset[str]] = {
@@ -74,11 +80,13 @@ class Clarifier:
         self.rng = rng
         self.pending: Question | None = None
 
-    def settle(self, u: Understanding, running: str | None = None, listening: bool = False) -> tuple[Understanding, Reply | None]:
+    def settle(self, u: Understanding, running: str | None = None, listening: bool = False,
+               heard_idle: bool = False) -> tuple[Understanding, Reply | None]:
         """What to act on now (`u`, or what an answer confirmed), or a reply that stands instead.
 
         `running` names the ritual in progress; while it `listening` for free answers (thanks),
-        nothing is asked and no question stays open.
+        nothing is asked and no question stays open. `heard_idle`: `u` was heard by a recognizer (not typed)
+        with nothing running and nothing asked (no offer or question waiting).
         """
         question, self.pending = self.pending, None
         if question is not None and self.clock.now() - question.asked_at > ANSWER_SECONDS:
@@ -91,7 +99,7 @@ class Clarifier:
                 return answered
         if not isinstance(u, IntentMatch):
             return u, None
-        asked = self._question(u, running)
+        asked = self._question(u, running, heard_idle)
         if asked is not None:
             self.pending = asked
             details = {"intent": asked.match.intent, "slots": dict(asked.match.slots),
@@ -100,6 +108,16 @@ class Clarifier:
         if u.unsure:
             return NoMatch(u.text, u.intent, u.confidence), None
         return u, None
+
+    def would_ask(self, u: Understanding, running: str | None = None, heard_idle: bool = False) -> IntentMatch | None:
+        """What a question would be about were `u` heard now with no question waiting (`running`: the ritual in
+        progress; `heard_idle` as for `settle`), asking nothing and keeping nothing: None when `u` is acted on as
+        it is or, unsure with no question for it, let pass as not understood. The benchmarks count questions
+        with it, so they count only the questions Tandem really asks."""
+        if not isinstance(u, IntentMatch):
+            return None
+        question = self._question(u, running, heard_idle)
+        return question.match if question is not None else None
 
     def expecting(self) -> Expectation | None:
         """While a question waits: listen without the wake phrase for the answer."""
@@ -127,11 +145,17 @@ class Clarifier:
 
     # -- questions ----------------------------------------------------------------------------
 
-    def _question(self, u: IntentMatch, running: str | None) -> Question | None:
+    def _question(self, u: IntentMatch, running: str | None, heard_idle: bool = False) -> Question | None:
+        key = f"clarify_{u.intent}"
+        if heard_idle and u.intent in CONFIRMED_IDLE and self.voices.has(key):
+            words = {k: self.voices.number(v) if _whole(v) else v for k, v in u.slots.items() if v is not None}
+            if all(slots_of(text) <= set(words) for text in self.voices.responses[key]):  # a rating with no number
+                return self._ask(u, None, key, **words)
         ritual = self.rituals.by_intent(u.intent)
         if ritual is not None and running is None:
             return self._ritual_question(u, ritual)
-        if u.unsure and running is not None and self.voices.has(f"clarify_{u.intent}"):
+        asks = self.voices.has(f"clarify_{u.intent}") and u.intent not in CONFIRMED_IDLE
+        if u.unsure and running is not None and asks:
             noun = self.voices.noun(running) if running else ""
             seconds = u.slots.get("seconds")
             duration = self.voices.spoken_duration(seconds) if _whole(seconds) else ""

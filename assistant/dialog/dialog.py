@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.clock import Clock
 from assistant.dialog.clarify import Clarifier
-from assistant.dialog.doubt import DoubtSettings, weigh
+from assistant.dialog.doubt import DoubtSettings, idle_talk, weigh
 from assistant.config import Settings
 from assistant.dialog.offers import ANSWER_MEANS, OfferKeeper, offer_keys
 from assistant.dialog.summaries import streak_lines, today_lines, week_lines
@@ -37,6 +37,11 @@ ANSWER_CONTROL_CONFIDENCE = 0.92
 """While listening for free answers, a fuzzy control match must be this sure (and short) to count."""
 ANSWER_CONTROL_WORDS = 4
 RITUAL_ANSWERS = frozenset({"Skip", "Rate", "Yes", "No", "ForgetThat"})
+IDLE_ANSWERED = (CONTROLS | RITUAL_ANSWERS) - {"Rate", "ForgetThat"}
+"""With nothing running, these change nothing: they only get an answer ("Nothing's running right now.")."""
+IDLE_SILENT = IDLE_ANSWERED - {"Repeat"}
+"""Of those, the ones let pass in silence when heard only half (doubt.idle_talk): "say that again" still repeats
+Tandem's last line."""
 MAX_RITUAL_SECONDS = 3 * 3600
 """The longest a ritual can last (config durations cap): how far back a rated moment may have started."""
 SPEAKER_SECONDS = 90.0
@@ -116,13 +121,13 @@ class Dialog:
             short = len(rest.split()) <= NAME_ONLY_WORDS
             if isinstance(u, IntentMatch) and not (short and u.method != "exact"):
                 self._speaker = (name, self.clock.now())
-                return self.hear_understanding(u, text, addressed)
+                return self.hear_understanding(u, text, addressed, transcript)
             if short:  # "it's Alex", "that was Sam": a few words around a name say who speaks
                 self._offers.heard()
                 return self._on_named(name)
         u = weigh(self._match(texts, allowed, heard, addressed), transcript, self.doubt,
                   lambda t: self._match(list(t), allowed, heard, addressed))
-        return self.hear_understanding(u, text, addressed)
+        return self.hear_understanding(u, text, addressed, transcript)
 
     def understand(self, hypotheses: list[str], allowed: frozenset[str] | None,
                    transcript: Transcript | None = None) -> IntentMatch | NoMatch:
@@ -169,12 +174,21 @@ class Dialog:
         name, pattern = found[0]
         return name, " ".join(pattern.sub(" ", text).split())
 
-    def hear_understanding(self, u: IntentMatch | NoMatch, text: str, addressed: bool = True) -> Reply:
-        """Act on an understanding (the loop may have matched it already, e.g. from an n-best list)."""
+    def hear_understanding(self, u: IntentMatch | NoMatch, text: str, addressed: bool = True,
+                           transcript: Transcript | None = None) -> Reply:
+        """Act on an understanding (the loop may have matched it already, e.g. from an n-best list); `transcript`:
+        what it was heard from, None for typed text."""
         now = self.clock.now()
         run = self.run
         self._offers.heard()
-        u, asked = self._clarify.settle(u, run.name if run else None, bool(run and run.state is RunState.LISTENING))
+        if (run is None and not self._asked() and isinstance(u, IntentMatch) and u.intent in IDLE_SILENT
+                and idle_talk(u, transcript)):
+            # "stop the kettle" half heard as a stop: nothing to stop, and no answer to kitchen talk (the intent is
+            # still told, so a stop said over Tandem's own voice still silences it)
+            return Reply((), (Event("intent", self._intent_details(u, text)),))
+        heard_idle = run is None and transcript is not None and transcript.engine != "text" and not self._asked()
+        u, asked = self._clarify.settle(u, run.name if run else None, bool(run and run.state is RunState.LISTENING),
+                                        heard_idle)
         if asked is not None:  # one short question instead of a guess, or the answer to one
             self._remember(asked)
             return asked
