@@ -290,8 +290,8 @@ def run(quick: bool = False) -> Section:
         steady = 100 * steady_idle(engine, idle_long, IDLE_SETTLE, idle_s - 4)
         difference = 100 * (long.cpu - short.cpu) / idle_s  # the input is paced: idle_s more seconds of listening
         section.rows.append(Row(f"{engine}: idle CPU while listening", round(steady, 1), "%", TARGETS["cpu"],
-                                f"% of one core, {idle_s - 4} s of kitchen noise from {IDLE_SETTLE} s after the microphone "
-                                f"opened, one process; as two runs' difference {difference:.1f} %"))
+                                f"% of one core, {idle_s - 4} s of kitchen noise from {IDLE_SETTLE} s after the "
+                                f"microphone opened, one process; as two runs' difference {difference:.1f} %"))
         rss = max(r.max_rss_mb for r in [*starts, talk, short, long])
         section.rows.append(Row(f"{engine}: peak resident memory", round(rss), "MB", TARGETS["rss"]))
         opened = [listening_after(engine, silence) for _ in range(startup_runs)]
