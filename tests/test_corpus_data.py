@@ -263,6 +263,17 @@ def test_no_sentence_appears_twice_in_any_corpus() -> None:
             seen[said] = name
 
 
+def test_wake_sound_alikes_are_dev_only_new_lines_that_name_no_wake_phrase() -> None:
+    # tuned on (bench/wake.py's dev row) and written apart from the kitchen talk: never a test split, never a
+    # line said elsewhere, never "hey tandem" itself
+    alikes = rows("wake_alikes")
+    assert len(alikes) >= 40 and all(set(row) == {"text", "round", "split"} and row["split"] == "dev" for row in alikes)
+    elsewhere = {words(row["text"]) for name in ALL_FILES for row in rows(name)}
+    said = [words(row["text"]) for row in alikes]
+    assert len(set(said)) == len(said) and not set(said) & elsewhere
+    assert not any(s[:2] == WAKE_PHRASE for s in said)
+
+
 def test_no_command_is_also_a_near_miss() -> None:
     commands = {command_words(n, r) for n in INTENT_FILES for r in rows(n)}
     both = [r["text"] for r in rows("near_misses") if words(r["text"]) in commands]

@@ -15,7 +15,7 @@ from assistant.recognize.base import ListenMode
 from assistant.recognize.whisper_model import whisper_status
 from assistant.understand.intents import load_intents
 from assistant.wake.fused import FusedSettings, decide
-from assistant.wake.verify import WakeVerdict, rival_forms, rivals, sound_alikes, verify_wake, wake_forms
+from assistant.wake.verify import WakeVerdict, name_alike, rival_forms, rivals, sound_alikes, verify_wake, wake_forms
 
 CUES = ["hey tandem, start our hug timer", "hey tandem, how did we do this week", "hey tandem, let's breathe"]
 KITCHEN = ["hey, can you pass the salt", "we saw a tandem bicycle on the towpath",
@@ -84,6 +84,36 @@ def test_say_tandem_heard_by_the_spotter_too_is_no_wake_when_its_sound_alike_exp
     assert phrase.margin == alike.margin and decide(0.5, phrase, True)
     # without the spotter the same margin is no wake at that peak, sound-alikes or not
     assert not decide(0.5, verify_wake(lambda texts: score(texts, -4.0), [heard], "hey tandem"), False)
+
+
+def test_a_name_written_where_tandem_belongs_is_read_as_a_name_near_it():
+    # names are endless (Tanner, Tamsin, Tandy...): no list holds them, so what Whisper wrote in the name's place
+    # is weighed when it is spelled like "tandem" but is not it
+    for heard in ("hey tanner your lunch is on the side", "hey tamsen give us a hug", "hey tandy get down",
+                  "hey tan them onions a bit longer", "hey tanya can you start the kettle"):
+        assert name_alike(heard, "hey tandem"), heard
+    for heard in ("hey tandem start a hug", "hey there", "hey can you pass the salt", "a tandem start a hug",
+                  "they tend them to start a hug", "hey", "pay tandem stop"):
+        assert not name_alike(heard, "hey tandem"), heard
+
+
+def test_hey_tanner_wakes_no_one_when_whisper_heard_the_name_better_than_the_phrase():
+    # the model vouches (0.99), the spotter fired, the margin is lenient enough for both paths: but the phrase
+    # explains the words worse than Whisper's own "hey tanner", which no rivals file lists
+    heard = "hey tanner your lunch is on the side"
+
+    def score(texts: list[str], name_gain: float) -> list[float]:
+        return [-20.0 - len(t.split()) + (name_gain if t == heard else 0.0) for t in texts]
+
+    named = verify_wake(lambda texts: score(texts, 1.5), [heard], "hey tandem", spotted=True)
+    assert named.margin == named.own_margin == pytest.approx(-0.5)  # best form: "hey tandem lunch is on the side"
+    assert named.rival_margin > FusedSettings().rival_margin
+    assert not decide(0.99, named, True)
+    # the same words scored the other way round: the phrase beats the name, and wakes
+    phrase = verify_wake(lambda texts: score(texts, -1.5), [heard], "hey tandem", spotted=True)
+    assert phrase.own_margin == pytest.approx(2.5) and decide(0.99, phrase, True)
+    # a reading with no name near the phrase's asks nothing more
+    assert verify_wake(lambda texts: score(texts, 0.0), ["eight and start a hug"], "hey tandem").own_margin == float("inf")
 
 
 def test_a_bare_wake_phrase_needs_a_surer_model_than_one_followed_by_a_command():

@@ -33,6 +33,10 @@ CONFIRMED_MARGIN = -15.0
 """Nats, when the first stage's keyphrase spotter (pocketsphinx) also heard the phrase: flagged kitchen
 talk scored -22 and below (but for one trap line, "hey, tender or well done", at -3); a bare "hey tandem"
 cut off by a pause scored -8 to -12."""
+NAME_LIKE = 50.0
+"""How alike (rapidfuzz's `fuzz.ratio`, 0-100) the word or two written where the phrase's name belongs must be
+to the name to count as a near miss of it (`name_alike`): "tanner", "tanya", "tamsen", "tandy" and "tan them"
+score 50-77 against "tandem"; "there", "danny" and "can" 36 or less."""
 ALIKES_DIR = Path(__file__).parent / "data"
 """Where a phrase's sound-alikes live, as data beside its model: `<phrase_with_underscores>_alikes.yaml`."""
 
@@ -80,6 +84,11 @@ class WakeVerdict:
     without: list[tuple[str, float]] = field(default_factory=list)
     spotted: bool = False
     """A keyphrase spotter heard the phrase too."""
+    own_margin: float = math.inf
+    """The phrase's best form against the likeliest of what the engines wrote when they wrote a word near its
+    name in its place ("hey tanner your lunch", `name_alike`; nats): Whisper heard a name, and names are endless,
+    so no rivals file lists them. Free: those readings are among the forms without the phrase, already scored.
+    Infinite when no hypothesis reads so."""
     rival_test: Callable[[], float] | None = field(default=None, compare=False, repr=False)
     """Scores the sound-alikes when first asked (`rival_margin`): one more batch, which only a doubtful wake
     needs."""
@@ -101,6 +110,20 @@ def rival_forms(text: str, phrase: str) -> dict[str, dict[str, float]]:
     wake = len(phrase.split())
     return {form: {f"{rival} {' '.join(form.split()[wake:])}".strip(): handicap for rival, handicap in alikes.items()}
             for form in wake_forms(text, phrase)[0]}
+
+
+def name_alike(text: str, phrase: str, likeness: float = NAME_LIKE) -> bool:
+    """`text` opens with the phrase's words but for its last (the name: "tandem"), where it has one or two
+    words spelled like the name but not it: "hey tanner ...", "hey tamsen ...", "hey tan them ..." (not "hey
+    tandem ...", "hey there ...", "a tandem ...")."""
+    from rapidfuzz import fuzz
+
+    *lead, name = phrase.split() or [""]
+    words = text.split()
+    rest = words[len(lead):]
+    if words[: len(lead)] != lead or not rest or rest[0] == name:
+        return False
+    return any(fuzz.ratio("".join(rest[:k]), name) >= likeness for k in (1, 2) if len(rest) >= k)
 
 
 def wake_forms(text: str, phrase: str) -> tuple[list[str], list[str]]:
@@ -147,4 +170,7 @@ def verify_wake(score: Callable[[list[str]], list[float]], hypotheses: Sequence[
     best_without = ranked_without[0][1] if ranked_without else -math.inf
     gap = ranked_with[0][1] - best_without
     woke = gap >= margin or (spotted and gap >= confirmed_margin)
-    return WakeVerdict(woke, gap, ranked_with, ranked_without, spotted, rival_test if rivals else None)
+    named = [s for t, s in ranked_without if name_alike(t, phrase)]
+    own = ranked_with[0][1] - named[0] if named else math.inf
+    return WakeVerdict(woke, gap, ranked_with, ranked_without, spotted, own_margin=own,
+                       rival_test=rival_test if rivals else None)
