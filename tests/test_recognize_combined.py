@@ -78,7 +78,9 @@ def test_a_command_both_engines_read_the_same_way_is_answered_without_forced_sco
     audio = audio_gen.speak("whose turn is it", "flite:slt")
     heard = {}
     for agree in (True, False):
-        transcript, scored = hear_counting_scores(combined, monkeypatch, audio, ListenMode(), agree_meaning=agree)
+        # agree_fast off: the two engines may well write the very same words (then nothing is scored either way)
+        transcript, scored = hear_counting_scores(combined, monkeypatch, audio, ListenMode(), agree_meaning=agree,
+                                                  agree_fast=False)
         heard[agree] = (combined.matcher.match_best([transcript.text, *transcript.alternatives]).intent, scored)
     assert heard[True][0] == heard[False][0] == "WhoseTurn"
     assert heard[True][1] == 0 < heard[False][1]
@@ -262,3 +264,34 @@ def test_a_command_the_grammar_made_of_the_whole_utterance_or_of_a_number_is_not
     understood = Scored("start the timer", -10.0, 2.0, "whisper")
     hug = Scored("start the hug timer", -20.0, 3.0, "splice")
     assert key_word_heard(understood, [understood, hug], words, 16.0, 4) is None
+
+
+def test_a_reading_whisper_alone_would_act_on_just_the_same_is_not_asked_about_for_doubt(arbiter):
+    # "Walk timer. Going out." in espeak's voice at 12 dB: Whisper's beam wrote "what time is going out" first and
+    # "walk timer going out" fourth; forced scoring put "one time going out", which means nothing, 0.4 nats above it.
+    from assistant.recognize.combined import whisper_agrees
+
+    beam = ["what time is going out", "one time going out", "what time going out", "walk timer going out"]
+    assert whisper_agrees(arbiter, "walk timer going out", beam, ListenMode())  # Whisper alone starts the walk
+    assert not whisper_agrees(arbiter, "walk timer going out", ["one time going out"], ListenMode())
+    assert not whisper_agrees(arbiter, "start a hug", beam, ListenMode())  # another intent: still doubtful
+
+
+def test_among_whisper_readings_that_mean_the_same_the_beam_first_keeps_a_name_forced_scoring_lowercased_away(arbiter):
+    # "Tandem, please note that I appreciate Harold fixing the gate." (flite, 12 dB): the beam wrote "Harold" first;
+    # lowercased and without punctuation, forced scoring likes "a careful" 8 nats better.
+    from assistant.recognize.combined import Scored, beam_kept
+
+    careful = Scored("please note that i appreciate a careful fixing the gate", -18.9, 3.0, "whisper")
+    harold = Scored("please note that i appreciate harold fixing the gate", -26.7, 3.0, "whisper")
+    beam = [harold.text, careful.text]
+    assert beam_kept(arbiter, careful, [careful, harold], beam, ListenMode()) == harold
+    assert beam_kept(arbiter, harold, [careful, harold], beam, ListenMode()) is None  # the beam's first won anyway
+    # numbers are the neighbours' to weigh: a beam first with another number does not win this way
+    ninety = Scored("start a ninety second hug", -12.0, 3.0, "whisper")
+    nineteen = Scored("start a nineteen second hug", -15.0, 3.0, "whisper")
+    assert beam_kept(arbiter, ninety, [ninety, nineteen], [nineteen.text, ninety.text], ListenMode()) is None
+    # a beam first of another intent does not win either
+    hug = Scored("start a hug", -10.0, 3.0, "whisper")
+    walk = Scored("start a walk", -14.0, 3.0, "whisper")
+    assert beam_kept(arbiter, hug, [hug, walk], [walk.text, hug.text], ListenMode()) is None

@@ -22,6 +22,23 @@ def test_the_prompt_carries_the_wake_phrase_example_sentences_and_every_kind_of_
     assert "a minute and a half" in tandem and "americano" not in tandem
 
 
+
+def test_each_intent_is_shown_to_whisper_by_its_most_typical_sentence_not_an_odd_expansion():
+    tandem = load_intents(intents_dir())
+    typical = hybrid_prompt(tandem, "hey tandem").lower()
+    assert "hug me." in typical and "a coffee hugs" not in typical
+    nearest = hybrid_prompt(tandem, "hey tandem", typical=False).lower()  # what the wake path keeps
+    assert nearest.startswith("hey tandem.") and "a coffee hugs" in nearest
+
+
+def test_a_typical_sentence_is_not_a_long_order_that_crowds_slot_values_out_of_the_prompt():
+    # the barista's most typical sample is a 13-word order; its words left no room for "iced mocha with a bit of
+    # milk", and Whisper wrote "a bitter almond milk"
+    barista = load_intents(BARISTA_INTENTS)
+    prompt = hybrid_prompt(barista, "hey tandem").lower()
+    assert "iced mocha with a bit of milk." in prompt
+    assert "little bit of sugar" not in prompt
+
 def test_a_misheard_number_gets_its_sound_alike_as_a_candidate():
     phrases = SlotPhrases(load_intents(intents_dir()))
     assert "start a ninety second hug" in phrases.variants("start a nineteen second hug")

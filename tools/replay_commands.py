@@ -151,7 +151,7 @@ def replay(snr: int, show: set[str], diff: bool, near: bool, verbose: bool, mani
     near_results: dict[str, Counter] = defaultdict(Counter)
     lines: list[str] = []
     changed = 0
-    per_clip: list[tuple[str, str, str]] = []
+    per_clip: list[tuple[str, str, str, str, str]] = []
     began = time.perf_counter()
     paths = sorted(folder.glob("*.pkl"))
     if manifest is not None:  # the same clips as an earlier replay (the store grows while decoding)
@@ -195,8 +195,11 @@ def replay(snr: int, show: set[str], diff: bool, near: bool, verbose: bool, mani
             got = {"combined": transcript, "whisper": real.transcript(encoded, hyps, mode), "pocketsphinx": sphinx}
         if whisper.new:
             path.write_bytes(pickle.dumps(record))
-        per_clip.append((path.name, near_miss_kind(matcher, got["combined"], case) if record["group"] == "near"
-                         else outcome(matcher, got["combined"], case)[0], got["combined"].text))
+        def kind_of(t: Any) -> str:
+            return near_miss_kind(matcher, t, case) if record["group"] == "near" else outcome(matcher, t, case)[0]
+
+        per_clip.append((path.name, kind_of(got["combined"]), got["combined"].text, kind_of(got["whisper"]),
+                         case["text"]))
         if record["group"] == "near":
             for engine, t in got.items():
                 near_results[engine][near_miss_kind(matcher, t, case)] += 1
@@ -216,8 +219,9 @@ def replay(snr: int, show: set[str], diff: bool, near: bool, verbose: bool, mani
         lost = diff and kinds["whisper"][0] == "right" and kinds["combined"][0] != "right"
         if (want and kinds["combined"][0] != "right") or lost:
             lines.append(_explain(case, family, got, kinds, combined, "LOST " if lost else ""))
-    if outcomes is not None:  # one line per clip: compare two replays with `diff`
-        outcomes.write_text("".join(f"{name}\t{kind}\t{text!r}\n" for name, kind, text in sorted(per_clip)))
+    if outcomes is not None:  # one line per clip (combined, then Whisper alone): compare two replays with `join`
+        outcomes.write_text("".join(f"{name}\t{kind}\t{text!r}\t{alone}\t{said!r}\n"
+                                    for name, kind, text, alone, said in sorted(per_clip)))
     for line in lines:
         print(line)
     print(f"\nreplayed in {time.perf_counter() - began:.0f} s; combined transcript changed on {changed} phrasings")

@@ -73,6 +73,12 @@ class WhisperSettings:
     12 dB (every third) changed 3 of 132 (1 better, 1 worse, 1 missed now asked); the prompt's slot-value
     tail alone (52 tokens) changed 4 of 198 (1 better, 3 worse). Scoring time saved: a third with the bare
     sequence, 7-17 % with the tail (a loaded machine)."""
+    wake_prompt_nearest: bool = True
+    """In wake mode ("hey tandem, start our hug timer" in one breath) the prompt's example sentences are each
+    intent's sample nearest three words long, not its most typical (prompt.py `typical_samples`): the wake
+    test's margins (wake/verify.py, wake/fused.py) were fitted with that prompt, and with the typical one
+    the rival test let through fewer real phrases on the one clip tried (espeak en-us "hey tandem, start
+    our hug timer" at 12 dB, eight renders differing only in sox's dither: 5 woke -> 1)."""
     window_seconds: float = 0.0
     """Encoder window; 0 fits it to the utterance plus a second. Whisper was trained on 30 s windows:
     a fitted window is about four times faster, and the repetitions it provokes are cut
@@ -130,14 +136,26 @@ class WhisperRecognizer(Recognizer):
         self.tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
                                    task="transcribe", language="en")
         self._numbers = getattr(intent_set, "numbers", None)
-        prompt = hybrid_prompt(intent_set, self.wake_phrase) if settings.prompt and intent_set is not None else ""
-        self.prompt_text = prompt
+        prompted = settings.prompt and intent_set is not None
+        self.prompt_text = hybrid_prompt(intent_set, self.wake_phrase) if prompted else ""
         self._start = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
-        prompt_ids = self.tokenizer.encode(" " + prompt)[-PROMPT_TOKENS:] if prompt else []
-        self._command_prompt = ([self.tokenizer.sot_prev, *prompt_ids] if prompt_ids else []) + self._start
+        self._command_prompt = self._prompt_tokens(self.prompt_text)
+        self._wake_prompt = self._prompt_tokens(hybrid_prompt(intent_set, self.wake_phrase, typical=False)
+                                                if prompted and settings.wake_prompt_nearest else self.prompt_text)
         self._lock = threading.Lock()
         self.token_logprobs: dict[str, list[float]] = {}
         """Per-token log-probabilities (the end of text last) of the texts `score` saw, this utterance."""
+
+    def _prompt_tokens(self, prompt: str) -> list[int]:
+        """The decoder's start: the prompt as previous text (its last `PROMPT_TOKENS`), then the start sequence."""
+        prompt_ids = self.tokenizer.encode(" " + prompt)[-PROMPT_TOKENS:] if prompt else []
+        return ([self.tokenizer.sot_prev, *prompt_ids] if prompt_ids else []) + self._start
+
+    def _prompt_for(self, mode: ListenMode) -> list[int]:
+        """What the decoder starts from in this mode: no prompt for free answers, the wake prompt in wake mode."""
+        if mode.free_text:
+            return self._start
+        return self._wake_prompt if mode.wake else self._command_prompt
 
     # -- the pieces the combined engine uses -------------------------------------------------------
 
@@ -161,7 +179,7 @@ class WhisperRecognizer(Recognizer):
     def hypotheses(self, encoded: Encoded, mode: ListenMode = ListenMode()) -> list[Hypothesis]:
         """The beam's n-best list (best first, duplicates after normalising dropped)."""
         s = self.settings
-        prompt = self._start if mode.free_text else self._command_prompt
+        prompt = self._prompt_for(mode)
         with self._lock:
             result = self.model.model.generate(
                 encoded.output, [prompt], beam_size=s.beam_size, num_hypotheses=min(s.hypotheses, s.beam_size),
@@ -194,7 +212,7 @@ class WhisperRecognizer(Recognizer):
         begin with the same tokens are bounded by it without being scored (bounds.py)."""
         if not texts:
             return []
-        start = self._command_prompt if self.settings.score_prompt and not mode.free_text else self._start
+        start = self._prompt_for(mode) if self.settings.score_prompt else self._start
         tokens = [self.text_tokens(t) for t in texts]
         out = [-math.inf] * len(texts)
         from ctranslate2 import StorageView
