@@ -399,3 +399,29 @@ def test_whose_turn_with_a_dropped_g_still_asks_whose_turn(matcher):
     assert matcher.reader.read("we're doin it").words[1] == "doing"
     # only ever a word the intents use: "cabin" is no "cabing", and it stays a word of its own
     assert matcher.reader.read("the cabin").words == ["the", "cabin"]
+
+
+# -- a length of time stressed, chat tails, "me and her" (round 10) -------------------------------------
+
+@pytest.mark.parametrize("stressed, plain", [("a whole minute of hugging", "a minute of hugging"),
+                                             ("walk for a proper half hour", "walk for a half hour"),
+                                             ("breathe for a good three minutes", "breathe for three minutes"),
+                                             ("an entire minute and a half", "a minute and a half")])
+def test_a_length_of_time_stressed_is_the_same_length(matcher, stressed, plain):
+    assert matcher.reader.read(stressed).tagged[-3:] == matcher.reader.read(plain).tagged[-3:]
+
+
+def test_a_stressed_duration_starts_the_ritual_for_that_long(matcher):
+    assert understood(matcher.match("we'd like a solid two minutes of hugging")) == ("StartHug", {"seconds": 120})
+
+
+@pytest.mark.parametrize("text", ["that was a good one", "a full house tonight", "a whole lot of fuss"])
+def test_the_same_words_before_anything_but_a_time_are_left_alone(matcher, text):
+    assert matcher.reader.read(text).words == matcher.reader.read(text, guess=False).words == \
+        [w for w in text.split()]
+
+
+def test_a_chat_tail_or_me_and_her_says_nothing_of_what_is_asked(matcher):
+    assert matcher.reader.read("hug timer rn fam").words == matcher.reader.read("hug timer").words
+    assert matcher.reader.read("me and him need a breather").words == \
+        matcher.reader.read("the two of us need a breather").words

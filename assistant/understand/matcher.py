@@ -37,7 +37,7 @@ from assistant.understand.features import FREE, features, past_tense, stemmer
 from assistant.understand.intents import IntentSet, Template
 from assistant.understand.language import base_language
 from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
-from assistant.understand.normalize import FILLERS, REFERENCES, SPOKEN_ENDINGS, tokens
+from assistant.understand.normalize import DURATION_HEDGES, FILLERS, REFERENCES, SPOKEN_ENDINGS, tokens
 from assistant.understand.numbers import share_with_hassil, sounds_alike
 from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
@@ -146,7 +146,8 @@ class Matcher:
         vectors = self.vectors
         self.reader = Reader(intent_set.numbers, self.lexicon, intent_set.synonyms, fillers,
                              is_word=lambda w: past(w) or (vectors is not None and vectors.is_word(w)),
-                             endings=SPOKEN_ENDINGS.get(self.language, ()))
+                             endings=SPOKEN_ENDINGS.get(self.language, ()),
+                             hedges=DURATION_HEDGES.get(self.language))
         self.skeletons = self._skeletons()
         self.stem = stemmer(self.language)
         self._units: dict[str, set[str | None]] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 MAX_CHARS = 400
 """Longer input is not a spoken command; it is cut here so matching stays fast."""
@@ -45,6 +45,28 @@ SPOKEN_ENDINGS = {"en": ((re.compile(r"([a-z]*[aeiouy][a-z]*)in"), r"\1ing"),)}
 """Word endings as people say them and write what they say, against how the intents spell them, per language:
 (whole-word pattern, replacement). "goin'", "doin'" are "going", "doing" (the apostrophe went with the
 punctuation); "thin", "skin" are not (no vowel before the ending). Only ever read as a word the intents use."""
+class Hedges(NamedTuple):
+    """How people stress a length of time in one language (`DURATION_HEDGES`)."""
+
+    articles: tuple[str, str]
+    """The article, and the one said before `vowel_times` ("a minute", "an hour")."""
+    words: frozenset[str]
+    """What stresses a length: "a full minute", "a good two minutes"."""
+    times: frozenset[str]
+    """The words a length of time is said in."""
+    vowel_times: frozenset[str]
+    """Time words taking the second article."""
+
+
+DURATION_HEDGES = {"en": Hedges(("a", "an"),
+                                frozenset({"full", "whole", "good", "solid", "proper", "straight", "clear", "entire",
+                                           "decent", "quick", "mere", "measly"}),
+                                frozenset({"minute", "minutes", "second", "seconds", "hour", "hours", "half",
+                                           "quarter", "couple", "few"}),
+                                frozenset({"hour", "hours"}))}
+"""How people stress a length of time, per language. "a full minute and a half", "an entire minute" are "a minute
+and a half", "a minute"; "a good two minutes" is "two minutes". A hedge goes only between an article and a time
+word, or a number with its time word: "a good one" is a rating."""
 REFERENCES = {"en": frozenset({"that", "it", "this", "those", "these"})}
 """Words that point back at something said before, per language: free text of these alone says nothing of its
 own ("I appreciate that, thanks" answers a person; "I appreciate you" is an appreciation)."""

@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from assistant.understand.lexicon import NUMBER_TAG, Lexicon, Reading
-from assistant.understand.normalize import Fillers, Phrases, tokens
+from assistant.understand.normalize import Fillers, Hedges, Phrases, tokens
 from assistant.understand.numbers import NumberWords
 
 SPELLING = 85.0
@@ -54,8 +54,11 @@ class Reader:
 
     def __init__(self, numbers: NumberWords, lexicon: Lexicon, synonyms: dict[str, str],
                  fillers: Iterable[str], is_word: Callable[[str], bool] | None = None,
-                 endings: Iterable[tuple[re.Pattern[str], str]] = ()) -> None:
+                 endings: Iterable[tuple[re.Pattern[str], str]] = (),
+                 hedges: Hedges | None = None) -> None:
         self.numbers = numbers
+        self.hedges = hedges
+        """How a length of time is stressed: "a full minute" is "a minute" (`normalize.DURATION_HEDGES`)."""
         self.endings = tuple(endings)
         """(pattern, replacement) of word endings as said: "goin" is the known "going", though a word of its own."""
         self.is_word = is_word
@@ -124,10 +127,30 @@ class Reader:
 
     def plain(self, words: list[str], strip: bool = True) -> list[str]:
         """Synonyms replaced and (when `strip`) fillers dropped; the words themselves if nothing is left."""
-        meant = self.synonyms.apply(words)
+        meant = self._unhedged(self.synonyms.apply(words))
         if not strip:
             return meant
         return self.fillers.strip(meant) or meant
+
+    def _unhedged(self, words: list[str]) -> list[str]:
+        """A length of time without the word that stresses it: "a whole minute" -> "a minute", "a good two
+        minutes" -> "two minutes" (the article went with the hedge: a number needs none)."""
+        hedges = self.hedges
+        if hedges is None or hedges.words.isdisjoint(words):
+            return words
+        out: list[str] = []
+        for i, word in enumerate(words):
+            if word in hedges.words and out and out[-1] in hedges.articles and i + 1 < len(words):
+                after = words[i + 1]
+                if after in hedges.times:  # "an entire minute": the article the time word takes
+                    out[-1] = hedges.articles[after in hedges.vowel_times]
+                    continue
+                number = self.numbers.read(words, i + 1)
+                if number is not None and i + 1 + number[1] < len(words) and words[i + 1 + number[1]] in hedges.times:
+                    out.pop()
+                    continue
+            out.append(word)
+        return out
 
     def read(self, text: str, guess: bool = True) -> Said:
         """`text` read for matching; `guess` also respells unknown words and finds bent slot values."""
