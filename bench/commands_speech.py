@@ -145,9 +145,10 @@ def near_miss_outcome(matcher: Any, transcript: Any, case: dict[str, Any]) -> tu
     if getattr(u, "unsure", False):
         return "quiet", u
     if only_answers(case, u):  # heard only approximately, the dialog lets it pass in silence (doubt.idle_talk)
-        from assistant.dialog.dialog import IDLE_SILENT
+        from assistant.dialog.dialog import ANSWER_CONTROL_CONFIDENCE, IDLE_SILENT
 
-        return ("quiet" if u.intent in IDLE_SILENT and idle_talk(u, transcript) else "answered"), u
+        silent = u.intent in IDLE_SILENT and idle_talk(u, transcript, ANSWER_CONTROL_CONFIDENCE)
+        return ("quiet" if silent else "answered"), u
     return "acted", u
 
 

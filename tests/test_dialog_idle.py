@@ -18,6 +18,14 @@ def test_stop_with_nothing_running_says_so_briefly(tmp_path):
     assert couple.moments() == []
 
 
+def test_we_need_a_moment_heard_with_nothing_running_is_answered_not_let_pass(tmp_path):
+    """A paraphrase heard whole and matched surely ("we need a moment", a Pause at 0.94) was said to Tandem: it gets
+    its warm answer, never the silence kept for half-heard kitchen talk."""
+    couple = Couple(tmp_path)
+    reply = couple.dialog.hear_transcript(Transcript("we need a moment", engine="pocketsphinx", woke=True))
+    assert reply.said and reply.keys != ["nothing_running"]
+
+
 def test_other_controls_with_nothing_running(tmp_path):
     couple = Couple(tmp_path)
     for text, key in (("pause", "idle_pause"), ("resume", "idle_resume"), ("how much time is left", "idle_timeleft"),

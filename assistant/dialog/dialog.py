@@ -182,7 +182,7 @@ class Dialog:
         run = self.run
         self._offers.heard()
         if (run is None and not self._asked() and isinstance(u, IntentMatch) and u.intent in IDLE_SILENT
-                and idle_talk(u, transcript)):
+                and idle_talk(u, transcript, ANSWER_CONTROL_CONFIDENCE)):
             # "stop the kettle" half heard as a stop: nothing to stop, and no answer to kitchen talk (the intent is
             # still told, so a stop said over Tandem's own voice still silences it)
             return Reply((), (Event("intent", self._intent_details(u, text)),))

@@ -119,7 +119,7 @@ def weigh(u: Understanding, transcript: Transcript | None, settings: DoubtSettin
     return u
 
 
-def idle_talk(u: Understanding, transcript: Transcript | None) -> bool:
+def idle_talk(u: Understanding, transcript: Transcript | None, sure: float) -> bool:
     """Whether `u`, a control or a yes/no heard while nothing is running (the caller knows it is one), is let pass in
     silence: the recognizer heard it (typed text is meant) and it was unsure, or no template matched word for word
     the reading it heard best (Whisper's "please switch off the guys", said "the geyser", has "please switch off"
@@ -130,10 +130,16 @@ def idle_talk(u: Understanding, transcript: Transcript | None) -> bool:
     Dev commands at 12 dB (exchange/near, 250 near misses, 353 phrasings, bench counting): near misses answered
     "nothing is running", combined 2 -> 0 ("Stop the kettle, I'll make it" at 0.87, "dinner's ready" read as
     "finish ready" at 0.65), Whisper alone 1 -> 0 (the geyser); no phrasing says a control with nothing running,
-    so none changes."""
+    so none changes.
+
+    A paraphrase matched at `sure` or above in the reading heard best is answered all the same: "hey tandem, we
+    need a moment" (a Pause at 0.94, said to Tandem in the first-week evenings) is met warmly, never with silence;
+    the kitchen talk above matched at 0.87 and 0.65."""
     if transcript is None or transcript.engine == "text":
         return False
-    return not isinstance(u, IntentMatch) or u.unsure or u.method != "exact" or u.text != transcript.text
+    if not isinstance(u, IntentMatch) or u.unsure or u.text != transcript.text:
+        return True
+    return u.method != "exact" and u.confidence < sure
 
 
 def listen_on(u: Understanding, transcript: Transcript, settings: DoubtSettings = DEFAULT) -> bool:
