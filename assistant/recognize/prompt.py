@@ -174,8 +174,8 @@ def typical_samples(intent_set: Any, length: int | None = None) -> list[str]:
     for intent in sorted(by_intent):
         texts = by_intent[intent]
         if length is not None and TYPICAL_SLACK is not None:
-            nearest = min(len(t.split()) for t in texts if abs(len(t.split()) - length)
-                          == min(abs(len(u.split()) - length) for u in texts))
+            gap = min(abs(len(t.split()) - length) for t in texts)
+            nearest = min(len(t.split()) for t in texts if abs(len(t.split()) - length) == gap)
             texts = [t for t in texts if len(t.split()) <= nearest + TYPICAL_SLACK]
         share = Counter(w for t in set(texts) for w in set(t.split()))
         n = len(set(texts))
