@@ -6,15 +6,16 @@
 - Wake to listening: a bare "hey tandem", then a pause: from its `speech_end` to the `listening` chime.
 - Recognizer real-time factor: in-process, decode seconds / audio seconds over the command clips, fed in
   100 ms chunks as the loop feeds them (model loading excluded), median of 3 passes.
-- Idle CPU: `--realtime` over kitchen noise alone, one process, its CPU from `IDLE_SETTLE` seconds after the
-  microphone opens (the combination's Whisper model and pocketsphinx's general-English decoder load in the
-  background until then) to 4 s before the noise ends, read from /proc. For comparison the note gives the
+- Idle CPU: `--realtime` over kitchen noise alone, one process, its CPU over `idle_s - 4` seconds from
+  `READY_SETTLE` seconds after it says its speech models are ready (Whisper, and pocketsphinx's general-English
+  decoder, load in the background after the microphone opens: their loading is not listening), read from
+  /proc; the row's note says when that was. For comparison the note gives the
   older figure, (CPU of a long run - CPU of a shorter one) / (the seconds of noise between them): start-up's
   CPU varies by a second or more from run to run, which swamps 20 s of listening at 5 % (the same code read
   7.7 % one session and 12.8 % the next; as low as -4 % under load).
   Peak memory: the largest resident set of any listen process (wait4 rusage).
 - Microphone open: from starting `tandem listen` to its "listening with" line (imports, pocketsphinx and
-  the grammar loaded; the combination's Whisper model goes on loading in the background), median of 3.
+  the grammar loaded; Whisper, alone or in the combination, goes on loading in the background), median of 3.
 - Where the reply latency goes: the loop's `reply_timing` event for each answered command, medians per
   stage: the VAD's end-of-speech wait, how long before it decoding had begun (speculatively, at the
   pause that turned out to be the end), decoding still waited for after it (for the combination:
@@ -48,6 +49,10 @@ IDLE_SETTLE = 8
 """Seconds of the shorter idle run: longer than the background loading after the microphone opens (about
 1-2 s for the Whisper model on a quiet machine), so both idle runs hold all of it and the difference is
 listening alone."""
+READY_SETTLE = 2
+"""Seconds after the "speech models ready" line before idle CPU is read (the memory given back after loading)."""
+READY_SLACK = 30
+"""Seconds of extra noise in the one-process idle run, so that its window fits after a late "ready"."""
 
 
 def pick_samples(per_intent: int, seed: int = 4) -> list[Expected]:
@@ -104,10 +109,12 @@ def listening_after(engine: str, wav: Path, timeout: float = 120) -> float:
         return seen
 
 
-def steady_idle(engine: str, wav: Path, settle: float, span: float) -> float:
-    """CPU seconds per second of one `tandem listen --realtime` over noise, from `settle` to `settle + span` seconds
-    after its "listening with" line: listening alone, in one process, so start-up (which varies by seconds of CPU
-    from run to run) is never subtracted from another run's. Linux: read from /proc."""
+def steady_idle(engine: str, wav: Path, span: float) -> tuple[float, str]:
+    """CPU seconds per second of one `tandem listen --realtime` over noise, for `span` seconds from `READY_SETTLE`
+    seconds after it said its speech models were ready (or `IDLE_SETTLE` seconds after "listening with", for an
+    engine that loads nothing in the background), and when that window began: listening alone, in one process,
+    so start-up (which varies by seconds of CPU from run to run) is never subtracted from another run's.
+    Linux: read from /proc."""
     import subprocess
     import sys
     import tempfile
@@ -124,21 +131,41 @@ def steady_idle(engine: str, wav: Path, settle: float, span: float) -> float:
                                  "--engine", engine, "--journal", str(Path(tmp) / "journal.json"),
                                  "--output", str(Path(tmp) / "said.wav")], cwd=ROOT, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
+        opened, ready = threading.Event(), threading.Event()
+        seen: dict[str, float] = {}
+
+        def read() -> None:
             assert proc.stderr is not None
             for line in proc.stderr:
-                if "listening with" in line:
-                    break
-            threading.Thread(target=proc.stderr.read, daemon=True).start()
-            time.sleep(settle)
+                if "listening with" in line and not opened.is_set():
+                    seen["opened"] = time.perf_counter()
+                    opened.set()
+                elif "speech models ready" in line and not ready.is_set():
+                    seen["ready"] = time.perf_counter()
+                    ready.set()
+            opened.set()
+            ready.set()
+
+        try:
+            threading.Thread(target=read, daemon=True).start()
+            opened.wait(timeout=120)
+            if "opened" not in seen:
+                raise RuntimeError(f"tandem listen --engine {engine} never said it was listening")
+            if ready.wait(timeout=READY_SLACK) and "ready" in seen:
+                time.sleep(READY_SETTLE)
+                late = seen["ready"] - seen["opened"]
+                began = f"from {READY_SETTLE} s after the speech models were ready ({late:.1f} s after the microphone opened)"
+            else:
+                time.sleep(max(0.0, seen["opened"] + IDLE_SETTLE - time.perf_counter()))
+                began = f"from {IDLE_SETTLE} s after the microphone opened (no \"models ready\" line)"
             a, ta = cpu(proc.pid), time.perf_counter()
             time.sleep(span)
             b, tb = cpu(proc.pid), time.perf_counter()
-            proc.wait(timeout=settle + span + 120)
+            proc.wait(timeout=span + READY_SLACK + IDLE_SETTLE + 120)
         finally:
             if proc.poll() is None:
                 proc.kill()
-        return (b - a) / (tb - ta)
+        return (b - a) / (tb - ta), began
 
 
 def _speech_end_offset(clip: np.ndarray) -> float:
@@ -224,6 +251,8 @@ def run(quick: bool = False) -> Section:
     session, cues = reply_session(n, folder)
     noise = kitchen_noise()
     idle_long = write16(folder / f"idle-{IDLE_SETTLE + idle_s}s.wav", noise[: (IDLE_SETTLE + idle_s) * 16000] // 4)
+    idle_ready = write16(folder / f"idle-{IDLE_SETTLE + idle_s + READY_SLACK}s.wav",
+                         noise[: (IDLE_SETTLE + idle_s + READY_SLACK) * 16000] // 4)
     idle_short = write16(folder / f"idle-{IDLE_SETTLE}s.wav", noise[: IDLE_SETTLE * 16000] // 4)
     silence = write16(folder / "silence-0.5s.wav", np.zeros(8000, dtype=np.int16))
     clips = [speak(s.text, *VOICES[0]) for s in pick_samples(1 if quick else 2)]
@@ -287,11 +316,12 @@ def run(quick: bool = False) -> Section:
         except ModuleNotFoundError as e:
             section.rows.append(Row(f"{engine}: recognizer real-time factor", None, "x", TARGETS["rtf"],
                                     note=f"not available: {e.name} is not there yet"))
-        steady = 100 * steady_idle(engine, idle_long, IDLE_SETTLE, idle_s - 4)
+        steady, began = steady_idle(engine, idle_ready, idle_s - 4)
+        steady *= 100
         difference = 100 * (long.cpu - short.cpu) / idle_s  # the input is paced: idle_s more seconds of listening
         section.rows.append(Row(f"{engine}: idle CPU while listening", round(steady, 1), "%", TARGETS["cpu"],
-                                f"% of one core, {idle_s - 4} s of kitchen noise from {IDLE_SETTLE} s after the "
-                                f"microphone opened, one process; as two runs' difference {difference:.1f} %"))
+                                f"% of one core, {idle_s - 4} s of kitchen noise {began}, one process; "
+                                f"as two runs' difference {difference:.1f} %"))
         rss = max(r.max_rss_mb for r in [*starts, talk, short, long])
         section.rows.append(Row(f"{engine}: peak resident memory", round(rss), "MB", TARGETS["rss"]))
         opened = [listening_after(engine, silence) for _ in range(startup_runs)]

@@ -110,6 +110,10 @@ def run_session(options: ListenOptions) -> SessionResult:
     if recognizer.notice:
         print(f"tandem: {recognizer.notice}", file=sys.stderr)
     print(f"tandem: listening with {recognizer.name}", file=sys.stderr)
+    wait_ready = getattr(recognizer, "wait_ready", lambda: None)  # models still loading in the background
+    ended = threading.Event()  # (a session over says nothing more)
+    threading.Thread(target=_say_ready, args=(wait_ready, time.monotonic(), ended), name="say-ready",
+                     daemon=True).start()
     voice = load_synth(settings=settings)  # loaded once, before anyone speaks
     synth = voice.synth
     print(f"tandem: speaking with {synth.name} ({synth.voice})", file=sys.stderr)
@@ -157,6 +161,7 @@ def run_session(options: ListenOptions) -> SessionResult:
         loop.run(_chunks(options, settings, clock, events, loop))
         return SessionResult(list(events.events), loop.stats, recognizer.name)
     finally:
+        ended.set()
         if dialog is not None and dialog.running:
             events.emit("ritual_interrupted", ritual=dialog.running)
             reply = dialog.shutdown()
@@ -169,6 +174,17 @@ def run_session(options: ListenOptions) -> SessionResult:
             close()
         events.close()
         journal.close()
+
+
+def _say_ready(wait_ready: Callable[[], None], since: float, ended: threading.Event) -> None:
+    """One line once the models loading in the background are in: what listening costs from then on is listening
+    alone (bench/latency.py measures idle CPU from it)."""
+    try:
+        wait_ready()
+    except Exception:  # a failed load is the first utterance's to say (the fallback and its notice)
+        return
+    if not ended.is_set():
+        print(f"tandem: speech models ready ({time.monotonic() - since:.1f} s after listening began)", file=sys.stderr)
 
 
 def make_vad(kind: str) -> Any:

@@ -286,6 +286,11 @@ class CombinedRecognizer(Recognizer):
     def session(self, mode: ListenMode = ListenMode()) -> "CombinedSession":
         return CombinedSession(self, mode)
 
+    def wait_ready(self) -> None:
+        """Block until the Whisper half has loaded or failed (the first utterance takes it, or says why not)."""
+        if isinstance(self._whisper, PendingWhisper):
+            self._whisper._thread.join()
+
     @property
     def whisper(self) -> WhisperRecognizer | None:
         """The Whisper engine, waiting for it if it still loads in the background; None when it failed

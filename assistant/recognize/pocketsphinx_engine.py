@@ -156,6 +156,12 @@ class PocketsphinxRecognizer(Recognizer):
         if free_text:
             self.load_free_text()
 
+    def wait_ready(self) -> None:
+        """Block until the general-English decoder, if one is being built, is done."""
+        thread = self._free_thread
+        if thread is not None:
+            thread.join()
+
     def load_free_text(self) -> None:
         """Start building the general-English decoder in the background (once)."""
         with self._lock:

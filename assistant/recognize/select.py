@@ -97,6 +97,13 @@ def load_recognizer(engine: str = "auto", intent_set: object = None, model: Path
     return recognizer
 
 
+def _fallback(intent_set: object, wake_phrase: str, noise_suppression: str) -> Any:
+    """pocketsphinx in Whisper's place, free answers too."""
+    recognizer = _pocketsphinx(intent_set, wake_phrase, True, noise_suppression)
+    recognizer.load_free_text()
+    return recognizer
+
+
 def _pocketsphinx(intent_set: object, wake_phrase: str, free_text: bool = True,
                   noise_suppression: str = DEFAULT_SUPPRESSION) -> Any:
     from assistant.recognize.pocketsphinx_engine import PocketsphinxRecognizer
@@ -115,8 +122,13 @@ def _load_whisper(engine: str, intent_set: object, model: Path | str | None, wak
     from assistant.recognize.whisper_model import check_whisper_model, whisper_model_dir
 
     folder = check_whisper_model(whisper_model_dir(model, whisper_model), verify=False)  # quick: fail early
-    if engine == "whisper":
-        return WhisperRecognizer(folder, intent_set, wake_phrase)
+    if engine == "whisper":  # checked now (a corrupt file is said at once); loaded while the microphone opens
+        from assistant.recognize.pending import BackgroundRecognizer
+
+        check_whisper_model(folder)
+        return BackgroundRecognizer(lambda: WhisperRecognizer(folder, intent_set, wake_phrase, verify=False),
+                                    WhisperRecognizer, lambda: _fallback(intent_set, wake_phrase, noise_suppression),
+                                    on_notice)
     from assistant.recognize.combined import CombinedRecognizer, PendingWhisper
 
     # pocketsphinx first, then Whisper in the background (checksum, weights: a second or two) while the
