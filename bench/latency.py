@@ -228,6 +228,7 @@ def rtf(engine: str, clips: list[Path], passes: int = 3) -> float:
     from assistant.understand.intents import load_intents
 
     recognizer = load_recognizer(engine, load_intents(intents_dir()), None)
+    getattr(recognizer, "wait_ready", lambda: None)()  # model loading excluded (Whisper loads in the background)
     audio = [read16(p) for p in clips]
     seconds = sum(len(a) for a in audio) / 16000
     results = []
