@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from assistant.understand.language import base_language
@@ -110,11 +111,18 @@ class Addressees:
 
     @staticmethod
     def _starts_with(words: list[str], names: frozenset[tuple[str, ...]]) -> bool:
-        return any(tuple(words[:len(n)]) == n for n in names)
+        return any(tuple(words[:size]) in names for size in _sizes(names) if size <= len(words))
 
     @staticmethod
     def _ends_with(words: list[str], names: frozenset[tuple[str, ...]]) -> bool:
-        return any(len(words) >= len(n) and tuple(words[-len(n):]) == n for n in names)
+        return any(tuple(words[-size:]) in names for size in _sizes(names) if size <= len(words))
+
+
+@lru_cache(maxsize=64)
+def _sizes(names: frozenset[tuple[str, ...]]) -> tuple[int, ...]:
+    """How many words the names run to: a sentence's first and last words are looked up once per length,
+    not compared with every name (hundreds of them: this ran on every match)."""
+    return tuple(sorted({len(n) for n in names}))
 
 
 def clauses(text: str, language: str = "en") -> list[str]:
@@ -123,11 +131,19 @@ def clauses(text: str, language: str = "en") -> list[str]:
     A single part (nothing to cut) gives `[text]`. Parts keep their own words as typed.
     """
     parts = [p.strip() for p in _BREAK.split(text) if p and p.strip()]
-    connectors = sorted(CONNECTORS.get(base_language(language), ()), key=len, reverse=True)
-    if connectors:
-        pattern = re.compile(r"\s(?=(?:" + "|".join(re.escape(c) for c in connectors) + r")\b)", re.IGNORECASE)
+    pattern = _connector_cut(base_language(language))
+    if pattern is not None:
         parts = [q.strip() for p in parts for q in pattern.split(p) if q.strip()]
     return parts or [text]
+
+
+@lru_cache(maxsize=16)
+def _connector_cut(language: str) -> re.Pattern[str] | None:
+    """Where a language's joining words cut a clause (built once: `clauses` runs on every match)."""
+    connectors = sorted(CONNECTORS.get(language, ()), key=len, reverse=True)
+    if not connectors:
+        return None
+    return re.compile(r"\s(?=(?:" + "|".join(re.escape(c) for c in connectors) + r")\b)", re.IGNORECASE)
 
 
 def repeated_start(text: str, most: int = 3) -> tuple[str, int] | None:
