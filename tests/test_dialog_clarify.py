@@ -132,3 +132,17 @@ def test_an_unsure_stop_during_a_hug_is_asked_about_and_yes_stops_it(couple):
     assert reply.keys == ["clarify_Stop"]
     assert couple.say("yes").keys != ["clarify_Stop"]
     assert couple.last("hug").status == "partial"
+
+
+def test_a_ritual_heard_said_for_later_is_asked_about_not_started(couple):
+    """ "Can we talk about the holidays later?" read as a check-in: the words ask for another time, not now."""
+    heard_later = Transcript("can we talk about the following days later", engine="whisper", woke=True)
+    match = IntentMatch("StartCheckIn", {}, 0.96, heard_later.text, "fuzzy")
+    reply = couple._keep(couple.dialog.hear_understanding(match, heard_later.text, transcript=heard_later))
+    assert reply.keys == ["clarify_ritual"] and couple.dialog.running is None
+    assert couple.say("yes").keys[0] == "check_in_intro"
+
+
+def test_a_ritual_typed_for_later_is_started_as_typed(couple):
+    reply = couple.say("start our hug, we can walk later")
+    assert reply.keys[:2] == ["hug_intro", "[start]"]

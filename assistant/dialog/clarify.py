@@ -13,7 +13,8 @@ match becomes one question, and the next words answer it:
 A duration heard by a recognizer (one with `choices`) that is too short to be meant for the
 ritual (under a quarter of its usual length: a "nineteen-second hug") is also asked about,
 offering a sound-alike that fits ("ninety") when the matcher found one. Typed numbers are
-meant as typed. A rating heard with nothing running or asked (no rating question waiting) is asked
+meant as typed. A ritual heard said for later ("can we talk about the holidays later") is asked about too: the
+words ask for another time, not now. A rating heard with nothing running or asked (no rating question waiting) is asked
 back too ("Two out of five for the last one?"): a number near a kitchen speaker ("two and a half", said
 "too loud, turn it down") would otherwise rate the latest moment. Typed, it rates. Intents with no question
 phrasing in the voices are never guessed: an unsure match of theirs is treated as not understood. Nor
@@ -44,6 +45,14 @@ CONFIRMED_IDLE = frozenset({"Rate"})
 """Intents that change the journal heard with nothing running or asked: asked back (`clarify_<Intent>`, with their
 slots in words) when heard, not typed."""
 REPEAT = "Repeat"
+LATER = (frozenset({"later", "tomorrow", "yesterday"}),
+         frozenset({("next", "week"), ("next", "time"), ("next", "month"), ("another", "day"), ("another", "time"),
+                    ("the", "weekend")}))
+"""Words (and word pairs) that put what is said at another time than now (English): a ritual heard with one ("can we
+talk about the holidays later", read as a check-in at 0.96) is asked about, not started. Typed, it starts.
+Dev commands at 12 dB (353 phrasings, 250 near misses, stored decodes, bench counting): near misses that started
+something 5 -> 4, phrasings unchanged (right 258, asked right 20); "some time" too would ask "kettle's on, time for
+our brew hug" heard as "kettle some time ..."."""
 
 KEYS: dict[str, frozenset[str]] = {
     "clarify_ritual": frozenset({"ritual"}),
@@ -153,6 +162,8 @@ class Clarifier:
                 return self._ask(u, None, key, **words)
         ritual = self.rituals.by_intent(u.intent)
         if ritual is not None and running is None:
+            if heard_idle and not u.unsure and _later(u.text):  # "... later": not a request for now
+                return self._ritual_question(replace(u, unsure=True), ritual)
             return self._ritual_question(u, ritual)
         asks = self.voices.has(f"clarify_{u.intent}") and u.intent not in CONFIRMED_IDLE
         if u.unsure and running is not None and asks:
@@ -222,6 +233,13 @@ class Clarifier:
 def _settled(match: IntentMatch) -> IntentMatch:
     """The match as confirmed: sure, with its slot readings settled."""
     return replace(match, unsure=False, choices={}, confidence=1.0)
+
+
+def _later(text: str) -> bool:
+    """Whether `text` says its words are meant for another time (`LATER`)."""
+    words, pairs = LATER
+    said = text.lower().split()
+    return bool(words.intersection(said)) or any(pair in pairs for pair in zip(said, said[1:]))
 
 
 def _whole(value: Any) -> bool:
