@@ -277,6 +277,34 @@ def test_a_reading_whisper_alone_would_act_on_just_the_same_is_not_asked_about_f
     assert not whisper_agrees(arbiter, "start a hug", beam, ListenMode())  # another intent: still doubtful
 
 
+def test_a_near_miss_whisper_read_as_a_request_only_once_in_its_beam_stays_in_doubt(arbiter):
+    # "Can we talk about the holidays later?" in flite's voice at 12 dB: Whisper's first reading means nothing,
+    # its second is read as a check-in; a request is heard as one in more of Whisper's readings.
+    from assistant.recognize.combined import whisper_agrees
+
+    near = ["can we talk about the holidays later", "can we talk about the following days later"]
+    assert whisper_agrees(arbiter, near[1], near, ListenMode())  # Whisper alone would start the check-in
+    assert not whisper_agrees(arbiter, near[1], near, ListenMode(), readings=2)
+    said = ["kettles some time for our brew hug", "kettle some time for our brew hug", "kettles some time for our brew mug"]
+    assert whisper_agrees(arbiter, said[1], said, ListenMode(), readings=2)
+
+
+def test_a_command_only_pocketsphinx_heard_does_not_overrule_one_whisper_heard_and_the_matcher_understood(arbiter):
+    # "Done." during a ritual, flite at 12 dB: Whisper wrote "done" (Stop), pocketsphinx's grammar "one" (a
+    # rating), which the matcher reads exactly and would take over the fuzzy stop among the alternatives.
+    from assistant.recognize.combined import Scored, sphinx_rival
+
+    done = Scored("done", -5.8, 2.1, "whisper")
+    one = Scored("one", -11.2, 3.0, "pocketsphinx")
+    again = Scored("done done", -9.1, 2.1, "whisper")
+    scored = [done, again, one]
+    assert sphinx_rival(arbiter, "one", done, scored, ListenMode(), 0.0)
+    assert not sphinx_rival(arbiter, "one", done, scored, ListenMode(), 6.0)  # within the gap: passed on
+    assert not sphinx_rival(arbiter, "done done", done, scored, ListenMode(), 0.0)  # Whisper's own: kept
+    nothing = Scored("dumb dumb", -5.0, 0.0, "whisper")  # a winner that means nothing leaves the rival be
+    assert not sphinx_rival(arbiter, "one", nothing, [nothing, one], ListenMode(), 0.0)
+
+
 def test_among_whisper_readings_that_mean_the_same_the_beam_first_keeps_a_name_forced_scoring_lowercased_away(arbiter):
     # "Tandem, please note that I appreciate Harold fixing the gate." (flite, 12 dB): the beam wrote "Harold" first;
     # lowercased and without punctuation, forced scoring likes "a careful" 8 nats better.
