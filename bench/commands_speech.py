@@ -19,7 +19,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from bench.audio import noisy_copies, read16
-from bench.corpus import ASKED, CONTEXT_ALLOWED, CONTEXT_LIKELY, RITUAL_CONTROLS, context_means, heard_as, load, slots_right
+from bench.corpus import (ASKED, CONTEXT_ALLOWED, CONTEXT_LIKELY, RITUAL_CONTROLS, context_means, heard_as, load,
+                          near_misses, slots_right)
 from assistant.dialog.doubt import idle_talk, weigh
 from bench.engines import suppression_cost, suppression_note
 from bench.report import Row, Section, Table, Target, pct
@@ -171,7 +172,7 @@ def run(quick: bool = False, split: str = "test", snrs: tuple[int | None, ...] |
     from bench.engines import Engines, default_engine
 
     phrasings = [c for c in load("phrasings.yaml", "phrasings") if c.get("split") == split]
-    near = [c for c in load("near_misses.yaml", "near_misses") if c.get("split") == split]
+    near = [c for c in near_misses() if c.get("split") == split]
     if not phrasings:
         return Section.unavailable("commands", TITLE, "", "no hand-written corpus in tests/corpus (merge main)")
     if quick:

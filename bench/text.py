@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from bench.corpus import (ASKED, CONTEXT_ALLOWED, CONTEXT_LIKELY, RITUAL_CONTROLS, Outcome, by, context_means, heard_as, load,
-                          near_miss_outcomes, phrasing_outcomes, slots_right)
+                          near_miss_outcomes, near_misses, phrasing_outcomes, slots_right)
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAPHRASES = ROOT / "tests" / "data" / "paraphrases.yaml"
@@ -146,7 +146,7 @@ def corpus_figures(matcher: Any, fresh: bool = True) -> dict[str, Any]:
     """The hand-written corpora, per split, with per-context, per-form and per-intent breakdowns
     (`fresh`: with the fresh split; `--no-fresh` leaves it out while tuning, so it is not seen)."""
     phrasings = command_lines(fresh)
-    near = load("near_misses.yaml", "near_misses") + (load("fresh_near_misses.yaml", "near_misses") if fresh else [])
+    near = near_misses() + (load("fresh_near_misses.yaml", "near_misses") if fresh else [])
     out: dict[str, Any] = {}
     for split in (*SPLITS, FRESH):
         if not any(c["split"] == split for c in phrasings):

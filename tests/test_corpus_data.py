@@ -64,11 +64,13 @@ def command_words(name: str, row: dict[str, Any]) -> tuple[str, ...]:
     return said[len(WAKE_PHRASE):] if name == "wake_commands" else said
 
 
-PERSONA_FILES = ("phrasings", "dev_phrasings", "wake_commands", "near_misses")
+PERSONA_FILES = ("phrasings", "dev_phrasings", "wake_commands", "near_misses", "dev_near_misses")
 INTENT_FILES = ("phrasings", "dev_phrasings", "wake_commands")
 SPLIT_FILES = ("phrasings", "wake_commands", "near_misses", "kitchen_talk")
 """Files holding both splits; `dev_phrasings` (round 8) is dev only, written after `phrasings` reached 60 % dev."""
-ALL_FILES = (*SPLIT_FILES, "dev_phrasings")
+NEAR_FILES = ("near_misses", "dev_near_misses")
+"""`dev_near_misses` (round 9) is dev only, written after `near_misses` reached 60 % dev."""
+ALL_FILES = (*SPLIT_FILES, "dev_phrasings", "dev_near_misses")
 
 
 # --- schema -----------------------------------------------------------------------------------
@@ -86,8 +88,9 @@ def test_every_command_line_has_text_intent_slots_context_form_speaker_and_split
         assert row["split"] in SPLITS, row
 
 
-def test_every_near_miss_has_text_context_form_speaker_and_split() -> None:
-    for row in rows("near_misses"):
+@pytest.mark.parametrize("name", NEAR_FILES)
+def test_every_near_miss_has_text_context_form_speaker_and_split(name: str) -> None:
+    for row in rows(name):
         assert isinstance(row, dict) and set(row) == NEAR_FIELDS, row
         assert isinstance(row["text"], str) and row["text"].strip(), row
         assert row["context"] in {"idle", "ritual"}, row
@@ -184,8 +187,9 @@ def test_wake_commands_open_with_the_wake_phrase() -> None:
 
 # --- size and coverage ----------------------------------------------------------------------------
 
-def test_the_dev_only_round_is_dev() -> None:
-    assert {row["split"] for row in rows("dev_phrasings")} == {"dev"}
+@pytest.mark.parametrize("name", ["dev_phrasings", "dev_near_misses"])
+def test_the_dev_only_round_is_dev(name: str) -> None:
+    assert {row["split"] for row in rows(name)} == {"dev"}
 
 
 def test_each_corpus_is_big_enough() -> None:
@@ -214,8 +218,9 @@ def test_a_fair_share_reads_like_recognizer_output(name: str) -> None:
     assert 0.2 <= share <= 0.5, f"{name}: {share:.0%} asr-form lines"
 
 
-def test_a_few_near_misses_are_heard_while_a_ritual_runs() -> None:
-    share = sum(row["context"] == "ritual" for row in rows("near_misses")) / len(rows("near_misses"))
+@pytest.mark.parametrize("name", NEAR_FILES)
+def test_a_few_near_misses_are_heard_while_a_ritual_runs(name: str) -> None:
+    share = sum(row["context"] == "ritual" for row in rows(name)) / len(rows(name))
     assert 0.05 <= share <= 0.3
 
 
@@ -282,7 +287,7 @@ def test_wake_sound_alikes_are_dev_only_new_lines_that_name_no_wake_phrase() -> 
 
 def test_no_command_is_also_a_near_miss() -> None:
     commands = {command_words(n, r) for n in INTENT_FILES for r in rows(n)}
-    both = [r["text"] for r in rows("near_misses") if words(r["text"]) in commands]
+    both = [r["text"] for n in NEAR_FILES for r in rows(n) if words(r["text"]) in commands]
     assert not both
 
 

@@ -146,3 +146,26 @@ def test_a_ritual_heard_said_for_later_is_asked_about_not_started(couple):
 def test_a_ritual_typed_for_later_is_started_as_typed(couple):
     reply = couple.say("start our hug, we can walk later")
     assert reply.keys[:2] == ["hug_intro", "[start]"]
+
+
+def test_the_words_that_say_later_are_data_per_language(tmp_path):
+    """`later` is read from the dialog's words file for the intents' language: "en-GB" reads the English words, a
+    phrase of two words counts only said together, and a language the file does not list has none."""
+    from assistant.dialog.clarify import heard_words, said_in
+
+    english = heard_words("en-GB", "later")
+    assert said_in("can we talk about the following days later", english)
+    assert said_in("let's walk next week", english) and not said_in("next we walk this week", english)
+    words = tmp_path / "words.yaml"
+    words.write_text("en:\n  later: [later]\n", encoding="utf-8")
+    assert heard_words("de", "later", words) == frozenset()
+
+
+def test_a_malformed_words_file_is_named_with_its_fix(tmp_path):
+    from assistant.dialog.clarify import heard_words
+    from assistant.errors import DataError
+
+    words = tmp_path / "words.yaml"
+    words.write_text("en:\n  later: later\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"words\.yaml \[en\.later\]: must be a list"):
+        heard_words("en", "later", words)

@@ -55,6 +55,19 @@ def test_a_stop_half_heard_with_nothing_running_is_let_pass_in_silence(tmp_path)
     assert couple.dialog.running is None  # during a ritual the same words still stop it
 
 
+def test_a_paraphrased_control_no_engine_heard_is_let_pass_in_silence(tmp_path):
+    """ "Five more minutes and then we eat, no more snacks": Whisper heard it so, and the arbitration's winning reading,
+    "... we need no more minutes", is a sure AddTime that no engine heard as its own best. Nothing runs, so it gets
+    no "Nothing's running"; the same words heard as an engine's own reading are answered."""
+    couple = Couple(tmp_path)
+    said = "five more minutes and then we need no more minutes"
+    made_up = Transcript(said, engine="combined", woke=True, heard=("five more minutes and then we need no more snacks",))
+    u = IntentMatch("AddTime", {"seconds": 300}, 0.97, said, "fuzzy")
+    assert couple.dialog.hear_understanding(u, said, transcript=made_up).actions == ()
+    heard_so = Transcript(said, engine="combined", woke=True, heard=(said,))
+    assert couple.dialog.hear_understanding(u, said, transcript=heard_so).keys == ["idle_addtime"]
+
+
 def test_kitchen_talk_gets_a_short_sorry_only_when_addressed(tmp_path):
     couple = Couple(tmp_path)
     assert couple.say("pass the salt please").keys == ["didnt_catch"]

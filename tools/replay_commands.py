@@ -37,12 +37,12 @@ KINDS = ("right", "asked_right", "asked_wrong", "wrong", "missed")
 def _cases(near: bool) -> list[tuple[str, dict[str, Any], str, Path]]:
     """(group, case, family, clean wav) as the bench speaks them (same voice turns)."""
     from bench.commands_speech import clips
-    from bench.corpus import load
+    from bench.corpus import load, near_misses
 
     phrasings = [c for c in load("phrasings.yaml", "phrasings") if c.get("split") == "dev"]
     out = [("phrasings", c, f, p) for c, f, p in clips(phrasings)]
     if near:
-        nears = [c for c in load("near_misses.yaml", "near_misses") if c.get("split") == "dev"]
+        nears = [c for c in near_misses() if c.get("split") == "dev"]
         out += [("near", c, f, p) for c, f, p in clips(nears, offset=1)]
     return out
 

@@ -25,11 +25,16 @@ could only hear that nothing is running).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from assistant.clock import Clock
 from assistant.config import Durations
 from assistant.dialog.voices import Voices, slots_of
+from assistant.errors import DataError
 from assistant.messages import Event, IntentMatch, NoMatch, Reply, Say, Understanding
 from assistant.rituals.engine import Expectation
 from assistant.rituals.script import Ritual, RitualBook
@@ -45,14 +50,8 @@ CONFIRMED_IDLE = frozenset({"Rate"})
 """Intents that change the journal heard with nothing running or asked: asked back (`clarify_<Intent>`, with their
 slots in words) when heard, not typed."""
 REPEAT = "Repeat"
-LATER = (frozenset({"later", "tomorrow", "yesterday"}),
-         frozenset({("next", "week"), ("next", "time"), ("next", "month"), ("another", "day"), ("another", "time"),
-                    ("the", "weekend")}))
-"""Words (and word pairs) that put what is said at another time than now (English): a ritual heard with one ("can we
-talk about the holidays later", read as a check-in at 0.96) is asked about, not started. Typed, it starts.
-Dev commands at 12 dB (353 phrasings, 250 near misses, stored decodes, bench counting): near misses that started
-something 5 -> 4, phrasings unchanged (right 258, asked right 20); "some time" too would ask "kettle's on, time for
-our brew hug" heard as "kettle some time ..."."""
+WORDS_FILE = Path(__file__).with_name("words.yaml")
+"""Words the dialog reads in what it heard, per language (`later`: words that put a request at another time)."""
 
 KEYS: dict[str, frozenset[str]] = {
     "clarify_ritual": frozenset({"ritual"}),
@@ -80,8 +79,15 @@ class Question:
 class Clarifier:
     """Turns unsure understandings into one question, and answers into what to do."""
 
-    def __init__(self, voices: Voices, rituals: RitualBook, durations: Durations, clock: Clock, rng: Any) -> None:
+    def __init__(self, voices: Voices, rituals: RitualBook, durations: Durations, clock: Clock, rng: Any,
+                 language: str = "en") -> None:
         voices.check(KEYS)
+        self.later = heard_words(language, "later")
+        """Words (and phrases) that put what is said at another time than now, in the intents' language: a ritual
+        heard with one ("can we talk about the holidays later", read as a check-in at 0.96) is asked about, not
+        started; typed, it starts. Dev commands at 12 dB (353 phrasings, 250 near misses, stored decodes, bench
+        counting): near misses that started something 5 -> 4, phrasings unchanged (right 258, asked right 20);
+        "some time" too would ask "kettle's on, time for our brew hug" heard as "kettle some time ..."."""
         self.voices = voices
         self.rituals = rituals
         self.durations = durations
@@ -162,7 +168,7 @@ class Clarifier:
                 return self._ask(u, None, key, **words)
         ritual = self.rituals.by_intent(u.intent)
         if ritual is not None and running is None:
-            if heard_idle and not u.unsure and _later(u.text):  # "... later": not a request for now
+            if heard_idle and not u.unsure and said_in(u.text, self.later):  # "... later": not a request for now
                 return self._ritual_question(replace(u, unsure=True), ritual)
             return self._ritual_question(u, ritual)
         asks = self.voices.has(f"clarify_{u.intent}") and u.intent not in CONFIRMED_IDLE
@@ -235,11 +241,30 @@ def _settled(match: IntentMatch) -> IntentMatch:
     return replace(match, unsure=False, choices={}, confidence=1.0)
 
 
-def _later(text: str) -> bool:
-    """Whether `text` says its words are meant for another time (`LATER`)."""
-    words, pairs = LATER
-    said = text.lower().split()
-    return bool(words.intersection(said)) or any(pair in pairs for pair in zip(said, said[1:]))
+def said_in(text: str, phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether `text` says one of `phrases` (each a run of whole words, as `heard_words` gives them)."""
+    said = tuple(text.lower().split())
+    return any(said[i:i + len(p)] == p for p in phrases for i in range(len(said) - len(p) + 1))
+
+
+@lru_cache(maxsize=None)
+def heard_words(language: str, key: str, path: Path = WORDS_FILE) -> frozenset[tuple[str, ...]]:
+    """The phrases (word tuples) listed under `key` for `language` (its base code: "en-GB" reads "en") in the
+    dialog's words file; none for a language the file does not list."""
+    from assistant.understand.language import base_language
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise DataError(path, "", f"cannot be read: {error}", "restore the file from Tandem's package") from error
+    if not isinstance(doc, dict):
+        raise DataError(path, "", "must map language codes to word lists", "see the comment at its top")
+    entry = doc.get(base_language(language)) or {}
+    phrases = entry.get(key, []) if isinstance(entry, dict) else None
+    if not isinstance(phrases, list) or not all(isinstance(p, str) and p.split() for p in phrases):
+        raise DataError(path, f"{base_language(language)}.{key}", "must be a list of words or phrases",
+                        "write e.g. `later: [later, next week]`")
+    return frozenset(tuple(p.lower().split()) for p in phrases)
 
 
 def _whole(value: Any) -> bool:

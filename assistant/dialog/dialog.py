@@ -79,7 +79,7 @@ class Dialog:
         self._names = [(name, re.compile(rf"(?<!\w){re.escape(name)}(?:['’]s)?(?!\w)", re.IGNORECASE))
                        for name in settings.partners.names]
         self._offers = OfferKeeper(settings, journal, clock)
-        self._clarify = Clarifier(voices, rituals, settings.durations, clock, self.rng)
+        self._clarify = Clarifier(voices, rituals, settings.durations, clock, self.rng, matcher.language)
         self.doubt = DoubtSettings()
         """When weak evidence from the recognizer is asked about rather than acted on (dialog/doubt.py)."""
         self._last_rating_ask: float | None = self._recent_rating()
