@@ -266,6 +266,19 @@ def test_a_command_the_grammar_made_of_the_whole_utterance_or_of_a_number_is_not
     assert key_word_heard(understood, [understood, hug], words, 16.0, 4) is None
 
 
+def test_a_check_in_pocketsphinx_heard_where_whisper_wrote_words_that_mean_little_is_passed_on_to_be_asked(arbiter):
+    # "heck in for ten minutes" (piper, 12 dB): Whisper's best "a few minutes" is read as a Pause at 0.3; pocketsphinx
+    # heard "check in", spliced into Whisper's sentence 4.6 nats below.
+    from assistant.recognize.combined import Scored, key_word_heard
+
+    few = Scored("a few minutes", -9.4, 0.9, "whisper")
+    check = Scored("check in for ten minutes", -14.0, 3.0, "splice")
+    assert key_word_heard(few, [few, check], arbiter.distinctive, 16.0, 4, arbiter.glue, 1.5) == check.text
+    assert key_word_heard(few, [few, check], arbiter.distinctive, 16.0, 4, arbiter.glue) is None  # a meaning: left
+    sure = replace(few, bonus=2.4)
+    assert key_word_heard(sure, [sure, check], arbiter.distinctive, 16.0, 4, arbiter.glue, 1.5) is None
+
+
 def test_a_reading_whisper_alone_would_act_on_just_the_same_is_not_asked_about_for_doubt(arbiter):
     # "Walk timer. Going out." in espeak's voice at 12 dB: Whisper's beam wrote "what time is going out" first and
     # "walk timer going out" fourth; forced scoring put "one time going out", which means nothing, 0.4 nats above it.
