@@ -52,6 +52,14 @@ class Transcript:
     """Each engine's own best reading (wake phrase left out) when the recognizer arbitrates between engines,
     () otherwise. An intent none of them gives is read only from a runner-up or a reading the arbitration
     made up: the dialog asks before acting on it (dialog/doubt.py, `unheard`)."""
+    heard_by: tuple[str, ...] = ()
+    """Which engine wrote each of `heard`: "whisper", "pocketsphinx", or "whisper+pocketsphinx" when both best
+    readings are the same words."""
+    sources: tuple[str, ...] = ()
+    """Where each reading (`text`, then `alternatives`) came from when the recognizer arbitrates between engines:
+    "whisper" (Whisper's beam n-best), "pocketsphinx", "whisper+pocketsphinx" (both wrote it), or made up by the
+    arbitration: "splice" (Whisper's sentence with pocketsphinx's words put in), "neighbour" (a slot value
+    swapped for a sound-alike); () otherwise. Information for the dialog's rules; nothing reads it to decide yet."""
 
 
 @dataclass(frozen=True)

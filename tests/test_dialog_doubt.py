@@ -131,3 +131,20 @@ def test_an_unsure_sentence_or_a_sure_word_after_the_wake_phrase_is_answered():
     sure = IntentMatch("Pause", {}, 1.0, "pause", "exact")
     assert not listen_on(sure, Transcript("pause", 0.9, (), "pocketsphinx", woke=True))
     assert not listen_on(NoMatch("is"), Transcript("is", 0.3, (), "pocketsphinx", woke=True))
+
+
+
+def test_a_doubtful_runner_up_read_as_the_winner_itself_is_read_is_acted_on(couple):
+    """ "Hey tandem, ok back, continue" in a paused hug: Whisper's "okay mac continue" won, and in a ritual it is a
+    Resume; the matcher preferred pocketsphinx's weakly heard "okay met continue", which says nothing the winner
+    does not."""
+    couple.say("start a hug")
+    couple.say("pause")
+
+    def woken(winner: str) -> list[str]:
+        transcript = Transcript(winner, 0.3, ("okay met continue",), "combined", woke=True,
+                                doubtful=("okay met continue",), heard=(winner, "okay met continue"))
+        return couple._keep(couple.dialog.hear_transcript(transcript)).keys
+
+    assert woken("okay mac what") == ["didnt_catch"]  # a winner meaning nothing: the doubt stands
+    assert woken("okay mac continue") == ["resumed"]

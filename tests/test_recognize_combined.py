@@ -266,6 +266,19 @@ def test_a_command_the_grammar_made_of_the_whole_utterance_or_of_a_number_is_not
     assert key_word_heard(understood, [understood, hug], words, 16.0, 4) is None
 
 
+def test_a_check_in_pocketsphinx_heard_where_whisper_wrote_words_that_mean_little_is_passed_on_to_be_asked(arbiter):
+    # "heck in for ten minutes" (piper, 12 dB): Whisper's best "a few minutes" is read as a Pause at 0.3; pocketsphinx
+    # heard "check in", spliced into Whisper's sentence 4.6 nats below.
+    from assistant.recognize.combined import Scored, key_word_heard
+
+    few = Scored("a few minutes", -9.4, 0.9, "whisper")
+    check = Scored("check in for ten minutes", -14.0, 3.0, "splice")
+    assert key_word_heard(few, [few, check], arbiter.distinctive, 16.0, 4, arbiter.glue, 1.5) == check.text
+    assert key_word_heard(few, [few, check], arbiter.distinctive, 16.0, 4, arbiter.glue) is None  # a meaning: left
+    sure = replace(few, bonus=2.4)
+    assert key_word_heard(sure, [sure, check], arbiter.distinctive, 16.0, 4, arbiter.glue, 1.5) is None
+
+
 def test_a_reading_whisper_alone_would_act_on_just_the_same_is_not_asked_about_for_doubt(arbiter):
     # "Walk timer. Going out." in espeak's voice at 12 dB: Whisper's beam wrote "what time is going out" first and
     # "walk timer going out" fourth; forced scoring put "one time going out", which means nothing, 0.4 nats above it.
@@ -287,6 +300,44 @@ def test_a_near_miss_whisper_read_as_a_request_only_once_in_its_beam_stays_in_do
     assert not whisper_agrees(arbiter, near[1], near, ListenMode(), readings=2)
     said = ["kettles some time for our brew hug", "kettle some time for our brew hug", "kettles some time for our brew mug"]
     assert whisper_agrees(arbiter, said[1], said, ListenMode(), readings=2)
+
+
+def test_two_of_whisper_readings_are_asked_of_a_ritual_start_but_one_is_enough_for_a_command_with_no_question(arbiter):
+    # A doubtful reading of AddTime, Help or TimeLeft has no question to become: in doubt it is a miss. Whisper
+    # alone acts on it, so one of Whisper's readings agreeing is enough there; a ritual start is asked instead.
+    from assistant.recognize.combined import whisper_agrees
+
+    assert {"StartHug", "StartCheckIn", "StartGratitude"} <= arbiter.rituals
+    assert not {"AddTime", "Help", "TimeLeft", "Pause", "Stop"} & arbiter.rituals
+    more = ["can we get two minutes more", "can we get to minutes more"]
+    assert whisper_agrees(arbiter, more[0], more, ListenMode(), readings=2, strict=arbiter.rituals)
+    near = ["can we talk about the holidays later", "can we talk about the following days later"]
+    assert not whisper_agrees(arbiter, near[1], near, ListenMode(), readings=2, strict=arbiter.rituals)
+
+
+def test_another_intents_folder_has_no_ritual_starts():
+    from assistant.recognize.combined import ritual_intents
+
+    from bench.barista_speech import INTENTS
+
+    assert ritual_intents(load_intents(INTENTS)) == frozenset()  # the barista's orders: no question, one reading
+    assert ritual_intents(load_intents(intents_dir())) >= {"StartHug", "StartWalk"}
+
+
+def test_each_reading_says_which_engine_wrote_it_or_how_the_arbitration_made_it_up():
+    from assistant.messages import Transcript
+    from assistant.recognize.combined import with_sources
+
+    sphinx = Transcript("start the hug timer", alternatives=("start a hug timer",), engine="pocketsphinx")
+    whisper = ["start the hook timer", "start the hug timer"]
+    said = Transcript("start the hug timer", alternatives=("start the hook timer", "start the hug time", "hug"))
+    out = with_sources(said, ("start the hook timer", "start the hug timer"), [whisper[0], sphinx.text], whisper,
+                       sphinx, {"start the hug time": "neighbour"}, lambda t: t)
+    assert out.heard_by == ("whisper", "pocketsphinx")
+    assert out.sources == ("whisper+pocketsphinx", "whisper", "neighbour", "")
+    same = with_sources(said, ("start the hug timer",), ["start the hug timer", sphinx.text], ["start the hug timer"],
+                        sphinx, {}, lambda t: t)
+    assert same.heard_by == ("whisper+pocketsphinx",)
 
 
 def test_a_command_only_pocketsphinx_heard_does_not_overrule_one_whisper_heard_and_the_matcher_understood(arbiter):
