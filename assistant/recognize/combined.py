@@ -303,10 +303,10 @@ class CombinedRecognizer(Recognizer):
         distinctive = distinctive_words(intent_set) if intent_set is not None else {}
         self.distinctive = {w: i for w, i in distinctive.items() if w not in self.phrases.number_words}
         self.glue = glue_words(intent_set) if intent_set is not None else frozenset()
-        self.rituals = ritual_intents(intent_set)
-        """The intents that start one of Tandem's rituals (`doubt_own_rituals`)."""
         """Words distinctive of an intent (numbers left out: those the slot neighbours and their margin weigh);
         `glue`: words most intents use."""
+        self.rituals = ritual_intents(intent_set)
+        """The intents that start one of Tandem's rituals (`doubt_own_rituals`)."""
         self.last: list[Scored] = []
         """The scored candidates of the last utterance, best first (benchmarks and n-best dumps read them)."""
         self.last_wake: WakeVerdict | None = None
