@@ -22,7 +22,7 @@ from assistant.config import Settings, load_settings
 from assistant.datafiles import intents_dir
 from assistant.errors import AudioError
 from assistant.loop.events import EventLog
-from assistant.loop.listen import LoopSettings, SpeechLoop, chunks_with_reconnect
+from assistant.loop.listen import LoopSettings, SpeechLoop, chunks_with_reconnect, hold_less_memory
 from assistant.messages import AudioChunk
 
 
@@ -80,6 +80,7 @@ def run_session(options: ListenOptions) -> SessionResult:
     from assistant.understand.intents import load_intents
     from assistant.understand.matcher import Matcher
 
+    hold_less_memory()  # before the models load: their loading frees the largest blocks of all
     settings: Settings = load_settings(options.config)
     live = options.input is None and options.source is None
     clock: Clock

@@ -8,11 +8,13 @@ rename), so a crash never leaves half a file; a file that fails to load is rebui
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +70,30 @@ def cached_text(path: Path, build: Callable[[], str], valid: Callable[[str], boo
         pass
     write_atomic(path, build())
     return path
+
+
+def intents_text(intent_set: Any, name: str, build: Callable[[], str], code: Iterable[Path], extra: str = "") -> str:
+    """`build()`'s text for this intent set, kept on disk between runs (a Whisper prompt expands every template:
+    about half a second of CPU at each start). Keyed by the folder's `*.yaml` files (those `load_intents`
+    reads), `code` (the modules `build` depends on), `extra` and Tandem's version; without a folder or a cache,
+    built every time. Stored as JSON, so the text read back is the text built, byte for byte."""
+    folder = getattr(intent_set, "folder", None)
+    root = cache_root() if folder is not None and Path(folder).is_dir() else None
+    if root is None:
+        return build()
+    from assistant import __version__
+
+    key = files_key(Path(folder).glob("*.yaml"), code, f"{name}|{extra}|{__version__}")
+    path = root / "texts" / f"{name}-{key}.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(cached, dict) and isinstance(cached.get("text"), str):
+            return cached["text"]
+    except (OSError, ValueError):
+        pass
+    text = build()
+    try:
+        write_atomic(path, json.dumps({"text": text}, ensure_ascii=False))
+    except OSError as error:
+        log.info("could not cache %s: %s", path, error)
+    return text

@@ -32,6 +32,7 @@ import numpy as np
 from assistant.errors import ModelError
 from assistant.messages import SAMPLE_RATE, Transcript
 from assistant.recognize.base import ListenMode, Recognizer, RecognizerSession
+from assistant.recognize.model_cache import intents_text
 from assistant.recognize.prompt import hybrid_prompt
 from assistant.recognize.spoken import spoken_text
 from assistant.recognize.whisper_model import calm_openmp, check_whisper_model, go_offline
@@ -137,14 +138,24 @@ class WhisperRecognizer(Recognizer):
                                    task="transcribe", language="en")
         self._numbers = getattr(intent_set, "numbers", None)
         prompted = settings.prompt and intent_set is not None
-        self.prompt_text = hybrid_prompt(intent_set, self.wake_phrase) if prompted else ""
+        self.prompt_text = self._vocabulary_prompt(intent_set, typical=True) if prompted else ""
         self._start = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
         self._command_prompt = self._prompt_tokens(self.prompt_text)
-        self._wake_prompt = self._prompt_tokens(hybrid_prompt(intent_set, self.wake_phrase, typical=False)
+        self._wake_prompt = self._prompt_tokens(self._vocabulary_prompt(intent_set, typical=False)
                                                 if prompted and settings.wake_prompt_nearest else self.prompt_text)
         self._lock = threading.Lock()
         self.token_logprobs: dict[str, list[float]] = {}
         """Per-token log-probabilities (the end of text last) of the texts `score` saw, this utterance."""
+
+    def _vocabulary_prompt(self, intent_set: Any, typical: bool) -> str:
+        """`hybrid_prompt`, kept on disk per intents folder (model_cache.intents_text): building it expands every
+        template, about half a second of CPU at each start."""
+        from assistant.recognize import prompt
+
+        code = [Path(prompt.__file__), *sorted((Path(__file__).parent.parent / "understand").glob("*.py"))]
+        name = f"whisper-prompt-{'typical' if typical else 'nearest'}"
+        return intents_text(intent_set, name, lambda: hybrid_prompt(intent_set, self.wake_phrase, typical=typical),
+                            code, self.wake_phrase)
 
     def _prompt_tokens(self, prompt: str) -> list[int]:
         """The decoder's start: the prompt as previous text (its last `PROMPT_TOKENS`), then the start sequence."""
