@@ -1,9 +1,10 @@
 """Build what Tandem's own intents folder is turned into and ship it in `assistant/understand/trained/`.
 
-The matcher's expanded skeletons and trained classifier are cached by a digest of the intent files and
-of the understanding code (`assistant/understand/cache.py`). For Tandem's own intents that cache ships
-with the package, so a fresh install answers its first command at once instead of training for most of
-a minute (far longer on a small board). Run this after changing `intents/` or `assistant/understand/`;
+The parsed intent files (`assistant/understand/parsed.py`), the matcher's expanded skeletons and its trained
+classifier are cached by a digest of the intent files and of the understanding code
+(`assistant/understand/cache.py`). For Tandem's own intents that cache ships with the package, so a fresh
+install answers its first command at once instead of training for most of a minute (far longer on a small
+board), and `tandem understand` starts without parsing a template. Run this after changing `intents/` or `assistant/understand/`;
 `tests/test_understand_cache.py` fails until you do.
 
     python tools/ship_understanding.py

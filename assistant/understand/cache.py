@@ -14,6 +14,7 @@ trained once and kept in the user's cache.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -24,6 +25,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from assistant.understand.parsed import collecting, paused_collection
+
 FORMAT = 2
 KEEP = 8
 """Cache files kept (one per intents folder version)."""
@@ -32,6 +35,8 @@ _CODE = ("cache.py", "classifier.py", "expand.py", "features.py", "intents.py", 
 """The code that turns the files into skeletons and a model. Not `address.py`: who a sentence is said to and
 where its clauses are is read at match time only, so changing it needs no retraining."""
 
+_PARSED_CODE = ("cache.py", "expand.py", "intents.py", "numbers.py", "validate.py", "language.py", "parsed.py")
+"""The code that reads an intents folder into an `IntentSet` (and writes and reads it as JSON, `parsed.py`)."""
 
 SHIPPED = Path(__file__).resolve().parent / "trained"
 """What Tandem's own intents folder is turned into, shipped with the package."""
@@ -47,11 +52,11 @@ def cache_dir() -> Path | None:
         return None
 
 
-def key(files: list[Path]) -> str:
+def key(files: list[Path], code: tuple[str, ...] = _CODE) -> str:
     """A digest of the intent files and of the code that turns them into skeletons."""
     digest = hashlib.sha256(f"format {FORMAT} hassil {_hassil_version()}".encode())
     here = Path(__file__).resolve().parent
-    for path in [*sorted(files, key=lambda p: p.name), *(here / name for name in _CODE)]:
+    for path in [*sorted(files, key=lambda p: p.name), *(here / name for name in code)]:
         digest.update(str(path.name).encode())
         try:
             digest.update(path.read_bytes())
@@ -60,13 +65,19 @@ def key(files: list[Path]) -> str:
     return digest.hexdigest()[:32]
 
 
+@functools.lru_cache(maxsize=1)
 def _hassil_version() -> str:
-    """hassil parses the templates, so its parser is part of the key: a digest of its source file (the
-    same wherever it is installed; reading package metadata would cost more than the cache saves)."""
+    """hassil parses the templates and its classes hold them (`parsed.py` writes their attributes), so its
+    parser and classes are part of the key: a digest of their source files (the same wherever hassil is
+    installed; reading package metadata would cost more than the cache saves)."""
     try:
         import hassil.parse_expression as parser
 
-        return hashlib.sha256(Path(parser.__file__).read_bytes()).hexdigest()[:16]
+        folder = Path(parser.__file__).parent
+        digest = hashlib.sha256()
+        for name in ("parse_expression.py", "expression.py", "intents.py"):
+            digest.update((folder / name).read_bytes())
+        return digest.hexdigest()[:16]
     except Exception:
         return "?"
 
@@ -86,25 +97,57 @@ def _cached(files: list[Path], build: Callable[[], Any], folder: Path | None, ki
             read: Callable[[Path], Any], write: Callable[[Any, Any], None]) -> Any:
     folder = folder or cache_dir()
     name = f"{kind}-{key(files)}{suffix}"
+    found = _read(folder, name, read)
+    if found is not _MISSING:
+        return found
+    with collecting():  # training makes garbage: collect it even when start-up paused collection
+        value = build()
+    _write(folder, name, kind, suffix, lambda out: write(value, out))
+    return value
+
+
+def read_parsed(files: list[Path], folder: Path | None = None) -> Any:
+    """The cached JSON of what these intent files were parsed into (`parsed.dump`), or None."""
+    found = _read(folder or cache_dir(), f"intents-{key(files, _PARSED_CODE)}.json", _read_json)
+    return None if found is _MISSING else found
+
+
+def write_parsed(files: list[Path], make: Callable[[], Any], folder: Path | None = None) -> None:
+    """Keep `make()` (JSON data) as what these intent files were parsed into; silently skipped when it cannot be."""
+    _write(folder or cache_dir(), f"intents-{key(files, _PARSED_CODE)}.json", "intents", ".json",
+           lambda out: _write_json(make(), out))
+
+
+_MISSING = object()
+
+
+def _read(folder: Path | None, name: str, read: Callable[[Path], Any]) -> Any:
     for path in ([] if folder is None else [folder / name]) + [SHIPPED / name]:
         try:
-            return read(path)
+            with paused_collection():
+                return read(path)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass
-    value = build()
+    return _MISSING
+
+
+def _write(folder: Path | None, name: str, kind: str, suffix: str, write: Callable[[Any], None]) -> None:
     if folder is None:
-        return value
+        return
     path = folder / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            write(value, out)
-        os.replace(temp, path)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                write(out)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
         _prune(folder, kind, suffix)
-    except OSError:
-        pass  # a read-only home: just build each time
-    return value
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only home, or a value this format cannot hold: just build each time
 
 
 def _read_json(path: Path) -> Any:

@@ -18,6 +18,7 @@ from hassil.expression import Sentence
 from hassil.intents import RangeSlotList, SlotList, TextSlotList, WildcardSlotList
 
 from assistant.errors import DataError
+from assistant.understand import cache, parsed
 from assistant.understand.expand import Expander, SlotRef, Variant
 from assistant.understand.numbers import NumberWords
 from assistant.understand.validate import check_refs, merge, parse, parse_list, read_yaml
@@ -241,17 +242,27 @@ class IntentSet:
         return frozenset(words)
 
 
-def load_intents(folder: Path | str) -> IntentSet:
+def load_intents(folder: Path | str, use_cache: bool = True) -> IntentSet:
     """Read every `*.yaml` in `folder`, validate it and build an `IntentSet`.
 
     Raises `DataError` naming the file and key for bad YAML, bad template syntax, a reference to
-    an undefined list or rule, or a value of the wrong type.
+    an undefined list or rule, or a value of the wrong type. Files read before (the same bytes) come
+    back from the parsed cache (`parsed.py`) without reading the YAML or parsing a template.
     """
     folder = Path(folder)
     paths = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     if not paths:
         raise DataError(folder, "", "no intent files (*.yaml) found",
                         "point --intents at a folder of hassil YAML files")
+    if use_cache:
+        stored = cache.read_parsed(paths)
+        if stored is not None:
+            try:
+                intent_set = parsed.load(stored, folder)
+                if isinstance(intent_set, IntentSet):
+                    return intent_set
+            except ValueError:
+                pass  # damaged or from another version: parse again
     merged: dict[str, Any] = {"intents": {}, "lists": {}, "expansion_rules": {}, "skip_words": [],
                               "examples": {}, "not_requests": [], "synonyms": {}, "addressees": {"us": [], "others": []}}
     origin: dict[str, Path] = {}
@@ -262,7 +273,10 @@ def load_intents(folder: Path | str) -> IntentSet:
     if not merged["intents"]:
         raise DataError(folder, "intents", "no intents defined", "add an `intents:` section")
     merged["language"] = language or "en"
-    return _build(folder, merged, origin)
+    intent_set = _build(folder, merged, origin)
+    if use_cache:
+        cache.write_parsed(paths, lambda: parsed.dump(intent_set, folder))
+    return intent_set
 
 
 def _build(folder: Path, merged: dict[str, Any], origin: dict[str, Path]) -> IntentSet:

@@ -39,6 +39,7 @@ from assistant.understand.language import base_language
 from assistant.understand.lexicon import NUMBER_TAG, WILDCARD_TAG, Lexicon, Reading
 from assistant.understand.normalize import DURATION_HEDGES, FILLERS, REFERENCES, SPOKEN_ENDINGS, tokens
 from assistant.understand.numbers import share_with_hassil, sounds_alike
+from assistant.understand.parsed import collecting, paused_collection
 from assistant.understand.reader import Reader, Said
 from assistant.understand.scoring import WordIndex
 from assistant.understand.training import DENSE_SCALE, Corpus, calibrated, dense_words
@@ -121,6 +122,11 @@ class Matcher:
 
     def __init__(self, intent_set: IntentSet, accept: float = ACCEPT, ask: float = ASK, margin: float = MARGIN,
                  use_cache: bool = True, dense: bool = True) -> None:
+        with paused_collection():  # thousands of lasting objects (a retrain inside collects: `cache.collecting`)
+            self._set_up(intent_set, accept, ask, margin, use_cache, dense)
+
+    def _set_up(self, intent_set: IntentSet, accept: float, ask: float, margin: float, use_cache: bool,
+                dense: bool) -> None:
         self.intents = intent_set
         self.vectors = WordVectors.for_language(intent_set.language) if dense else None
         self.addressees = Addressees.of(intent_set.addressees.get("us", ()), intent_set.addressees.get("others", ()),
@@ -745,7 +751,11 @@ class Matcher:
                 arrays |= self.vectors.export(sorted(self.reader.vocabulary))
             return arrays
 
-        arrays = cached_arrays(self._files(), build, "classifier") if self.use_cache else build()
+        def built() -> dict[str, np.ndarray]:
+            with collecting():  # training makes garbage: collect it though start-up paused collection
+                return build()
+
+        arrays = cached_arrays(self._files(), build, "classifier") if self.use_cache else built()
         try:
             model = LinearModel.from_arrays(arrays)
             if model.classes != (*self.intents.names, NONE):
@@ -760,7 +770,7 @@ class Matcher:
             self.calibration = dict(zip(("temperature", "none_shift", "held_out"), stats))
             return model
         except (KeyError, ValueError, IndexError):
-            arrays = build()
+            arrays = built()
             return LinearModel.from_arrays(arrays)
 
     def _tag_skeletons(self) -> list[list[Any]]:
