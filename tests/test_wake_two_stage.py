@@ -90,10 +90,11 @@ def test_a_name_written_where_tandem_belongs_is_read_as_a_name_near_it():
     # names are endless (Tanner, Tamsin, Tandy...): no list holds them, so what Whisper wrote in the name's place
     # is weighed when it is spelled like "tandem" but is not it
     for heard in ("hey tanner your lunch is on the side", "hey tamsen give us a hug", "hey tandy get down",
-                  "hey tan them onions a bit longer", "hey tanya can you start the kettle"):
+                  "hey tan them onions a bit longer", "hey tanya can you start the kettle",
+                  "pay tenders at the counter love", "say tanner your lunch is on the side"):
         assert name_alike(heard, "hey tandem"), heard
     for heard in ("hey tandem start a hug", "hey there", "hey can you pass the salt", "a tandem start a hug",
-                  "they tend them to start a hug", "hey", "pay tandem stop"):
+                  "they tend them to start a hug", "hey", "pay tandem stop", "play tender music"):
         assert not name_alike(heard, "hey tandem"), heard
 
 
