@@ -90,10 +90,11 @@ def test_a_name_written_where_tandem_belongs_is_read_as_a_name_near_it():
     # names are endless (Tanner, Tamsin, Tandy...): no list holds them, so what Whisper wrote in the name's place
     # is weighed when it is spelled like "tandem" but is not it
     for heard in ("hey tanner your lunch is on the side", "hey tamsen give us a hug", "hey tandy get down",
-                  "hey tan them onions a bit longer", "hey tanya can you start the kettle"):
+                  "hey tan them onions a bit longer", "hey tanya can you start the kettle",
+                  "pay tenders at the counter love", "say tanner your lunch is on the side"):
         assert name_alike(heard, "hey tandem"), heard
     for heard in ("hey tandem start a hug", "hey there", "hey can you pass the salt", "a tandem start a hug",
-                  "they tend them to start a hug", "hey", "pay tandem stop"):
+                  "they tend them to start a hug", "hey", "pay tandem stop", "play tender music"):
         assert not name_alike(heard, "hey tandem"), heard
 
 
@@ -109,9 +110,12 @@ def test_hey_tanner_wakes_no_one_when_whisper_heard_the_name_better_than_the_phr
     assert named.margin == named.own_margin == pytest.approx(-0.5)  # best form: "hey tandem lunch is on the side"
     assert named.rival_margin > FusedSettings().rival_margin
     assert not decide(0.99, named, True)
-    # the same words scored the other way round: the phrase beats the name, and wakes
-    phrase = verify_wake(lambda texts: score(texts, -1.5), [heard], "hey tandem", spotted=True)
-    assert phrase.own_margin == pytest.approx(2.5) and decide(0.99, phrase, True)
+    # the phrase beats the name by only as much as the wake prompt (which names the phrase) lends it: no wake
+    close = verify_wake(lambda texts: score(texts, -1.5), [heard], "hey tandem", spotted=True)
+    assert close.own_margin == pytest.approx(2.5) and not decide(0.99, close, True)
+    # the same words scored the other way round: the phrase beats the name clearly, and wakes
+    phrase = verify_wake(lambda texts: score(texts, -6.5), [heard], "hey tandem", spotted=True)
+    assert phrase.own_margin == pytest.approx(7.5) and decide(0.99, phrase, True)
     # a reading with no name near the phrase's asks nothing more
     assert verify_wake(lambda texts: score(texts, 0.0), ["eight and start a hug"], "hey tandem").own_margin == float("inf")
 

@@ -112,18 +112,29 @@ def rival_forms(text: str, phrase: str) -> dict[str, dict[str, float]]:
             for form in wake_forms(text, phrase)[0]}
 
 
-def name_alike(text: str, phrase: str, likeness: float = NAME_LIKE) -> bool:
+def name_alike(text: str, phrase: str, likeness: float = NAME_LIKE, rhymes: bool = True) -> bool:
     """`text` opens with the phrase's words but for its last (the name: "tandem"), where it has one or two
     words spelled like the name but not it: "hey tanner ...", "hey tamsen ...", "hey tan them ..." (not "hey
-    tandem ...", "hey there ...", "a tandem ...")."""
+    tandem ...", "hey there ...", "a tandem ..."). With `rhymes`, a lead word may also be spelled as the
+    phrase's rhyme ("pay tenders ...", "say tanner ...": `_rhymes`), never "they" or "a", which Whisper tiny
+    writes for a real "hey"."""
     from rapidfuzz import fuzz
 
     *lead, name = phrase.split() or [""]
     words = text.split()
     rest = words[len(lead):]
-    if words[: len(lead)] != lead or not rest or rest[0] == name:
+    opening = words[: len(lead)]
+    if len(opening) != len(lead) or not rest or rest[0] == name:
+        return False
+    if opening != lead and not (rhymes and all(a == b or _rhymes(a, b) for a, b in zip(opening, lead))):
         return False
     return any(fuzz.ratio("".join(rest[:k]), name) >= likeness for k in (1, 2) if len(rest) >= k)
+
+
+def _rhymes(a: str, b: str) -> bool:
+    """Spelled as a rhyme: same length, same last letter after a vowel ("pay", "say", "hay" / "hey")."""
+    vowels = "aeiou"
+    return (len(a) == len(b) >= 2 and a[-1] == b[-1] and a[-2] in vowels and b[-2] in vowels)
 
 
 def wake_forms(text: str, phrase: str) -> tuple[list[str], list[str]]:
